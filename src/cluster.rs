@@ -1,0 +1,313 @@
+//! Cluster state: nodes, pods and the aggregate totals the metrics integrate.
+//!
+//! Entities live in `Vec`s indexed by small ids; names are kept for output only. Every
+//! mutation goes through a method here so that per-node `requested`/`usage` and the
+//! cluster-wide [`Totals`] stay consistent without rescanning.
+
+pub mod catalog;
+pub mod labels;
+pub mod node;
+pub mod pod;
+pub mod quantity;
+pub mod resources;
+
+use crate::engine::time::SimTime;
+use labels::{Interner, Labels};
+use node::{Node, NodeId, NodePool, NodeState, PoolId};
+use pod::{
+    Lifetime, Limits, Owner, Pod, PodId, PodName, PodPhase, PodTemplate, TemplateId, qos_class,
+};
+use resources::Resources;
+
+/// Cluster-wide aggregates, maintained incrementally.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Totals {
+    /// Sum of allocatable over live nodes.
+    pub allocatable: Resources,
+    /// Sum of requests of bound pods.
+    pub requested: Resources,
+    /// Sum of usage of running pods.
+    pub usage: Resources,
+    /// Number of live nodes.
+    pub nodes: u64,
+    /// Number of running pods.
+    pub running_pods: u64,
+    /// Number of pods waiting to be scheduled.
+    pub pending_pods: u64,
+    /// Sum of the hourly prices of live nodes [micro-USD/h] (integer, so cost integrates
+    /// exactly).
+    pub cost_rate_micro_usd_per_hour: u64,
+}
+
+/// A price [USD/h] as integer micro-USD/h (rounded to the nearest micro-dollar).
+pub fn price_micro_usd(usd_per_hour: f64) -> u64 {
+    (usd_per_hour * 1e6).round() as u64
+}
+
+/// What a new pod looks like (used by every workload controller and source).
+#[derive(Clone, Copy, Debug)]
+pub struct NewPod {
+    /// Name to render.
+    pub name: PodName,
+    /// Resource requests (the pod slot is added automatically).
+    pub requests: Resources,
+    /// Limits.
+    pub limits: Limits,
+    /// Usage while running.
+    pub usage: Resources,
+    /// Priority value.
+    pub priority: i32,
+    /// Shared labels/tolerations.
+    pub template: TemplateId,
+    /// Creator.
+    pub owner: Owner,
+    /// When the pod ends on its own.
+    pub lifetime: Lifetime,
+}
+
+/// The simulated cluster.
+#[derive(Debug, Default)]
+pub struct ClusterState {
+    /// Node pools.
+    pub pools: Vec<NodePool>,
+    /// All nodes ever created (removed ones stay, with state `Removed`).
+    pub nodes: Vec<Node>,
+    /// Ids of the live nodes, in creation order (the scheduler's node list).
+    pub live_nodes: Vec<NodeId>,
+    /// All pods ever created.
+    pub pods: Vec<Pod>,
+    /// Shared pod templates.
+    pub templates: Vec<PodTemplate>,
+    /// Pod name prefixes (see [`PodName`]).
+    pub name_prefixes: Vec<String>,
+    /// Interned label/taint strings.
+    pub interner: Interner,
+    /// Cluster-wide aggregates.
+    pub totals: Totals,
+}
+
+impl ClusterState {
+    /// Adds a pool definition and returns its id.
+    pub fn add_pool(&mut self, pool: NodePool) -> PoolId {
+        self.pools.push(pool);
+        PoolId(self.pools.len() as u32 - 1)
+    }
+
+    /// Adds a pod template and returns its id.
+    pub fn add_template(&mut self, template: PodTemplate) -> TemplateId {
+        self.templates.push(template);
+        TemplateId(self.templates.len() as u32 - 1)
+    }
+
+    /// Adds a pod-name prefix and returns its index.
+    pub fn add_name_prefix(&mut self, prefix: impl Into<String>) -> u32 {
+        self.name_prefixes.push(prefix.into());
+        self.name_prefixes.len() as u32 - 1
+    }
+
+    /// Creates a ready node of `pool` at `now`, optionally with its own name and allocatable.
+    pub fn add_node(
+        &mut self,
+        pool: PoolId,
+        name: String,
+        allocatable: Option<Resources>,
+        now: SimTime,
+    ) -> NodeId {
+        let p = &self.pools[pool.0 as usize];
+        let allocatable = allocatable.unwrap_or(p.allocatable);
+        let id = NodeId(self.nodes.len() as u32);
+        self.totals.allocatable += allocatable;
+        self.totals.nodes += 1;
+        self.totals.cost_rate_micro_usd_per_hour += price_micro_usd(p.hourly_price_usd);
+        self.nodes.push(Node {
+            name,
+            pool,
+            allocatable,
+            requested: Resources::ZERO,
+            non_zero_cpu_milli: 0,
+            non_zero_memory_bytes: 0,
+            usage: Resources::ZERO,
+            unschedulable: false,
+            state: NodeState::Ready,
+            created: now,
+            removed: SimTime::NEVER,
+            pods: Vec::new(),
+        });
+        self.live_nodes.push(id);
+        id
+    }
+
+    /// Creates a pending pod at `now`.
+    pub fn create_pod(&mut self, new: NewPod, now: SimTime) -> PodId {
+        let mut requests = new.requests;
+        requests.pods = 1;
+        let id = PodId(self.pods.len() as u32);
+        self.pods.push(Pod {
+            name: new.name,
+            requests,
+            limits: new.limits,
+            usage: new.usage,
+            priority: new.priority,
+            qos: qos_class(&requests, &new.limits),
+            template: new.template,
+            owner: new.owner,
+            phase: PodPhase::Pending,
+            node: None,
+            created: now,
+            scheduled: SimTime::NEVER,
+            finished: SimTime::NEVER,
+            lifetime: new.lifetime,
+            generation: 0,
+            failed_attempts: 0,
+        });
+        self.totals.pending_pods += 1;
+        id
+    }
+
+    /// Binds a pending pod to a node and starts it (container start latency is not modelled
+    /// yet: the pod runs from the bind time).
+    pub fn bind(&mut self, pod_id: PodId, node_id: NodeId, now: SimTime) {
+        let pod = &mut self.pods[pod_id.0 as usize];
+        debug_assert_eq!(pod.phase, PodPhase::Pending);
+        debug_assert!(pod.node.is_none());
+        pod.phase = PodPhase::Running;
+        pod.node = Some(node_id);
+        pod.scheduled = now;
+        let (nz_cpu, nz_mem) = pod.non_zero_requests();
+        let (req, usage) = (pod.requests, pod.usage);
+        let node = &mut self.nodes[node_id.0 as usize];
+        node.requested += req;
+        node.usage += usage;
+        node.non_zero_cpu_milli += nz_cpu;
+        node.non_zero_memory_bytes += nz_mem;
+        node.pods.push(pod_id);
+        let t = &mut self.totals;
+        t.requested += req;
+        t.usage += usage;
+        t.pending_pods -= 1;
+        t.running_pods += 1;
+    }
+
+    /// Terminates a pod with `phase` (Succeeded or Failed) at `now`, releasing its node's
+    /// resources. Returns the node it was on. Pending pods are simply removed from the count.
+    pub fn terminate(&mut self, pod_id: PodId, phase: PodPhase, now: SimTime) -> Option<NodeId> {
+        debug_assert!(matches!(phase, PodPhase::Succeeded | PodPhase::Failed));
+        let pod = &mut self.pods[pod_id.0 as usize];
+        let was = pod.phase;
+        debug_assert!(!pod.is_terminated());
+        pod.phase = phase;
+        pod.finished = now;
+        pod.generation = pod.generation.wrapping_add(1);
+        let node_id = pod.node;
+        if was == PodPhase::Pending && node_id.is_none() {
+            self.totals.pending_pods -= 1;
+            return None;
+        }
+        let node_id = node_id?;
+        let (nz_cpu, nz_mem) = pod.non_zero_requests();
+        let (req, usage) = (pod.requests, pod.usage);
+        let node = &mut self.nodes[node_id.0 as usize];
+        node.requested -= req;
+        node.usage -= usage;
+        node.non_zero_cpu_milli -= nz_cpu;
+        node.non_zero_memory_bytes -= nz_mem;
+        if let Some(pos) = node.pods.iter().rposition(|&p| p == pod_id) {
+            node.pods.swap_remove(pos);
+        }
+        let t = &mut self.totals;
+        t.requested -= req;
+        t.usage -= usage;
+        t.running_pods -= 1;
+        Some(node_id)
+    }
+
+    /// The rendered name of a pod.
+    pub fn pod_name(&self, pod: PodId) -> String {
+        let n = self.pods[pod.0 as usize].name;
+        format!(
+            "{}{:0width$}",
+            self.name_prefixes[n.prefix as usize],
+            n.ordinal,
+            width = n.width as usize
+        )
+    }
+
+    /// The pool of a node.
+    #[inline]
+    pub fn pool_of(&self, node: NodeId) -> &NodePool {
+        &self.pools[self.nodes[node.0 as usize].pool.0 as usize]
+    }
+
+    /// The labels of a node's pool.
+    pub fn node_labels(&self, node: NodeId) -> &Labels {
+        &self.pool_of(node).labels
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pool() -> NodePool {
+        NodePool {
+            name: "p".into(),
+            instance_type: "t".into(),
+            allocatable: Resources {
+                cpu_milli: 4000,
+                memory_bytes: 8 << 30,
+                gpu_milli: 0,
+                pods: 110,
+            },
+            labels: Labels::default(),
+            taints: vec![],
+            zone: "z".into(),
+            hourly_price_usd: 0.5,
+            spot: false,
+        }
+    }
+
+    #[test]
+    fn bind_and_terminate_keep_totals_consistent() {
+        let mut c = ClusterState::default();
+        let p = c.add_pool(pool());
+        let t = c.add_template(PodTemplate::default());
+        let prefix = c.add_name_prefix("pod-");
+        let n = c.add_node(p, "n0".into(), None, SimTime::ZERO);
+        let new = NewPod {
+            name: PodName {
+                prefix,
+                ordinal: 3,
+                width: 2,
+            },
+            requests: Resources::cpu_mem(0, 1 << 30),
+            limits: Limits::default(),
+            usage: Resources::cpu_mem(10, 1 << 20),
+            priority: 0,
+            template: t,
+            owner: Owner::Source(0),
+            lifetime: Lifetime::RunFor(1000),
+        };
+        let pod = c.create_pod(new, SimTime(5));
+        assert_eq!(c.pod_name(pod), "pod-03");
+        assert_eq!(c.totals.pending_pods, 1);
+        c.bind(pod, n, SimTime(7));
+        let node = &c.nodes[0];
+        assert_eq!(node.requested.pods, 1);
+        assert_eq!(
+            node.non_zero_cpu_milli, 100,
+            "unset cpu request counts as 100m for scoring"
+        );
+        assert_eq!(c.totals.running_pods, 1);
+        assert_eq!(c.totals.pending_pods, 0);
+        assert_eq!(
+            c.terminate(pod, PodPhase::Succeeded, SimTime(1007)),
+            Some(n)
+        );
+        assert_eq!(c.nodes[0].requested, Resources::ZERO);
+        assert_eq!(c.nodes[0].non_zero_cpu_milli, 0);
+        assert_eq!(c.totals.requested, Resources::ZERO);
+        assert_eq!(c.totals.usage, Resources::ZERO);
+        assert_eq!(c.totals.running_pods, 0);
+        assert_eq!(c.totals.allocatable.cpu_milli, 4000);
+    }
+}

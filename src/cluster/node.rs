@@ -1,0 +1,87 @@
+//! Nodes and node pools.
+
+use super::labels::{Labels, Taint};
+use super::pod::PodId;
+use super::resources::Resources;
+use crate::engine::time::SimTime;
+
+/// Index of a node in [`crate::cluster::ClusterState::nodes`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeId(pub u32);
+
+/// Index of a node pool in [`crate::cluster::ClusterState::pools`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PoolId(pub u32);
+
+/// A group of identical nodes (a node group / instance type in one zone).
+#[derive(Clone, Debug)]
+pub struct NodePool {
+    /// Pool name (node names are `<pool>-<ordinal>` unless given).
+    pub name: String,
+    /// Cloud instance type name (informational, e.g. `m5.xlarge`).
+    pub instance_type: String,
+    /// Allocatable resources of each node.
+    pub allocatable: Resources,
+    /// Node labels (including the zone and instance-type well-known labels).
+    pub labels: Labels,
+    /// Node taints.
+    pub taints: Vec<Taint>,
+    /// Zone name.
+    pub zone: String,
+    /// Price of one node [USD per hour].
+    pub hourly_price_usd: f64,
+    /// Whether the nodes are spot / preemptible capacity.
+    pub spot: bool,
+}
+
+/// A node's lifecycle state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeState {
+    /// Ready and schedulable (unless cordoned).
+    Ready,
+    /// Removed from the cluster; kept for accounting.
+    Removed,
+}
+
+/// A node.
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// Node name.
+    pub name: String,
+    /// Pool the node belongs to (labels, taints, price).
+    pub pool: PoolId,
+    /// Allocatable resources.
+    pub allocatable: Resources,
+    /// Sum of the requests of the pods bound to the node (pods = number of pods).
+    pub requested: Resources,
+    /// Sum of the non-zero cpu requests [millicores] of the bound pods (for scoring).
+    pub non_zero_cpu_milli: u64,
+    /// Sum of the non-zero memory requests [bytes] of the bound pods (for scoring).
+    pub non_zero_memory_bytes: u64,
+    /// Sum of the current usage of the bound pods.
+    pub usage: Resources,
+    /// Cordoned (`spec.unschedulable`).
+    pub unschedulable: bool,
+    /// Lifecycle state.
+    pub state: NodeState,
+    /// When the node joined the cluster.
+    pub created: SimTime,
+    /// When the node was removed ([`SimTime::NEVER`] while alive).
+    pub removed: SimTime,
+    /// Pods bound to the node, in bind order.
+    pub pods: Vec<PodId>,
+}
+
+impl Node {
+    /// Resources still free for requests on this node.
+    #[inline]
+    pub fn free(&self) -> Resources {
+        self.allocatable.saturating_sub(&self.requested)
+    }
+
+    /// True while the node is part of the cluster.
+    #[inline]
+    pub fn is_alive(&self) -> bool {
+        self.state != NodeState::Removed
+    }
+}

@@ -1,0 +1,229 @@
+//! Pods: requests, limits, priority, QoS class, owner and lifecycle.
+
+use super::labels::{Labels, Toleration};
+use super::node::NodeId;
+use super::resources::{DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, Resources};
+use crate::engine::time::SimTime;
+
+/// Index of a pod in [`crate::cluster::ClusterState::pods`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PodId(pub u32);
+
+/// Index of a shared pod template (labels, tolerations) in the cluster state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TemplateId(pub u32);
+
+/// Pod lifecycle phase, as in the Kubernetes API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PodPhase {
+    /// Accepted but not yet bound to a node (or bound and not yet started).
+    Pending,
+    /// Bound to a node and running.
+    Running,
+    /// Terminated successfully (run time elapsed).
+    Succeeded,
+    /// Terminated in failure or was deleted.
+    Failed,
+}
+
+/// QoS class derived from requests and limits as upstream `GetPodQOS`
+/// (pkg/apis/core/v1/helper/qos/qos.go).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum QosClass {
+    /// cpu and memory limits set and equal to the requests.
+    Guaranteed,
+    /// Anything between Guaranteed and BestEffort.
+    Burstable,
+    /// No cpu or memory request or limit at all.
+    BestEffort,
+}
+
+impl QosClass {
+    /// The upstream spelling of the class.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QosClass::Guaranteed => "Guaranteed",
+            QosClass::Burstable => "Burstable",
+            QosClass::BestEffort => "BestEffort",
+        }
+    }
+}
+
+/// cpu and memory limits of a pod; `None` means no limit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// CPU limit in millicores.
+    pub cpu_milli: Option<u64>,
+    /// Memory limit in bytes.
+    pub memory_bytes: Option<u64>,
+}
+
+/// Derives the QoS class of a pod whose (single, aggregated) container has `requests` and
+/// `limits`, after upstream defaulting (an unset request defaults to its limit).
+pub fn qos_class(requests: &Resources, limits: &Limits) -> QosClass {
+    let no_requests = requests.cpu_milli == 0 && requests.memory_bytes == 0;
+    if no_requests && limits.cpu_milli.is_none() && limits.memory_bytes.is_none() {
+        return QosClass::BestEffort;
+    }
+    let guaranteed = limits.cpu_milli == Some(requests.cpu_milli)
+        && limits.memory_bytes == Some(requests.memory_bytes);
+    if guaranteed {
+        QosClass::Guaranteed
+    } else {
+        QosClass::Burstable
+    }
+}
+
+/// Who created a pod and will react to its termination.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Owner {
+    /// A Deployment (index into the scenario's deployments).
+    Deployment(u32),
+    /// A Job (index into the scenario's jobs).
+    Job(u32),
+    /// A bare pod from a workload source (trace or generator), by source index.
+    Source(u32),
+}
+
+/// When a pod ends on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lifetime {
+    /// Runs until removed by a controller or the end of the simulation (services).
+    Forever,
+    /// Succeeds after running this long [ms] (batch work; the clock starts at bind time).
+    RunFor(u64),
+    /// Is deleted this long [ms] after creation, whether it is running or still pending
+    /// (trace replay: lifetime = deletion time − creation time).
+    DeleteAfter(u64),
+}
+
+/// How a pod's name is rendered: `prefix` + ordinal (zero-padded to `width` digits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PodName {
+    /// Index into the cluster's name prefixes.
+    pub prefix: u32,
+    /// Ordinal within the prefix.
+    pub ordinal: u32,
+    /// Minimum number of digits of the ordinal.
+    pub width: u8,
+}
+
+/// A pod. Small and `Copy`-friendly: shared parts live in a [`TemplateId`].
+#[derive(Clone, Debug)]
+pub struct Pod {
+    /// Rendered name (for output only).
+    pub name: PodName,
+    /// Resource requests (pods = 1).
+    pub requests: Resources,
+    /// Resource limits.
+    pub limits: Limits,
+    /// Current usage (cpu [millicores], memory [bytes]); constant per pod for now.
+    pub usage: Resources,
+    /// Priority (from the priority class); higher is more important.
+    pub priority: i32,
+    /// QoS class derived from requests and limits.
+    pub qos: QosClass,
+    /// Shared labels and tolerations.
+    pub template: TemplateId,
+    /// Creator of the pod.
+    pub owner: Owner,
+    /// Lifecycle phase.
+    pub phase: PodPhase,
+    /// Node the pod is bound to, if any.
+    pub node: Option<NodeId>,
+    /// When the pod was created (entered the scheduling queue).
+    pub created: SimTime,
+    /// When the pod was bound ([`SimTime::NEVER`] if not yet).
+    pub scheduled: SimTime,
+    /// When the pod terminated ([`SimTime::NEVER`] if not yet).
+    pub finished: SimTime,
+    /// When the pod ends.
+    pub lifetime: Lifetime,
+    /// Bumped whenever timers concerning this pod must be invalidated (lazy cancellation).
+    pub generation: u32,
+    /// Number of failed scheduling attempts.
+    pub failed_attempts: u32,
+}
+
+impl Pod {
+    /// The cpu [millicores] and memory [bytes] requests used by the resource scorers, with
+    /// the non-zero defaults for unset requests (pkg/scheduler/util/pod_resources.go).
+    #[inline]
+    pub fn non_zero_requests(&self) -> (u64, u64) {
+        non_zero_requests(&self.requests)
+    }
+
+    /// True when the pod has terminated (Succeeded or Failed).
+    pub fn is_terminated(&self) -> bool {
+        matches!(self.phase, PodPhase::Succeeded | PodPhase::Failed)
+    }
+}
+
+/// The non-zero (cpu [millicores], memory [bytes]) request used for scoring: an unset (zero)
+/// request counts as 100m cpu / 200Mi memory (`schedutil.GetNonzeroRequests`).
+#[inline]
+pub fn non_zero_requests(requests: &Resources) -> (u64, u64) {
+    let cpu = if requests.cpu_milli == 0 {
+        DEFAULT_MILLI_CPU_REQUEST
+    } else {
+        requests.cpu_milli
+    };
+    let mem = if requests.memory_bytes == 0 {
+        DEFAULT_MEMORY_REQUEST
+    } else {
+        requests.memory_bytes
+    };
+    (cpu, mem)
+}
+
+/// Labels and tolerations shared by the pods of one workload.
+#[derive(Clone, Debug, Default)]
+pub struct PodTemplate {
+    /// Pod labels.
+    pub labels: Labels,
+    /// Pod tolerations.
+    pub tolerations: Vec<Toleration>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qos_classes_as_upstream() {
+        let req = Resources::cpu_mem(500, 1 << 30);
+        let lim = Limits {
+            cpu_milli: Some(500),
+            memory_bytes: Some(1 << 30),
+        };
+        assert_eq!(qos_class(&req, &lim), QosClass::Guaranteed);
+        let lim2 = Limits {
+            cpu_milli: Some(1000),
+            ..lim
+        };
+        assert_eq!(qos_class(&req, &lim2), QosClass::Burstable);
+        assert_eq!(qos_class(&req, &Limits::default()), QosClass::Burstable);
+        assert_eq!(
+            qos_class(&Resources::ZERO, &Limits::default()),
+            QosClass::BestEffort
+        );
+        // Only a memory limit: Burstable (requests default to limits -> memory request set).
+        let mem_only = Limits {
+            cpu_milli: None,
+            memory_bytes: Some(1 << 20),
+        };
+        assert_eq!(
+            qos_class(&Resources::cpu_mem(0, 1 << 20), &mem_only),
+            QosClass::Burstable
+        );
+    }
+
+    #[test]
+    fn non_zero_defaults() {
+        assert_eq!(
+            non_zero_requests(&Resources::ZERO),
+            (100, 200 * 1024 * 1024)
+        );
+        assert_eq!(non_zero_requests(&Resources::cpu_mem(5, 7)), (5, 7));
+    }
+}

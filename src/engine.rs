@@ -1,0 +1,379 @@
+//! The discrete-event engine: one loop that pops the earliest event and hands it to the
+//! controller that owns it, integrating metrics at every event boundary.
+
+pub mod event;
+pub mod queue;
+pub mod rng;
+pub mod time;
+
+use crate::cluster::ClusterState;
+use crate::cluster::pod::{Lifetime, Owner, PodId, PodPhase, TemplateId};
+use crate::error::Result;
+use crate::metrics::Metrics;
+use crate::report::Sample;
+use crate::scheduler::queue::SchedulingQueue;
+use crate::scheduler::{Decision, Scheduler};
+use crate::workload::deployment::DeploymentController;
+use crate::workload::job::JobController;
+use crate::workload::{PodArrival, WorkloadSource};
+use event::Event;
+use queue::EventQueue;
+use rng::SimRng;
+use time::SimTime;
+
+/// A workload source with the engine-side state the engine keeps for it.
+pub struct SourceSlot {
+    /// Source name (for errors and outputs).
+    pub name: String,
+    /// The stream.
+    pub source: Box<dyn WorkloadSource>,
+    /// The next arrival, read ahead by one.
+    pub next: Option<PodArrival>,
+    /// Template per template slot (slot 0 = the source's default).
+    pub templates: Vec<TemplateId>,
+    /// Default priority for arrivals that carry none.
+    pub default_priority: i32,
+    /// Pod name prefix index.
+    pub prefix: u32,
+    /// Zero-padding width of pod ordinals.
+    pub name_width: u8,
+}
+
+/// A fully built simulation, ready to run.
+pub struct Simulation {
+    /// Cluster state.
+    pub cluster: ClusterState,
+    /// The scheduler.
+    pub scheduler: Box<dyn Scheduler>,
+    /// Scheduler random stream.
+    pub scheduler_rng: SimRng,
+    /// Pods waiting to be scheduled.
+    pub scheduling_queue: SchedulingQueue,
+    /// Workload sources.
+    pub sources: Vec<SourceSlot>,
+    /// Deployments.
+    pub deployments: Vec<DeploymentController>,
+    /// Jobs.
+    pub jobs: Vec<JobController>,
+    /// Metrics.
+    pub metrics: Metrics,
+    /// Time-series samples.
+    pub samples: Vec<Sample>,
+    /// Sampling period [ms].
+    pub sample_interval_ms: u64,
+    /// End of the simulation.
+    pub end: SimTime,
+    queue: EventQueue<Event>,
+    now: SimTime,
+    cycle_pending: bool,
+    events: u64,
+    new_pods: Vec<PodId>,
+}
+
+/// How many events pass between progress callbacks.
+const PROGRESS_EVERY: u64 = 1 << 16;
+
+impl Simulation {
+    /// Assembles a simulation from its parts (see [`crate::scenario::build`]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        cluster: ClusterState,
+        scheduler: Box<dyn Scheduler>,
+        scheduler_rng: SimRng,
+        sources: Vec<SourceSlot>,
+        deployments: Vec<DeploymentController>,
+        jobs: Vec<JobController>,
+        sample_interval_ms: u64,
+        end: SimTime,
+    ) -> Self {
+        Simulation {
+            cluster,
+            scheduler,
+            scheduler_rng,
+            scheduling_queue: SchedulingQueue::default(),
+            sources,
+            deployments,
+            jobs,
+            metrics: Metrics::default(),
+            samples: Vec::new(),
+            sample_interval_ms: sample_interval_ms.max(1),
+            end,
+            queue: EventQueue::with_capacity(1024),
+            now: SimTime::ZERO,
+            cycle_pending: false,
+            events: 0,
+            new_pods: Vec::new(),
+        }
+    }
+
+    /// Number of events processed so far.
+    pub fn events_processed(&self) -> u64 {
+        self.events
+    }
+
+    /// Current simulated time.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// Runs to the end time. `progress` is called now and then with the current time.
+    pub fn run(&mut self, progress: &mut dyn FnMut(SimTime)) -> Result<()> {
+        self.prime()?;
+        while let Some(t) = self.queue.peek_time() {
+            if t > self.end {
+                break;
+            }
+            let (t, event) = self.queue.pop().expect("peeked");
+            self.metrics.advance(t, &self.cluster.totals);
+            self.now = t;
+            self.events += 1;
+            self.dispatch(event)?;
+            self.metrics.observe_peaks(&self.cluster.totals);
+            if self.events % PROGRESS_EVERY == 0 {
+                progress(t);
+            }
+        }
+        self.metrics.advance(self.end, &self.cluster.totals);
+        self.now = self.end;
+        Ok(())
+    }
+
+    fn prime(&mut self) -> Result<()> {
+        self.metrics.observe_peaks(&self.cluster.totals);
+        self.queue.push(SimTime::ZERO, Event::Sample);
+        for (i, d) in self.deployments.iter().enumerate() {
+            self.queue.push(d.start, Event::DeploymentStart(i as u32));
+        }
+        for (i, j) in self.jobs.iter().enumerate() {
+            self.queue.push(j.start, Event::JobStart(i as u32));
+        }
+        for i in 0..self.sources.len() {
+            self.pull_source(i)?;
+        }
+        Ok(())
+    }
+
+    /// Reads the next arrival of source `i` and schedules its event.
+    fn pull_source(&mut self, i: usize) -> Result<()> {
+        let slot = &mut self.sources[i];
+        slot.next = slot.source.next_arrival()?;
+        if let Some(a) = &slot.next {
+            // Sources guarantee non-decreasing times; clamp defensively to keep time monotone.
+            self.queue
+                .push(a.time.max(self.now), Event::SourceArrival(i as u32));
+        }
+        Ok(())
+    }
+
+    fn dispatch(&mut self, event: Event) -> Result<()> {
+        match event {
+            Event::SourceArrival(i) => self.on_arrival(i as usize)?,
+            Event::DeploymentStart(i) => {
+                let mut out = std::mem::take(&mut self.new_pods);
+                self.deployments[i as usize].reconcile(&mut self.cluster, self.now, &mut out);
+                self.enqueue_new(&mut out);
+                self.new_pods = out;
+            }
+            Event::JobStart(i) => {
+                let mut out = std::mem::take(&mut self.new_pods);
+                self.jobs[i as usize].reconcile(&mut self.cluster, self.now, &mut out);
+                self.enqueue_new(&mut out);
+                self.new_pods = out;
+            }
+            Event::PodRunEnd { pod, generation } => {
+                if self.cluster.pods[pod.0 as usize].generation == generation {
+                    self.end_pod(pod, PodPhase::Succeeded);
+                }
+            }
+            Event::PodDeletion { pod, generation } => {
+                let p = &self.cluster.pods[pod.0 as usize];
+                if p.generation == generation && !p.is_terminated() {
+                    if p.phase == PodPhase::Pending {
+                        self.scheduling_queue.remove(pod);
+                        self.metrics.pods_deleted_while_pending += 1;
+                        self.end_pod(pod, PodPhase::Failed);
+                    } else {
+                        self.end_pod(pod, PodPhase::Succeeded);
+                    }
+                }
+            }
+            Event::ScheduleCycle => self.schedule_cycle(),
+            Event::Sample => {
+                self.record_sample();
+                let next = self.now.plus_ms(self.sample_interval_ms);
+                if next <= self.end {
+                    self.queue.push(next, Event::Sample);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn on_arrival(&mut self, i: usize) -> Result<()> {
+        let Some(a) = self.sources[i].next.take() else {
+            return Ok(());
+        };
+        let template = self.template_for(i, a.template_slot);
+        let slot = &self.sources[i];
+        let new = crate::cluster::NewPod {
+            name: crate::cluster::pod::PodName {
+                prefix: slot.prefix,
+                ordinal: a.ordinal,
+                width: slot.name_width,
+            },
+            requests: a.requests,
+            limits: a.limits,
+            usage: a.usage,
+            priority: a.priority.unwrap_or(slot.default_priority),
+            template,
+            owner: Owner::Source(i as u32),
+            lifetime: a.lifetime,
+        };
+        let id = self.cluster.create_pod(new, self.now);
+        let mut out = std::mem::take(&mut self.new_pods);
+        out.push(id);
+        self.enqueue_new(&mut out);
+        self.new_pods = out;
+        self.pull_source(i)
+    }
+
+    /// The template for `slot` of source `i`, deriving it (base labels + the slot's label) on
+    /// first use.
+    fn template_for(&mut self, i: usize, slot: u32) -> TemplateId {
+        let s = slot as usize;
+        if let Some(&t) = self.sources[i].templates.get(s) {
+            return t;
+        }
+        let base = self.sources[i].templates[0];
+        let mut template = self.cluster.templates[base.0 as usize].clone();
+        if let Some((k, v)) = self.sources[i].source.slot_labels(slot) {
+            let (k, v) = (
+                self.cluster.interner.intern(k),
+                self.cluster.interner.intern(v),
+            );
+            let mut pairs = template.labels.pairs().to_vec();
+            pairs.push((k, v));
+            template.labels = crate::cluster::labels::Labels::new(pairs);
+        }
+        let id = self.cluster.add_template(template);
+        // Slots are handed out densely in first-use order by the sources.
+        let templates = &mut self.sources[i].templates;
+        while templates.len() <= s {
+            templates.push(id);
+        }
+        id
+    }
+
+    /// Queues freshly created pods for scheduling and arms their deletion timers.
+    fn enqueue_new(&mut self, pods: &mut Vec<PodId>) {
+        for &id in pods.iter() {
+            self.metrics.pods_created += 1;
+            let p = &self.cluster.pods[id.0 as usize];
+            if let Lifetime::DeleteAfter(ms) = p.lifetime {
+                let generation = p.generation;
+                self.queue.push(
+                    self.now.plus_ms(ms),
+                    Event::PodDeletion {
+                        pod: id,
+                        generation,
+                    },
+                );
+            }
+            self.scheduling_queue.push(id, p.priority, p.created);
+        }
+        pods.clear();
+        self.request_cycle();
+    }
+
+    fn request_cycle(&mut self) {
+        if !self.cycle_pending && self.scheduling_queue.active_len() > 0 {
+            self.cycle_pending = true;
+            self.queue.push(self.now, Event::ScheduleCycle);
+        }
+    }
+
+    fn schedule_cycle(&mut self) {
+        self.cycle_pending = false;
+        while let Some(pod) = self.scheduling_queue.pop() {
+            match self
+                .scheduler
+                .schedule(pod, &self.cluster, &mut self.scheduler_rng)
+            {
+                Decision::Bind(node) => {
+                    self.cluster.bind(pod, node, self.now);
+                    let p = &self.cluster.pods[pod.0 as usize];
+                    self.metrics.pods_scheduled += 1;
+                    self.metrics.pending.record(self.now.since(p.created));
+                    if let Lifetime::RunFor(ms) = p.lifetime {
+                        let generation = p.generation;
+                        self.queue
+                            .push(self.now.plus_ms(ms), Event::PodRunEnd { pod, generation });
+                    }
+                }
+                Decision::Unschedulable => {
+                    self.metrics.unschedulable_attempts += 1;
+                    self.cluster.pods[pod.0 as usize].failed_attempts += 1;
+                    self.scheduling_queue.park_unschedulable(pod);
+                }
+            }
+        }
+    }
+
+    /// Terminates a pod, frees its node, tells its owner and re-activates waiting pods.
+    fn end_pod(&mut self, pod: PodId, phase: PodPhase) {
+        let node = self.cluster.terminate(pod, phase, self.now);
+        if phase == PodPhase::Succeeded {
+            self.metrics.pods_succeeded += 1;
+        }
+        let mut out = std::mem::take(&mut self.new_pods);
+        match self.cluster.pods[pod.0 as usize].owner {
+            Owner::Deployment(d) => {
+                let dep = &mut self.deployments[d as usize];
+                dep.on_pod_terminated();
+                dep.reconcile(&mut self.cluster, self.now, &mut out);
+            }
+            Owner::Job(j) => {
+                let job = &mut self.jobs[j as usize];
+                job.on_pod_terminated(phase == PodPhase::Succeeded, self.now);
+                job.reconcile(&mut self.cluster, self.now, &mut out);
+            }
+            Owner::Source(_) => {}
+        }
+        if let Some(node) = node {
+            self.scheduling_queue
+                .on_node_capacity_changed(node, &self.cluster);
+        }
+        self.enqueue_new(&mut out);
+        self.new_pods = out;
+        self.request_cycle();
+    }
+
+    fn record_sample(&mut self) {
+        let t = &self.cluster.totals;
+        self.samples.push(Sample {
+            time_s: self.now.as_secs_f64(),
+            nodes: t.nodes,
+            cpu_allocatable_cores: t.allocatable.cpu_milli as f64 / 1000.0,
+            cpu_requested_ratio: crate::metrics::ratio(
+                u128::from(t.requested.cpu_milli),
+                u128::from(t.allocatable.cpu_milli),
+            ),
+            memory_requested_ratio: crate::metrics::ratio(
+                u128::from(t.requested.memory_bytes),
+                u128::from(t.allocatable.memory_bytes),
+            ),
+            cpu_used_ratio: crate::metrics::ratio(
+                u128::from(t.usage.cpu_milli),
+                u128::from(t.allocatable.cpu_milli),
+            ),
+            memory_used_ratio: crate::metrics::ratio(
+                u128::from(t.usage.memory_bytes),
+                u128::from(t.allocatable.memory_bytes),
+            ),
+            running_pods: t.running_pods,
+            pending_pods: t.pending_pods,
+            cost_rate_usd_per_hour: t.cost_rate_micro_usd_per_hour as f64 / 1e6,
+            cost_cumulative_usd: self.metrics.integrals.cost_usd(),
+        });
+    }
+}

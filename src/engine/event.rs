@@ -1,0 +1,34 @@
+//! The closed set of simulation events. Payloads are small ids; the owning controller holds the
+//! state. Events that may become stale carry the pod's generation and are skipped when it no
+//! longer matches (lazy cancellation).
+
+use crate::cluster::pod::PodId;
+
+/// A simulation event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The held next arrival of workload source `0` is due.
+    SourceArrival(u32),
+    /// Deployment `0` is created.
+    DeploymentStart(u32),
+    /// Job `0` is created.
+    JobStart(u32),
+    /// A running pod reaches the end of its run time (`Lifetime::RunFor`).
+    PodRunEnd {
+        /// The pod.
+        pod: PodId,
+        /// Pod generation when the timer was set.
+        generation: u32,
+    },
+    /// A pod reaches its deletion time (`Lifetime::DeleteAfter`).
+    PodDeletion {
+        /// The pod.
+        pod: PodId,
+        /// Pod generation when the timer was set.
+        generation: u32,
+    },
+    /// Drain the scheduler's active queue.
+    ScheduleCycle,
+    /// Record a time-series sample.
+    Sample,
+}

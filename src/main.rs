@@ -1,0 +1,159 @@
+//! The `kubesim` command line.
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use kubesim::{Registry, Scenario, SimTime};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+/// kubesim: a discrete-event simulator of Kubernetes-style clusters.
+#[derive(Parser)]
+#[command(name = "kubesim", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario and write summary.csv, timeseries.csv and charts.
+    Run {
+        /// Scenario YAML file.
+        scenario: PathBuf,
+        /// Master random seed (default: the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output folder (default: results/<scenario name>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override a scenario field, e.g. --set scheduler.name=best-fit or
+        /// --set nodePools[0].count=20 (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Do not draw the progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Check a scenario (schema, values, referenced files) without running it.
+    Validate {
+        /// Scenario YAML file.
+        scenario: PathBuf,
+        /// Override a scenario field (as for `run`).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn execute(cli: Cli) -> kubesim::Result<()> {
+    match cli.command {
+        Command::Validate { scenario, set } => {
+            let s = Scenario::load(&scenario, &set)?;
+            // Building opens every referenced data file and constructs the scheduler.
+            kubesim::scenario::build::build(&s, s.spec.seed, &Registry::with_builtins())?;
+            println!("{}: ok", scenario.display());
+            Ok(())
+        }
+        Command::Run {
+            scenario,
+            seed,
+            out,
+            set,
+            quiet,
+        } => {
+            let s = Scenario::load(&scenario, &set)?;
+            let seed = seed.unwrap_or(s.spec.seed);
+            let out = out.unwrap_or_else(|| PathBuf::from("results").join(&s.spec.name));
+            let end = s.spec.duration.0;
+            let bar = progress_bar(end, quiet);
+            let started = Instant::now();
+            let mut progress = |t: SimTime| {
+                if let Some(bar) = &bar
+                    && started.elapsed() > Duration::from_secs(1)
+                {
+                    if bar.is_hidden() {
+                        bar.set_draw_target(ProgressDrawTarget::stderr());
+                    }
+                    bar.set_position(t.as_ms());
+                }
+            };
+            let result = kubesim::run(&s, seed, &Registry::with_builtins(), &mut progress);
+            if let Some(bar) = &bar {
+                bar.finish_and_clear();
+            }
+            let result = result?;
+            let files = kubesim::report::write_run_outputs(
+                &out,
+                &result.summary,
+                &result.samples,
+                s.spec.output.charts,
+            )?;
+            print_summary(&result.summary);
+            for f in files {
+                println!("wrote {f}");
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A bar that stays hidden until the run has taken a second, and never appears when stderr is
+/// not a terminal.
+fn progress_bar(end_ms: u64, quiet: bool) -> Option<ProgressBar> {
+    if quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::with_draw_target(Some(end_ms), ProgressDrawTarget::hidden());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{bar:40} {percent:>3}% simulated  [{elapsed_precise}, eta {eta}]",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    Some(bar)
+}
+
+fn print_summary(s: &kubesim::RunSummary) {
+    println!(
+        "scenario {} | scheduler {} | seed {}",
+        s.scenario, s.scheduler, s.seed
+    );
+    println!(
+        "  simulated {:.0} s in {:.3} s wall ({} events)",
+        s.sim_duration_s, s.wall_time_s, s.events_processed
+    );
+    println!(
+        "  nodes mean {:.1} peak {} | cpu requested {:.1}% | memory requested {:.1}% | gpu requested {:.1}%",
+        s.nodes_mean,
+        s.nodes_peak,
+        100.0 * s.cpu_requested_ratio,
+        100.0 * s.memory_requested_ratio,
+        100.0 * s.gpu_requested_ratio
+    );
+    println!(
+        "  pods created {} scheduled {} pending at end {} | pending time p50 {:.1} s p95 {:.1} s p99 {:.1} s max {:.1} s",
+        s.pods_created,
+        s.pods_scheduled,
+        s.pods_pending_at_end,
+        s.pending_time_p50_s,
+        s.pending_time_p95_s,
+        s.pending_time_p99_s,
+        s.pending_time_max_s
+    );
+    println!(
+        "  cost {:.2} USD ({:.2} USD/h)",
+        s.cost_usd, s.cost_per_hour_usd
+    );
+}

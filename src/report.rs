@@ -1,0 +1,181 @@
+//! Outputs: `summary.csv`, `timeseries.csv` and SVG charts, written atomically as a set.
+
+pub mod atomic;
+pub mod charts;
+
+use crate::engine::Simulation;
+use crate::error::Result;
+use crate::metrics::ratio;
+use serde::Serialize;
+use std::path::Path;
+
+/// One row of `timeseries.csv`: the cluster at one instant.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Sample {
+    /// Simulated time [s].
+    pub time_s: f64,
+    /// Live nodes.
+    pub nodes: u64,
+    /// Allocatable cpu [cores].
+    pub cpu_allocatable_cores: f64,
+    /// Requested / allocatable cpu.
+    pub cpu_requested_ratio: f64,
+    /// Requested / allocatable memory.
+    pub memory_requested_ratio: f64,
+    /// Used / allocatable cpu.
+    pub cpu_used_ratio: f64,
+    /// Used / allocatable memory.
+    pub memory_used_ratio: f64,
+    /// Running pods.
+    pub running_pods: u64,
+    /// Pods waiting to be scheduled.
+    pub pending_pods: u64,
+    /// Current cost rate [USD/h].
+    pub cost_rate_usd_per_hour: f64,
+    /// Cost accrued so far [USD].
+    pub cost_cumulative_usd: f64,
+}
+
+/// One row of `summary.csv`: a whole run.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct RunSummary {
+    /// Scenario name.
+    pub scenario: String,
+    /// Scheduler name.
+    pub scheduler: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Simulated duration [s].
+    pub sim_duration_s: f64,
+    /// Wall-clock time of the run [s] (excluded from determinism checks).
+    pub wall_time_s: f64,
+    /// Events processed.
+    pub events_processed: u64,
+    /// Time-weighted mean node count.
+    pub nodes_mean: f64,
+    /// Peak node count.
+    pub nodes_peak: u64,
+    /// ∫requested cpu / ∫allocatable cpu (bin-packing utilization).
+    pub cpu_requested_ratio: f64,
+    /// ∫requested memory / ∫allocatable memory.
+    pub memory_requested_ratio: f64,
+    /// ∫requested gpu / ∫allocatable gpu (0 without GPUs).
+    pub gpu_requested_ratio: f64,
+    /// ∫used cpu / ∫allocatable cpu.
+    pub cpu_used_ratio: f64,
+    /// ∫used memory / ∫allocatable memory.
+    pub memory_used_ratio: f64,
+    /// Time-weighted mean running pods.
+    pub running_pods_mean: f64,
+    /// Time-weighted mean pending pods.
+    pub pending_pods_mean: f64,
+    /// Peak pending pods.
+    pub pending_pods_peak: u64,
+    /// Pods created.
+    pub pods_created: u64,
+    /// Pods bound to a node.
+    pub pods_scheduled: u64,
+    /// Scheduling attempts that found no feasible node.
+    pub unschedulable_attempts: u64,
+    /// Pods that completed.
+    pub pods_succeeded: u64,
+    /// Pods deleted while still pending (trace replay).
+    pub pods_deleted_while_pending: u64,
+    /// Pods still pending at the end.
+    pub pods_pending_at_end: u64,
+    /// Mean pending time of scheduled pods [s].
+    pub pending_time_mean_s: f64,
+    /// Median pending time [s].
+    pub pending_time_p50_s: f64,
+    /// 95th percentile pending time [s].
+    pub pending_time_p95_s: f64,
+    /// 99th percentile pending time [s].
+    pub pending_time_p99_s: f64,
+    /// Maximum pending time [s].
+    pub pending_time_max_s: f64,
+    /// Total cost of node time [USD].
+    pub cost_usd: f64,
+    /// Mean cost rate [USD/h].
+    pub cost_per_hour_usd: f64,
+}
+
+/// Builds the summary row of a finished simulation.
+pub fn summarize(sim: &mut Simulation, scenario: &str, seed: u64, wall_time_s: f64) -> RunSummary {
+    let span = u128::from(sim.end.as_ms());
+    let events_processed = sim.events_processed();
+    let m = &mut sim.metrics;
+    let i = &m.integrals;
+    let mean = |v: u128| ratio(v, span);
+    let cost_usd = i.cost_usd();
+    RunSummary {
+        scenario: scenario.to_owned(),
+        scheduler: sim.scheduler.name().to_owned(),
+        seed,
+        sim_duration_s: sim.end.as_secs_f64(),
+        wall_time_s,
+        events_processed,
+        nodes_mean: mean(i.nodes),
+        nodes_peak: m.peak_nodes,
+        cpu_requested_ratio: ratio(i.cpu_requested, i.cpu_allocatable),
+        memory_requested_ratio: ratio(i.memory_requested, i.memory_allocatable),
+        gpu_requested_ratio: ratio(i.gpu_requested, i.gpu_allocatable),
+        cpu_used_ratio: ratio(i.cpu_used, i.cpu_allocatable),
+        memory_used_ratio: ratio(i.memory_used, i.memory_allocatable),
+        running_pods_mean: mean(i.running_pods),
+        pending_pods_mean: mean(i.pending_pods),
+        pending_pods_peak: m.peak_pending_pods,
+        pods_created: m.pods_created,
+        pods_scheduled: m.pods_scheduled,
+        unschedulable_attempts: m.unschedulable_attempts,
+        pods_succeeded: m.pods_succeeded,
+        pods_deleted_while_pending: m.pods_deleted_while_pending,
+        pods_pending_at_end: sim.cluster.totals.pending_pods,
+        pending_time_mean_s: m.pending.mean_ms() / 1000.0,
+        pending_time_p50_s: m.pending.percentile_ms(50.0) as f64 / 1000.0,
+        pending_time_p95_s: m.pending.percentile_ms(95.0) as f64 / 1000.0,
+        pending_time_p99_s: m.pending.percentile_ms(99.0) as f64 / 1000.0,
+        pending_time_max_s: m.pending.percentile_ms(100.0) as f64 / 1000.0,
+        cost_usd,
+        cost_per_hour_usd: if span == 0 {
+            0.0
+        } else {
+            cost_usd * 3_600_000.0 / span as f64
+        },
+    }
+}
+
+/// Serializes rows to CSV bytes with a header row.
+pub fn to_csv<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        w.serialize(r)
+            .map_err(|e| crate::error::Error::Usage(format!("CSV encoding failed: {e}")))?;
+    }
+    w.into_inner()
+        .map_err(|e| crate::error::Error::Usage(format!("CSV encoding failed: {e}")))
+}
+
+/// Writes `summary.csv`, `timeseries.csv` and (optionally) the charts into `dir`, all or
+/// nothing.
+pub fn write_run_outputs(
+    dir: &Path,
+    summary: &RunSummary,
+    samples: &[Sample],
+    charts: bool,
+) -> Result<Vec<String>> {
+    let mut set = atomic::OutputSet::default();
+    set.add("summary.csv", to_csv(std::slice::from_ref(summary))?);
+    set.add("timeseries.csv", to_csv(samples)?);
+    if charts {
+        let title = format!("{} ({})", summary.scenario, summary.scheduler);
+        set.add(
+            "utilization.svg",
+            charts::utilization_chart(&title, samples)?.into_bytes(),
+        );
+        set.add(
+            "pods.svg",
+            charts::pods_chart(&title, samples)?.into_bytes(),
+        );
+    }
+    set.commit(dir)
+}

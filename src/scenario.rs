@@ -1,0 +1,89 @@
+//! Scenarios: loading a YAML file (with `--set` overrides) into a validated [`ScenarioSpec`],
+//! and building a ready-to-run [`Simulation`] from it.
+
+pub mod build;
+pub mod overrides;
+pub mod spec;
+pub mod values;
+
+use crate::error::{Error, Result};
+use spec::ScenarioSpec;
+use std::path::{Path, PathBuf};
+
+/// A loaded scenario: its spec and where it came from (data paths are relative to it).
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// The parsed spec.
+    pub spec: ScenarioSpec,
+    /// The scenario file.
+    pub path: PathBuf,
+}
+
+/// Formats a YAML/schema error with file, line, column and field path.
+fn yaml_error(file: &Path, err: serde_path_to_error::Error<serde_yaml_ng::Error>) -> Error {
+    let path = err.path().to_string();
+    let inner = err.into_inner();
+    let mut location = String::new();
+    if let Some(loc) = inner.location() {
+        location = format!(":{}:{}", loc.line(), loc.column());
+    }
+    if path != "." && !path.is_empty() {
+        location.push_str(&format!(" (field `{path}`)"));
+    }
+    // serde_yaml_ng appends " at line X column Y"; the location is already in front.
+    let mut message = inner.to_string();
+    if let Some(i) = message.find(" at line ") {
+        message.truncate(i);
+    }
+    Error::Yaml {
+        file: file.display().to_string(),
+        location,
+        message,
+    }
+}
+
+impl Scenario {
+    /// Reads and validates a scenario file, applying `--set` overrides.
+    pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Self::from_yaml(&text, path, overrides)
+    }
+
+    /// Parses scenario YAML text; `path` is used for messages and to resolve data files.
+    pub fn from_yaml(text: &str, path: &Path, overrides: &[String]) -> Result<Scenario> {
+        let spec: ScenarioSpec = if overrides.is_empty() {
+            let de = serde_yaml_ng::Deserializer::from_str(text);
+            serde_path_to_error::deserialize(de).map_err(|e| yaml_error(path, e))?
+        } else {
+            let de = serde_yaml_ng::Deserializer::from_str(text);
+            let mut value: serde_yaml_ng::Value =
+                serde_path_to_error::deserialize(de).map_err(|e| yaml_error(path, e))?;
+            for o in overrides {
+                overrides::apply(&mut value, o)?;
+            }
+            serde_path_to_error::deserialize(value).map_err(|e| {
+                let field = e.path().to_string();
+                Error::Yaml {
+                    file: path.display().to_string(),
+                    location: format!(" (field `{field}`, after --set)"),
+                    message: e.into_inner().to_string(),
+                }
+            })?
+        };
+        let scenario = Scenario {
+            spec,
+            path: path.to_owned(),
+        };
+        build::validate(&scenario.spec).map_err(|e| e.in_file(path))?;
+        Ok(scenario)
+    }
+
+    /// Resolves a data path relative to the scenario file's folder.
+    pub fn data_path(&self, relative: &str) -> PathBuf {
+        let p = Path::new(relative);
+        if p.is_absolute() {
+            return p.to_owned();
+        }
+        self.path.parent().unwrap_or(Path::new(".")).join(p)
+    }
+}

@@ -1,0 +1,673 @@
+//! Validation of a scenario spec and construction of the [`Simulation`] it describes.
+
+use super::Scenario;
+use super::spec::{PodTemplateSpec, ResourceListSpec, ScenarioSpec, TaintSpec, TolerationSpec};
+use crate::cluster::ClusterState;
+use crate::cluster::catalog;
+use crate::cluster::labels::{Labels, Taint, TaintEffect, Toleration, TolerationOperator};
+use crate::cluster::node::NodePool;
+use crate::cluster::pod::{Limits, PodTemplate};
+use crate::cluster::resources::{DEFAULT_MAX_PODS, Resources};
+use crate::engine::rng::{self, Stream};
+use crate::engine::time::SimTime;
+use crate::engine::{Simulation, SourceSlot};
+use crate::error::{Error, Result};
+use crate::scheduler::Registry;
+use crate::workload::deployment::DeploymentController;
+use crate::workload::job::JobController;
+use crate::workload::synthetic::{PoissonGenerator, Shape};
+use crate::workload::{Blueprint, WorkloadSource, alibaba, limits_below_requests, trace};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Trace formats accepted in `traces[].format`.
+pub const TRACE_FORMATS: &[&str] = &["kubesim", "alibaba-openb"];
+/// Node list formats accepted in `nodeLists[].format`.
+pub const NODE_LIST_FORMATS: &[&str] = &["alibaba-openb"];
+
+fn err(field: impl Into<String>, msg: impl Into<String>) -> Error {
+    Error::scenario(field, msg)
+}
+
+fn parse_effect(effect: &str, field: &str) -> Result<TaintEffect> {
+    match effect {
+        "NoSchedule" => Ok(TaintEffect::NoSchedule),
+        "PreferNoSchedule" => Ok(TaintEffect::PreferNoSchedule),
+        "NoExecute" => Ok(TaintEffect::NoExecute),
+        other => Err(err(
+            field,
+            format!(
+                "unknown taint effect {other:?}; expected NoSchedule, PreferNoSchedule or NoExecute"
+            ),
+        )),
+    }
+}
+
+fn check_unique<'a>(names: impl Iterator<Item = &'a str>, field: &str) -> Result<()> {
+    let mut seen = BTreeSet::new();
+    for (i, n) in names.enumerate() {
+        if n.is_empty() {
+            return Err(err(format!("{field}[{i}].name"), "must not be empty"));
+        }
+        if !seen.insert(n) {
+            return Err(err(
+                format!("{field}[{i}].name"),
+                format!("duplicate name {n:?}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Requests and limits of a template after upstream defaulting (an unset request takes its
+/// limit's value).
+fn requests_and_limits(t: &PodTemplateSpec) -> (Resources, Limits) {
+    let limits = Limits {
+        cpu_milli: t.limits.cpu.map(|q| q.0),
+        memory_bytes: t.limits.memory.map(|q| q.0),
+    };
+    let requests = Resources {
+        cpu_milli: t
+            .requests
+            .cpu
+            .map(|q| q.0)
+            .or(limits.cpu_milli)
+            .unwrap_or(0),
+        memory_bytes: t
+            .requests
+            .memory
+            .map(|q| q.0)
+            .or(limits.memory_bytes)
+            .unwrap_or(0),
+        gpu_milli: t.requests.gpu.or(t.limits.gpu).map_or(0, |q| q.0),
+        pods: 1,
+    };
+    (requests, limits)
+}
+
+fn usage_of(t: &PodTemplateSpec, requests: &Resources) -> Resources {
+    match &t.usage {
+        None => Resources {
+            pods: 0,
+            ..*requests
+        },
+        Some(u) => Resources {
+            cpu_milli: u.cpu.map_or(requests.cpu_milli, |q| q.0),
+            memory_bytes: u.memory.map_or(requests.memory_bytes, |q| q.0),
+            gpu_milli: requests.gpu_milli,
+            pods: 0,
+        },
+    }
+}
+
+fn validate_template(t: &PodTemplateSpec, field: &str, spec: &ScenarioSpec) -> Result<()> {
+    let (requests, limits) = requests_and_limits(t);
+    if let Some(msg) = limits_below_requests(&requests, &limits) {
+        return Err(err(format!("{field}.limits"), msg));
+    }
+    if t.requests.pods.is_some() || t.limits.pods.is_some() {
+        return Err(err(
+            format!("{field}.requests"),
+            "pods is not a pod request (every pod takes one slot)",
+        ));
+    }
+    if let Some(name) = &t.priority_class_name {
+        if t.priority.is_some() {
+            return Err(err(
+                format!("{field}.priority"),
+                "set either priority or priorityClassName, not both",
+            ));
+        }
+        if !spec.priority_classes.iter().any(|c| &c.name == name) {
+            let known: Vec<&str> = spec
+                .priority_classes
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect();
+            return Err(err(
+                format!("{field}.priorityClassName"),
+                format!(
+                    "unknown priority class {name:?}; defined: [{}]",
+                    known.join(", ")
+                ),
+            ));
+        }
+    }
+    for (i, tol) in t.tolerations.iter().enumerate() {
+        let f = format!("{field}.tolerations[{i}]");
+        if let Some(e) = &tol.effect {
+            parse_effect(e, &format!("{f}.effect"))?;
+        }
+        match tol.operator.as_deref() {
+            None | Some("Equal") => {}
+            Some("Exists") if !tol.value.is_empty() => {
+                return Err(err(
+                    format!("{f}.value"),
+                    "must be empty with operator Exists",
+                ));
+            }
+            Some("Exists") => {}
+            Some(o) => {
+                return Err(err(
+                    format!("{f}.operator"),
+                    format!("unknown operator {o:?}; expected Equal or Exists"),
+                ));
+            }
+        }
+        if tol.key.is_empty() && tol.operator.as_deref() != Some("Exists") {
+            return Err(err(
+                format!("{f}.operator"),
+                "an empty key requires operator Exists",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn pool_allocatable(a: &ResourceListSpec) -> Resources {
+    Resources {
+        cpu_milli: a.cpu.map_or(0, |q| q.0),
+        memory_bytes: a.memory.map_or(0, |q| q.0),
+        gpu_milli: a.gpu.map_or(0, |q| q.0),
+        pods: a.pods.map_or(DEFAULT_MAX_PODS, |q| q.0),
+    }
+}
+
+/// Checks every value and cross-reference of a spec that the schema alone cannot.
+pub fn validate(spec: &ScenarioSpec) -> Result<()> {
+    if spec.name.is_empty()
+        || !spec
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        return Err(err(
+            "name",
+            "must be non-empty and use only letters, digits, '-', '_' or '.' (it names the output folder)",
+        ));
+    }
+    if spec.duration.0 == 0 {
+        return Err(err("duration", "must be > 0"));
+    }
+    if spec.sample_interval.0 == 0 {
+        return Err(err("sampleInterval", "must be > 0"));
+    }
+    check_unique(
+        spec.priority_classes.iter().map(|c| c.name.as_str()),
+        "priorityClasses",
+    )?;
+    if spec
+        .priority_classes
+        .iter()
+        .filter(|c| c.global_default)
+        .count()
+        > 1
+    {
+        return Err(err(
+            "priorityClasses",
+            "at most one class may set globalDefault",
+        ));
+    }
+    check_unique(spec.node_pools.iter().map(|p| p.name.as_str()), "nodePools")?;
+    for (i, p) in spec.node_pools.iter().enumerate() {
+        let f = format!("nodePools[{i}]");
+        let catalog_entry = p.instance_type.as_deref().and_then(catalog::lookup);
+        if p.allocatable.is_none() && catalog_entry.is_none() {
+            let msg = match &p.instance_type {
+                Some(t) => format!(
+                    "instance type {t:?} is not in the built-in catalog; give allocatable (and hourlyPrice) or use one of: {}",
+                    catalog::names()
+                ),
+                None => "give allocatable or a catalog instanceType".to_owned(),
+            };
+            return Err(err(format!("{f}.allocatable"), msg));
+        }
+        if let Some(a) = &p.allocatable {
+            let r = pool_allocatable(a);
+            if r.cpu_milli == 0 || r.memory_bytes == 0 || r.pods == 0 {
+                return Err(err(
+                    format!("{f}.allocatable"),
+                    "cpu, memory and pods must be > 0",
+                ));
+            }
+        }
+        if p.hourly_price.is_none() && catalog_entry.is_none() {
+            return Err(err(
+                format!("{f}.hourlyPrice"),
+                "required when the instance type is not in the catalog",
+            ));
+        }
+        if p.spot && p.hourly_price.is_none() {
+            return Err(err(
+                format!("{f}.hourlyPrice"),
+                "required for spot pools (spot prices vary by region and time)",
+            ));
+        }
+        if let Some(price) = p.hourly_price
+            && !(price.is_finite() && price >= 0.0)
+        {
+            return Err(err(
+                format!("{f}.hourlyPrice"),
+                "must be a non-negative number",
+            ));
+        }
+        for (j, t) in p.taints.iter().enumerate() {
+            parse_effect(&t.effect, &format!("{f}.taints[{j}].effect"))?;
+            if t.key.is_empty() {
+                return Err(err(format!("{f}.taints[{j}].key"), "must not be empty"));
+            }
+        }
+    }
+    for (i, l) in spec.node_lists.iter().enumerate() {
+        if !NODE_LIST_FORMATS.contains(&l.format.as_str()) {
+            return Err(err(
+                format!("nodeLists[{i}].format"),
+                format!(
+                    "unknown format {:?}; expected one of: {}",
+                    l.format,
+                    NODE_LIST_FORMATS.join(", ")
+                ),
+            ));
+        }
+        let p = l.price;
+        if ![p.per_core, p.per_gib, p.per_gpu]
+            .iter()
+            .all(|v| v.is_finite() && *v >= 0.0)
+        {
+            return Err(err(
+                format!("nodeLists[{i}].price"),
+                "prices must be non-negative numbers",
+            ));
+        }
+    }
+    if spec.node_pools.iter().all(|p| p.count == 0) && spec.node_lists.is_empty() {
+        return Err(err(
+            "nodePools",
+            "the scenario has no nodes; add a pool with count > 0 or a nodeList",
+        ));
+    }
+    let mut workload_names: Vec<&str> = Vec::new();
+    workload_names.extend(spec.deployments.iter().map(|d| d.name.as_str()));
+    workload_names.extend(spec.jobs.iter().map(|d| d.name.as_str()));
+    workload_names.extend(spec.traces.iter().map(|d| d.name.as_str()));
+    workload_names.extend(spec.generators.iter().map(|d| d.name.as_str()));
+    check_unique(
+        workload_names.into_iter(),
+        "workloads (deployments, jobs, traces, generators)",
+    )?;
+    for (i, d) in spec.deployments.iter().enumerate() {
+        validate_template(&d.template, &format!("deployments[{i}].template"), spec)?;
+    }
+    for (i, j) in spec.jobs.iter().enumerate() {
+        let f = format!("jobs[{i}]");
+        if j.completions == 0 {
+            return Err(err(format!("{f}.completions"), "must be > 0"));
+        }
+        if j.parallelism == 0 {
+            return Err(err(format!("{f}.parallelism"), "must be > 0"));
+        }
+        if j.duration.is_always_zero() {
+            return Err(err(format!("{f}.duration"), "must be > 0"));
+        }
+        validate_template(&j.template, &format!("{f}.template"), spec)?;
+    }
+    for (i, t) in spec.traces.iter().enumerate() {
+        if !TRACE_FORMATS.contains(&t.format.as_str()) {
+            return Err(err(
+                format!("traces[{i}].format"),
+                format!(
+                    "unknown format {:?}; expected one of: {}",
+                    t.format,
+                    TRACE_FORMATS.join(", ")
+                ),
+            ));
+        }
+        validate_template(&t.template, &format!("traces[{i}].template"), spec)?;
+    }
+    for (i, g) in spec.generators.iter().enumerate() {
+        let f = format!("generators[{i}]");
+        if !(g.rate_per_second.is_finite() && g.rate_per_second > 0.0) {
+            return Err(err(format!("{f}.ratePerSecond"), "must be > 0"));
+        }
+        if g.count == 0 {
+            return Err(err(format!("{f}.count"), "must be > 0"));
+        }
+        if g.duration.as_ref().is_some_and(|d| d.is_always_zero()) {
+            return Err(err(
+                format!("{f}.duration"),
+                "must be > 0 (omit it for pods that run until the end)",
+            ));
+        }
+        validate_template(&g.template, &format!("{f}.template"), spec)?;
+        for (j, s) in g.shapes.iter().enumerate() {
+            if s.weight == 0 {
+                return Err(err(format!("{f}.shapes[{j}].weight"), "must be > 0"));
+            }
+            let t = PodTemplateSpec {
+                requests: s.requests,
+                limits: s.limits,
+                ..Default::default()
+            };
+            validate_template(&t, &format!("{f}.shapes[{j}]"), spec)?;
+        }
+    }
+    Ok(())
+}
+
+struct Builder<'a> {
+    spec: &'a ScenarioSpec,
+    cluster: ClusterState,
+}
+
+impl Builder<'_> {
+    fn taint(&mut self, t: &TaintSpec) -> Result<Taint> {
+        Ok(Taint {
+            key: self.cluster.interner.intern(&t.key),
+            value: self.cluster.interner.intern(&t.value),
+            effect: parse_effect(&t.effect, "taint.effect")?,
+        })
+    }
+
+    fn toleration(&mut self, t: &TolerationSpec) -> Result<Toleration> {
+        let exists = t.operator.as_deref() == Some("Exists");
+        Ok(Toleration {
+            key: if t.key.is_empty() {
+                None
+            } else {
+                Some(self.cluster.interner.intern(&t.key))
+            },
+            operator: if exists {
+                TolerationOperator::Exists
+            } else {
+                TolerationOperator::Equal
+            },
+            value: self.cluster.interner.intern(&t.value),
+            effect: t
+                .effect
+                .as_deref()
+                .map(|e| parse_effect(e, "toleration.effect"))
+                .transpose()?,
+            toleration_ms: t.toleration_seconds.map(|s| s * 1000),
+        })
+    }
+
+    fn labels(&mut self, map: &BTreeMap<String, String>, extra: &[(&str, &str)]) -> Labels {
+        let mut pairs = Vec::new();
+        for (k, v) in extra
+            .iter()
+            .copied()
+            .chain(map.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        {
+            pairs.push((
+                self.cluster.interner.intern(k),
+                self.cluster.interner.intern(v),
+            ));
+        }
+        Labels::new(pairs)
+    }
+
+    fn priority(&self, t: &PodTemplateSpec) -> i32 {
+        if let Some(p) = t.priority {
+            return p;
+        }
+        let classes = &self.spec.priority_classes;
+        match &t.priority_class_name {
+            Some(name) => classes
+                .iter()
+                .find(|c| &c.name == name)
+                .map_or(0, |c| c.value),
+            None => classes
+                .iter()
+                .find(|c| c.global_default)
+                .map_or(0, |c| c.value),
+        }
+    }
+
+    fn blueprint(&mut self, t: &PodTemplateSpec, prefix: &str) -> Result<Blueprint> {
+        let (requests, limits) = requests_and_limits(t);
+        let labels = self.labels(&t.labels, &[]);
+        let tolerations = t
+            .tolerations
+            .iter()
+            .map(|x| self.toleration(x))
+            .collect::<Result<Vec<_>>>()?;
+        let template = self.cluster.add_template(PodTemplate {
+            labels,
+            tolerations,
+        });
+        Ok(Blueprint {
+            requests,
+            limits,
+            usage: usage_of(t, &requests),
+            priority: self.priority(t),
+            template,
+            prefix: self.cluster.add_name_prefix(prefix),
+        })
+    }
+
+    fn add_pools(&mut self) -> Result<()> {
+        for p in &self.spec.node_pools {
+            let entry = p.instance_type.as_deref().and_then(catalog::lookup);
+            let allocatable = match (&p.allocatable, entry) {
+                (Some(a), _) => pool_allocatable(a),
+                (None, Some(e)) => e.allocatable(),
+                (None, None) => unreachable!("validated"),
+            };
+            let instance_type = p
+                .instance_type
+                .clone()
+                .unwrap_or_else(|| "custom".to_owned());
+            let labels = self.labels(
+                &p.labels,
+                &[
+                    ("topology.kubernetes.io/zone", &p.zone),
+                    ("node.kubernetes.io/instance-type", &instance_type),
+                ],
+            );
+            let taints = p
+                .taints
+                .iter()
+                .map(|t| self.taint(t))
+                .collect::<Result<Vec<_>>>()?;
+            let price = p
+                .hourly_price
+                .or(entry.map(|e| e.on_demand_usd_per_hour))
+                .unwrap_or(0.0);
+            let pool = self.cluster.add_pool(NodePool {
+                name: p.name.clone(),
+                instance_type,
+                allocatable,
+                labels,
+                taints,
+                zone: p.zone.clone(),
+                hourly_price_usd: price,
+                spot: p.spot,
+            });
+            for k in 0..p.count {
+                self.cluster
+                    .add_node(pool, format!("{}-{k}", p.name), None, SimTime::ZERO);
+            }
+        }
+        Ok(())
+    }
+
+    fn add_node_lists(&mut self, scenario: &Scenario) -> Result<()> {
+        for l in &self.spec.node_lists {
+            let nodes = alibaba::read_openb_nodes(&scenario.data_path(&l.path))?;
+            // One pool per distinct (shape, GPU model), in order of first appearance.
+            let mut pools: Vec<(Resources, String, crate::cluster::node::PoolId)> = Vec::new();
+            for n in nodes {
+                let existing = pools
+                    .iter()
+                    .find(|(r, m, _)| *r == n.allocatable && *m == n.gpu_model)
+                    .map(|p| p.2);
+                let pool = match existing {
+                    Some(p) => p,
+                    None => {
+                        let a = n.allocatable;
+                        let model = if n.gpu_model.is_empty() {
+                            "cpu"
+                        } else {
+                            n.gpu_model.as_str()
+                        };
+                        let name =
+                            format!("{model}-{}c-{}g", a.cpu_milli / 1000, a.gpu_milli / 1000);
+                        let mut extra = vec![("topology.kubernetes.io/zone", l.zone.as_str())];
+                        if !n.gpu_model.is_empty() {
+                            extra.push(("gpu-model", n.gpu_model.as_str()));
+                        }
+                        let labels = self.labels(&BTreeMap::new(), &extra);
+                        let price = l.price.per_core * a.cpu_milli as f64 / 1000.0
+                            + l.price.per_gib * a.memory_bytes as f64 / (1u64 << 30) as f64
+                            + l.price.per_gpu * a.gpu_milli as f64 / 1000.0;
+                        let id = self.cluster.add_pool(NodePool {
+                            name: name.clone(),
+                            instance_type: name,
+                            allocatable: a,
+                            labels,
+                            taints: Vec::new(),
+                            zone: l.zone.clone(),
+                            hourly_price_usd: price,
+                            spot: false,
+                        });
+                        pools.push((a, n.gpu_model.clone(), id));
+                        id
+                    }
+                };
+                self.cluster
+                    .add_node(pool, n.name, Some(n.allocatable), SimTime::ZERO);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Builds a simulation of `scenario` with master seed `seed`, using `registry` to construct
+/// the scheduler.
+pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simulation> {
+    let spec = &scenario.spec;
+    let mut b = Builder {
+        spec,
+        cluster: ClusterState::default(),
+    };
+    b.add_pools()?;
+    b.add_node_lists(scenario)?;
+    let mut deployments = Vec::new();
+    for (i, d) in spec.deployments.iter().enumerate() {
+        let blueprint = b.blueprint(&d.template, &format!("{}-", d.name))?;
+        deployments.push(DeploymentController {
+            name: d.name.clone(),
+            index: i as u32,
+            replicas: d.replicas,
+            start: SimTime(d.start.0),
+            blueprint,
+            live: 0,
+            created: 0,
+        });
+    }
+    let mut jobs = Vec::new();
+    for (i, j) in spec.jobs.iter().enumerate() {
+        let blueprint = b.blueprint(&j.template, &format!("{}-", j.name))?;
+        jobs.push(JobController {
+            name: j.name.clone(),
+            index: i as u32,
+            start: SimTime(j.start.0),
+            completions: j.completions,
+            parallelism: j.parallelism,
+            duration: j.duration.clone(),
+            blueprint,
+            rng: rng::stream(seed, Stream::Job(i as u32)),
+            succeeded: 0,
+            active: 0,
+            created: 0,
+            completed_at: SimTime::NEVER,
+        });
+    }
+    let mut sources = Vec::new();
+    for t in &spec.traces {
+        let path = scenario.data_path(&t.path);
+        let (source, prefix, width): (Box<dyn WorkloadSource>, String, u8) = match t.format.as_str()
+        {
+            "kubesim" => (
+                Box::new(trace::NativeTrace::open(&path, t.start.0, t.max_pods)?),
+                format!("{}-", t.name),
+                0,
+            ),
+            "alibaba-openb" => (
+                Box::new(alibaba::OpenbPods::open(&path, t.start.0, t.max_pods)?),
+                "openb-pod-".to_owned(),
+                4,
+            ),
+            _ => unreachable!("validated"),
+        };
+        let bp = b.blueprint(&t.template, &prefix)?;
+        sources.push(SourceSlot {
+            name: t.name.clone(),
+            source,
+            next: None,
+            templates: vec![bp.template],
+            default_priority: bp.priority,
+            prefix: bp.prefix,
+            name_width: width,
+        });
+    }
+    for g in &spec.generators {
+        let i = sources.len() as u32;
+        let bp = b.blueprint(&g.template, &format!("{}-", g.name))?;
+        let shapes = if g.shapes.is_empty() {
+            vec![Shape {
+                weight: 1,
+                requests: bp.requests,
+                limits: bp.limits,
+                usage: bp.usage,
+            }]
+        } else {
+            g.shapes
+                .iter()
+                .map(|s| {
+                    let t = PodTemplateSpec {
+                        requests: s.requests,
+                        limits: s.limits,
+                        ..Default::default()
+                    };
+                    let (requests, limits) = requests_and_limits(&t);
+                    Shape {
+                        weight: s.weight,
+                        requests,
+                        limits,
+                        usage: usage_of(&t, &requests),
+                    }
+                })
+                .collect()
+        };
+        let source = PoissonGenerator::new(
+            rng::stream(seed, Stream::Source(i)),
+            g.start.0,
+            g.rate_per_second,
+            g.count,
+            shapes,
+            g.duration.clone(),
+        );
+        sources.push(SourceSlot {
+            name: g.name.clone(),
+            source: Box::new(source),
+            next: None,
+            templates: vec![bp.template],
+            default_priority: bp.priority,
+            prefix: bp.prefix,
+            name_width: 0,
+        });
+    }
+    let scheduler = registry
+        .build(&spec.scheduler, &mut b.cluster)
+        .map_err(|e| e.in_file(&scenario.path))?;
+    Ok(Simulation::new(
+        b.cluster,
+        scheduler,
+        rng::stream(seed, Stream::Scheduler),
+        sources,
+        deployments,
+        jobs,
+        spec.sample_interval.0,
+        SimTime(spec.duration.0),
+    ))
+}

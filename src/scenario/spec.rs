@@ -1,0 +1,472 @@
+//! The scenario file schema (YAML). Field names follow Kubernetes' camelCase style; unknown
+//! fields are errors that list the valid ones.
+
+use super::values::{Duration, DurationDist, MilliQuantity, UnitQuantity};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+fn default_seed() -> u64 {
+    1
+}
+fn default_sample_interval() -> Duration {
+    Duration(60_000)
+}
+fn default_true() -> bool {
+    true
+}
+
+/// A whole scenario.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ScenarioSpec {
+    /// Scenario name (also the default output folder under `results/`).
+    pub name: String,
+    /// Simulated time to run.
+    pub duration: Duration,
+    /// Master random seed (default 1).
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Period of the `timeseries.csv` samples (default 1m).
+    #[serde(default = "default_sample_interval")]
+    pub sample_interval: Duration,
+    /// Scheduler selection and configuration.
+    #[serde(default)]
+    pub scheduler: SchedulerSpec,
+    /// Named priority values usable as `priorityClassName`.
+    #[serde(default)]
+    pub priority_classes: Vec<PriorityClassSpec>,
+    /// Groups of identical nodes.
+    #[serde(default)]
+    pub node_pools: Vec<NodePoolSpec>,
+    /// Node inventories imported from files.
+    #[serde(default)]
+    pub node_lists: Vec<NodeListSpec>,
+    /// Long-running replicated services.
+    #[serde(default)]
+    pub deployments: Vec<DeploymentSpec>,
+    /// Batch jobs (completions × run time).
+    #[serde(default)]
+    pub jobs: Vec<JobSpec>,
+    /// Pod traces replayed from files.
+    #[serde(default)]
+    pub traces: Vec<TraceSpec>,
+    /// Synthetic pod streams.
+    #[serde(default)]
+    pub generators: Vec<GeneratorSpec>,
+    /// Output options.
+    #[serde(default)]
+    pub output: OutputSpec,
+}
+
+/// Output options.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct OutputSpec {
+    /// Write SVG charts (default true).
+    #[serde(default = "default_true")]
+    pub charts: bool,
+}
+
+impl Default for OutputSpec {
+    fn default() -> Self {
+        OutputSpec { charts: true }
+    }
+}
+
+/// A PriorityClass: a named priority value.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PriorityClassSpec {
+    /// Class name.
+    pub name: String,
+    /// Priority value (higher is more important).
+    pub value: i32,
+    /// Used for pods that name no class (at most one class may set this).
+    #[serde(default)]
+    pub global_default: bool,
+}
+
+/// The `scheduler` block, shaped like a KubeSchedulerConfiguration profile.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SchedulerSpec {
+    /// `default-scheduler` (the kube-scheduler profile), `first-fit`, `best-fit`, `random`, or
+    /// a name registered by a program using the library.
+    #[serde(default = "default_scheduler_name")]
+    pub name: String,
+    /// Percentage of nodes to find feasible before scoring; 0 = adaptive (upstream default).
+    #[serde(default)]
+    pub percentage_of_nodes_to_score: u32,
+    /// Plugins enabled/disabled per extension point.
+    #[serde(default)]
+    pub plugins: PluginsSpec,
+    /// Plugin arguments.
+    #[serde(default)]
+    pub plugin_config: Vec<PluginConfigSpec>,
+}
+
+fn default_scheduler_name() -> String {
+    crate::scheduler::DEFAULT_SCHEDULER.to_owned()
+}
+
+impl Default for SchedulerSpec {
+    fn default() -> Self {
+        SchedulerSpec {
+            name: default_scheduler_name(),
+            percentage_of_nodes_to_score: 0,
+            plugins: PluginsSpec::default(),
+            plugin_config: Vec::new(),
+        }
+    }
+}
+
+/// Plugin sets per extension point.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PluginsSpec {
+    /// Filter plugins.
+    #[serde(default)]
+    pub filter: PluginSet,
+    /// Score plugins.
+    #[serde(default)]
+    pub score: PluginSet,
+}
+
+/// Enabled and disabled plugins of one extension point.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PluginSet {
+    /// Plugins to enable (or re-weight).
+    #[serde(default)]
+    pub enabled: Vec<PluginRef>,
+    /// Plugins to disable; `*` disables all defaults.
+    #[serde(default)]
+    pub disabled: Vec<PluginRef>,
+}
+
+/// A plugin name with an optional score weight.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PluginRef {
+    /// Upstream plugin name.
+    pub name: String,
+    /// Score weight (1..=100).
+    #[serde(default)]
+    pub weight: Option<i64>,
+}
+
+/// Arguments of one plugin.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PluginConfigSpec {
+    /// Plugin name.
+    pub name: String,
+    /// Arguments.
+    #[serde(default)]
+    pub args: PluginArgs,
+}
+
+/// Plugin arguments (the union of the supported plugins' args).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PluginArgs {
+    /// NodeResourcesFitArgs.scoringStrategy.
+    #[serde(default)]
+    pub scoring_strategy: Option<ScoringStrategySpec>,
+    /// NodeResourcesBalancedAllocationArgs.resources.
+    #[serde(default)]
+    pub resources: Option<Vec<ResourceWeight>>,
+}
+
+/// NodeResourcesFitArgs.scoringStrategy.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ScoringStrategySpec {
+    /// LeastAllocated, MostAllocated or RequestedToCapacityRatio.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Weighted resources (default cpu:1, memory:1).
+    #[serde(default)]
+    pub resources: Option<Vec<ResourceWeight>>,
+    /// Shape for RequestedToCapacityRatio.
+    #[serde(default)]
+    pub requested_to_capacity_ratio: Option<RequestedToCapacityRatioSpec>,
+}
+
+/// `requestedToCapacityRatio` arguments.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RequestedToCapacityRatioSpec {
+    /// Points of the piecewise-linear function.
+    pub shape: Vec<ShapePointSpec>,
+}
+
+/// One shape point.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ShapePointSpec {
+    /// Utilization 0..=100.
+    pub utilization: i64,
+    /// Score 0..=10.
+    pub score: i64,
+}
+
+/// A resource with a weight.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ResourceWeight {
+    /// `cpu`, `memory` or `nvidia.com/gpu`.
+    pub name: String,
+    /// Weight 1..=100 (default 1).
+    #[serde(default = "one")]
+    pub weight: i64,
+}
+
+fn one() -> i64 {
+    1
+}
+
+/// A resource list (`requests`, `allocatable`).
+#[derive(Clone, Copy, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ResourceListSpec {
+    /// CPU.
+    #[serde(default)]
+    pub cpu: Option<MilliQuantity>,
+    /// Memory.
+    #[serde(default)]
+    pub memory: Option<UnitQuantity>,
+    /// GPUs (fractions allowed: "500m" is half a GPU).
+    #[serde(default, rename = "nvidia.com/gpu", alias = "gpu")]
+    pub gpu: Option<MilliQuantity>,
+    /// Pod slots (allocatable only; default 110).
+    #[serde(default)]
+    pub pods: Option<UnitQuantity>,
+}
+
+/// A node pool: `count` identical nodes.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NodePoolSpec {
+    /// Pool name; nodes are named `<name>-<ordinal>`.
+    pub name: String,
+    /// Number of nodes.
+    pub count: u32,
+    /// Instance type; if it is in the built-in catalog it supplies allocatable and price.
+    #[serde(default)]
+    pub instance_type: Option<String>,
+    /// Allocatable resources (overrides the catalog).
+    #[serde(default)]
+    pub allocatable: Option<ResourceListSpec>,
+    /// Price per node [USD/hour] (overrides the catalog; required for spot pools).
+    #[serde(default)]
+    pub hourly_price: Option<f64>,
+    /// Spot / preemptible capacity.
+    #[serde(default)]
+    pub spot: bool,
+    /// Zone (sets `topology.kubernetes.io/zone`).
+    #[serde(default = "default_zone")]
+    pub zone: String,
+    /// Extra node labels.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Node taints.
+    #[serde(default)]
+    pub taints: Vec<TaintSpec>,
+}
+
+fn default_zone() -> String {
+    "zone-a".to_owned()
+}
+
+/// A taint.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TaintSpec {
+    /// Key.
+    pub key: String,
+    /// Value (default empty).
+    #[serde(default)]
+    pub value: String,
+    /// `NoSchedule`, `PreferNoSchedule` or `NoExecute`.
+    pub effect: String,
+}
+
+/// A toleration.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TolerationSpec {
+    /// Key (empty with `Exists` tolerates everything).
+    #[serde(default)]
+    pub key: String,
+    /// `Equal` (default) or `Exists`.
+    #[serde(default)]
+    pub operator: Option<String>,
+    /// Value for `Equal`.
+    #[serde(default)]
+    pub value: String,
+    /// Effect to match (empty matches all).
+    #[serde(default)]
+    pub effect: Option<String>,
+    /// For NoExecute: seconds to stay after the taint appears.
+    #[serde(default)]
+    pub toleration_seconds: Option<u64>,
+}
+
+/// Node inventory imported from a file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NodeListSpec {
+    /// File format: `alibaba-openb` (the cluster-trace-gpu-v2023 node list).
+    pub format: String,
+    /// Path relative to the scenario file (`.gz` is decompressed).
+    pub path: String,
+    /// Linear price model for imported nodes.
+    #[serde(default)]
+    pub price: LinearPriceSpec,
+    /// Zone of the imported nodes.
+    #[serde(default = "default_zone")]
+    pub zone: String,
+}
+
+/// Node price = cpu cores × perCore + memory GiB × perGiB + GPUs × perGpu [USD/hour].
+#[derive(Clone, Copy, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LinearPriceSpec {
+    /// USD per vCPU-hour.
+    #[serde(default)]
+    pub per_core: f64,
+    /// USD per GiB-hour.
+    #[serde(default)]
+    pub per_gib: f64,
+    /// USD per GPU-hour.
+    #[serde(default)]
+    pub per_gpu: f64,
+}
+
+/// The pod part shared by deployments, jobs, traces and generators.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PodTemplateSpec {
+    /// Requests.
+    #[serde(default)]
+    pub requests: ResourceListSpec,
+    /// Limits (cpu and memory).
+    #[serde(default)]
+    pub limits: ResourceListSpec,
+    /// Usage while running (default: equal to the requests).
+    #[serde(default)]
+    pub usage: Option<ResourceListSpec>,
+    /// Priority value (alternative to `priorityClassName`).
+    #[serde(default)]
+    pub priority: Option<i32>,
+    /// Priority class name.
+    #[serde(default)]
+    pub priority_class_name: Option<String>,
+    /// Pod labels.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Tolerations.
+    #[serde(default)]
+    pub tolerations: Vec<TolerationSpec>,
+}
+
+/// A Deployment: `replicas` identical long-running pods, replaced when they terminate.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DeploymentSpec {
+    /// Name.
+    pub name: String,
+    /// Desired replicas.
+    pub replicas: u32,
+    /// When the Deployment is created (default 0).
+    #[serde(default)]
+    pub start: Duration,
+    /// Pod template.
+    #[serde(default)]
+    pub template: PodTemplateSpec,
+}
+
+/// A Job: runs `completions` pods, at most `parallelism` at once.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct JobSpec {
+    /// Name.
+    pub name: String,
+    /// When the Job is created (default 0).
+    #[serde(default)]
+    pub start: Duration,
+    /// Pods that must succeed.
+    pub completions: u32,
+    /// Pods running at once (default 1).
+    #[serde(default = "one_u32")]
+    pub parallelism: u32,
+    /// Run time of each pod.
+    pub duration: DurationDist,
+    /// Pod template.
+    #[serde(default)]
+    pub template: PodTemplateSpec,
+}
+
+fn one_u32() -> u32 {
+    1
+}
+
+/// A pod trace replayed from a file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TraceSpec {
+    /// Name (pods are named `<name>-<row>` unless the trace names them).
+    pub name: String,
+    /// `kubesim` (native CSV) or `alibaba-openb` (cluster-trace-gpu-v2023 pod list).
+    pub format: String,
+    /// Path relative to the scenario file (`.gz` is decompressed while reading).
+    pub path: String,
+    /// Shift all arrivals by this much (default 0).
+    #[serde(default)]
+    pub start: Duration,
+    /// Replay at most this many pods.
+    #[serde(default)]
+    pub max_pods: Option<u64>,
+    /// Defaults for what the trace does not say (priority, labels, tolerations).
+    #[serde(default)]
+    pub template: PodTemplateSpec,
+}
+
+/// A synthetic stream of bare pods with Poisson arrivals.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GeneratorSpec {
+    /// Name (pods are `<name>-<n>`).
+    pub name: String,
+    /// First possible arrival (default 0).
+    #[serde(default)]
+    pub start: Duration,
+    /// Mean arrivals per second (exponential inter-arrival times).
+    pub rate_per_second: f64,
+    /// Number of pods to generate.
+    pub count: u64,
+    /// Run time of each pod (omit for pods that run until the end).
+    #[serde(default)]
+    pub duration: Option<DurationDist>,
+    /// Pod template (requests used when no shapes are given).
+    #[serde(default)]
+    pub template: PodTemplateSpec,
+    /// Request shapes drawn with the given weights.
+    #[serde(default)]
+    pub shapes: Vec<ShapeSpec>,
+}
+
+/// A weighted request shape of a generator.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ShapeSpec {
+    /// Relative weight (default 1).
+    #[serde(default = "one_u32")]
+    pub weight: u32,
+    /// Requests of pods of this shape.
+    pub requests: ResourceListSpec,
+    /// Limits of pods of this shape.
+    #[serde(default)]
+    pub limits: ResourceListSpec,
+}

@@ -1,0 +1,60 @@
+//! Best-fit: the feasible node left with the least free capacity after placement, measured as
+//! the sum over cpu and memory of (free after placement / allocatable). Ties go to the lowest id.
+
+use crate::cluster::ClusterState;
+use crate::cluster::pod::PodId;
+use crate::engine::rng::SimRng;
+use crate::scheduler::framework::Framework;
+use crate::scheduler::plugins::FilterPlugin;
+use crate::scheduler::{Decision, Scheduler};
+
+/// The best-fit baseline.
+pub struct BestFit {
+    filters: Vec<Box<dyn FilterPlugin>>,
+}
+
+impl BestFit {
+    /// Creates the baseline with the given filters.
+    pub fn new(filters: Vec<Box<dyn FilterPlugin>>) -> Self {
+        BestFit { filters }
+    }
+}
+
+/// Leftover fraction of `free − request` over `allocatable` (0 when nothing is allocatable).
+fn leftover(free: u64, request: u64, allocatable: u64) -> f64 {
+    if allocatable == 0 {
+        0.0
+    } else {
+        free.saturating_sub(request) as f64 / allocatable as f64
+    }
+}
+
+impl Scheduler for BestFit {
+    fn name(&self) -> &str {
+        "best-fit"
+    }
+
+    fn schedule(&mut self, pod: PodId, cluster: &ClusterState, _: &mut SimRng) -> Decision {
+        let req = cluster.pods[pod.0 as usize].requests;
+        let mut best = None;
+        let mut best_left = f64::INFINITY;
+        for &id in &cluster.live_nodes {
+            if Framework::run_filters(&self.filters, pod, id, cluster).is_err() {
+                continue;
+            }
+            let node = &cluster.nodes[id.0 as usize];
+            let free = node.free();
+            let left = leftover(free.cpu_milli, req.cpu_milli, node.allocatable.cpu_milli)
+                + leftover(
+                    free.memory_bytes,
+                    req.memory_bytes,
+                    node.allocatable.memory_bytes,
+                );
+            if left < best_left {
+                best_left = left;
+                best = Some(id);
+            }
+        }
+        best.map_or(Decision::Unschedulable, Decision::Bind)
+    }
+}

@@ -37,6 +37,8 @@ pub struct SourceSlot {
     pub prefix: u32,
     /// Zero-padding width of pod ordinals.
     pub name_width: u8,
+    /// Run every pod until the end, ignoring the lifetimes the source gives.
+    pub ignore_lifetimes: bool,
 }
 
 /// A fully built simulation, ready to run.
@@ -128,7 +130,7 @@ impl Simulation {
             self.now = t;
             self.events += 1;
             self.dispatch(event)?;
-            self.metrics.observe_peaks(&self.cluster.totals);
+            self.metrics.observe_peaks(t, &self.cluster.totals);
             if self.events % PROGRESS_EVERY == 0 {
                 progress(t);
             }
@@ -139,7 +141,8 @@ impl Simulation {
     }
 
     fn prime(&mut self) -> Result<()> {
-        self.metrics.observe_peaks(&self.cluster.totals);
+        self.metrics
+            .observe_peaks(SimTime::ZERO, &self.cluster.totals);
         self.queue.push(SimTime::ZERO, Event::Sample);
         for (i, d) in self.deployments.iter().enumerate() {
             self.queue.push(d.start, Event::DeploymentStart(i as u32));
@@ -190,7 +193,9 @@ impl Simulation {
                 if p.generation == generation && !p.is_terminated() {
                     if p.phase == PodPhase::Pending {
                         self.scheduling_queue.remove(pod);
-                        self.metrics.pods_deleted_while_pending += 1;
+                        if self.metrics.measuring(self.now) {
+                            self.metrics.pods_deleted_while_pending += 1;
+                        }
                         self.end_pod(pod, PodPhase::Failed);
                     } else {
                         self.end_pod(pod, PodPhase::Succeeded);
@@ -227,7 +232,11 @@ impl Simulation {
             priority: a.priority.unwrap_or(slot.default_priority),
             template,
             owner: Owner::Source(i as u32),
-            lifetime: a.lifetime,
+            lifetime: if slot.ignore_lifetimes {
+                Lifetime::Forever
+            } else {
+                a.lifetime
+            },
         };
         let id = self.cluster.create_pod(new, self.now);
         let mut out = std::mem::take(&mut self.new_pods);
@@ -266,8 +275,11 @@ impl Simulation {
 
     /// Queues freshly created pods for scheduling and arms their deletion timers.
     fn enqueue_new(&mut self, pods: &mut Vec<PodId>) {
+        let measuring = self.metrics.measuring(self.now);
         for &id in pods.iter() {
-            self.metrics.pods_created += 1;
+            if measuring {
+                self.metrics.pods_created += 1;
+            }
             let p = &self.cluster.pods[id.0 as usize];
             if let Lifetime::DeleteAfter(ms) = p.lifetime {
                 let generation = p.generation;
@@ -302,8 +314,10 @@ impl Simulation {
                 Decision::Bind(node) => {
                     self.cluster.bind(pod, node, self.now);
                     let p = &self.cluster.pods[pod.0 as usize];
-                    self.metrics.pods_scheduled += 1;
-                    self.metrics.pending.record(self.now.since(p.created));
+                    if self.metrics.measuring(self.now) {
+                        self.metrics.pods_scheduled += 1;
+                        self.metrics.pending.record(self.now.since(p.created));
+                    }
                     if let Lifetime::RunFor(ms) = p.lifetime {
                         let generation = p.generation;
                         self.queue
@@ -311,7 +325,9 @@ impl Simulation {
                     }
                 }
                 Decision::Unschedulable => {
-                    self.metrics.unschedulable_attempts += 1;
+                    if self.metrics.measuring(self.now) {
+                        self.metrics.unschedulable_attempts += 1;
+                    }
                     self.cluster.pods[pod.0 as usize].failed_attempts += 1;
                     self.scheduling_queue.park_unschedulable(pod);
                 }
@@ -322,7 +338,7 @@ impl Simulation {
     /// Terminates a pod, frees its node, tells its owner and re-activates waiting pods.
     fn end_pod(&mut self, pod: PodId, phase: PodPhase) {
         let node = self.cluster.terminate(pod, phase, self.now);
-        if phase == PodPhase::Succeeded {
+        if phase == PodPhase::Succeeded && self.metrics.measuring(self.now) {
             self.metrics.pods_succeeded += 1;
         }
         let mut out = std::mem::take(&mut self.new_pods);

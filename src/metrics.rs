@@ -46,6 +46,8 @@ impl Integrals {
 /// Everything measured during a run.
 #[derive(Clone, Debug, Default)]
 pub struct Metrics {
+    /// Start of the measured window (the end of the warm-up); nothing before it is counted.
+    pub window_start: SimTime,
     /// Time up to which the integrals are complete.
     pub last: SimTime,
     /// Time integrals.
@@ -77,11 +79,12 @@ impl Metrics {
     /// Integrates `totals` (constant since the last call) up to `now`.
     #[inline]
     pub fn advance(&mut self, now: SimTime, totals: &Totals) {
-        let dt = now.since(self.last);
+        let from = self.last.max(self.window_start);
+        let dt = now.since(from);
+        self.last = self.last.max(now);
         if dt == 0 {
             return;
         }
-        self.last = now;
         let i = &mut self.integrals;
         i.cpu_allocatable += mul(totals.allocatable.cpu_milli, dt);
         i.cpu_requested += mul(totals.requested.cpu_milli, dt);
@@ -97,9 +100,18 @@ impl Metrics {
         i.cost += mul(totals.cost_rate_micro_usd_per_hour, dt);
     }
 
-    /// Updates the peaks after a state change.
+    /// True once the warm-up is over (events from now on are counted).
     #[inline]
-    pub fn observe_peaks(&mut self, totals: &Totals) {
+    pub fn measuring(&self, now: SimTime) -> bool {
+        now >= self.window_start
+    }
+
+    /// Updates the peaks after a state change (only inside the measured window).
+    #[inline]
+    pub fn observe_peaks(&mut self, now: SimTime, totals: &Totals) {
+        if !self.measuring(now) {
+            return;
+        }
         self.peak_nodes = self.peak_nodes.max(totals.nodes);
         self.peak_pending_pods = self.peak_pending_pods.max(totals.pending_pods);
     }
@@ -135,5 +147,24 @@ mod tests {
         assert_eq!(m.integrals.cpu_allocatable, 40 * 4000);
         let r = ratio(m.integrals.cpu_requested, m.integrals.cpu_allocatable);
         assert!((r - 100_000.0 / 160_000.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn warmup_is_excluded() {
+        let mut m = Metrics {
+            window_start: SimTime(100),
+            ..Metrics::default()
+        };
+        let t = Totals {
+            nodes: 2,
+            ..Totals::default()
+        };
+        m.advance(SimTime(50), &t);
+        assert_eq!(m.integrals.nodes, 0);
+        m.advance(SimTime(130), &t);
+        assert_eq!(
+            m.integrals.nodes, 60,
+            "only the 30 ms after the warm-up count"
+        );
     }
 }

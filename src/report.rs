@@ -47,6 +47,8 @@ pub struct RunSummary {
     pub seed: u64,
     /// Simulated duration [s].
     pub sim_duration_s: f64,
+    /// Warm-up excluded from the metrics [s].
+    pub warmup_s: f64,
     /// Wall-clock time of the run [s] (excluded from determinism checks).
     pub wall_time_s: f64,
     /// Events processed.
@@ -101,7 +103,7 @@ pub struct RunSummary {
 
 /// Builds the summary row of a finished simulation.
 pub fn summarize(sim: &mut Simulation, scenario: &str, seed: u64, wall_time_s: f64) -> RunSummary {
-    let span = u128::from(sim.end.as_ms());
+    let span = u128::from(sim.end.since(sim.metrics.window_start));
     let events_processed = sim.events_processed();
     let m = &mut sim.metrics;
     let i = &m.integrals;
@@ -112,6 +114,7 @@ pub fn summarize(sim: &mut Simulation, scenario: &str, seed: u64, wall_time_s: f
         scheduler: sim.scheduler.name().to_owned(),
         seed,
         sim_duration_s: sim.end.as_secs_f64(),
+        warmup_s: m.window_start.as_secs_f64(),
         wall_time_s,
         events_processed,
         nodes_mean: mean(i.nodes),

@@ -188,6 +188,9 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
     if spec.duration.0 == 0 {
         return Err(err("duration", "must be > 0"));
     }
+    if spec.warmup.0 >= spec.duration.0 {
+        return Err(err("warmup", "must be shorter than duration"));
+    }
     if spec.sample_interval.0 == 0 {
         return Err(err("sampleInterval", "must be > 0"));
     }
@@ -608,6 +611,7 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
             default_priority: bp.priority,
             prefix: bp.prefix,
             name_width: width,
+            ignore_lifetimes: t.ignore_lifetimes,
         });
     }
     for g in &spec.generators {
@@ -655,12 +659,13 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
             default_priority: bp.priority,
             prefix: bp.prefix,
             name_width: 0,
+            ignore_lifetimes: false,
         });
     }
     let scheduler = registry
         .build(&spec.scheduler, &mut b.cluster)
         .map_err(|e| e.in_file(&scenario.path))?;
-    Ok(Simulation::new(
+    let mut sim = Simulation::new(
         b.cluster,
         scheduler,
         rng::stream(seed, Stream::Scheduler),
@@ -669,5 +674,7 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
         jobs,
         spec.sample_interval.0,
         SimTime(spec.duration.0),
-    ))
+    );
+    sim.metrics.window_start = SimTime(spec.warmup.0);
+    Ok(sim)
 }

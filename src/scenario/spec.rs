@@ -26,6 +26,10 @@ pub struct ScenarioSpec {
     /// Master random seed (default 1).
     #[serde(default = "default_seed")]
     pub seed: u64,
+    /// Warm-up period excluded from the time-weighted metrics, pending times and cost
+    /// (default 0): the summary describes `[warmup, duration]`.
+    #[serde(default)]
+    pub warmup: Duration,
     /// Period of the `timeseries.csv` samples (default 1m).
     #[serde(default = "default_sample_interval")]
     pub sample_interval: Duration,
@@ -428,6 +432,10 @@ pub struct TraceSpec {
     /// Replay at most this many pods.
     #[serde(default)]
     pub max_pods: Option<u64>,
+    /// Keep every pod until the end instead of ending it at its trace lifetime (default
+    /// false): replays the arrival sequence as a cluster-filling experiment.
+    #[serde(default)]
+    pub ignore_lifetimes: bool,
     /// Defaults for what the trace does not say (priority, labels, tolerations).
     #[serde(default)]
     pub template: PodTemplateSpec,

@@ -7,6 +7,7 @@ pub mod rng;
 pub mod time;
 
 use crate::cluster::ClusterState;
+use crate::cluster::node::NodeId;
 use crate::cluster::pod::{Lifetime, Owner, PodId, PodPhase, TemplateId};
 use crate::error::Result;
 use crate::metrics::Metrics;
@@ -68,6 +69,9 @@ pub struct Simulation {
     queue: EventQueue<Event>,
     now: SimTime,
     cycle_pending: bool,
+    /// Nodes whose free capacity grew since the last scheduling cycle (deduplicated by flag).
+    grown_nodes: Vec<NodeId>,
+    grown_flag: Vec<bool>,
     events: u64,
     new_pods: Vec<PodId>,
 }
@@ -103,6 +107,8 @@ impl Simulation {
             queue: EventQueue::with_capacity(1024),
             now: SimTime::ZERO,
             cycle_pending: false,
+            grown_nodes: Vec::new(),
+            grown_flag: Vec::new(),
             events: 0,
             new_pods: Vec::new(),
         }
@@ -192,7 +198,7 @@ impl Simulation {
                 let p = &self.cluster.pods[pod.0 as usize];
                 if p.generation == generation && !p.is_terminated() {
                     if p.phase == PodPhase::Pending {
-                        self.scheduling_queue.remove(pod);
+                        self.scheduling_queue.remove(pod, &self.cluster);
                         if self.metrics.measuring(self.now) {
                             self.metrics.pods_deleted_while_pending += 1;
                         }
@@ -298,14 +304,58 @@ impl Simulation {
     }
 
     fn request_cycle(&mut self) {
-        if !self.cycle_pending && self.scheduling_queue.active_len() > 0 {
+        let work = self.scheduling_queue.active_len() > 0
+            || (!self.grown_nodes.is_empty() && self.scheduling_queue.unschedulable_len() > 0);
+        if !self.cycle_pending && work {
             self.cycle_pending = true;
             self.queue.push(self.now, Event::ScheduleCycle);
         }
     }
 
+    /// Records that `node` gained free capacity; parked pods are reconsidered for it at the
+    /// next scheduling cycle.
+    fn node_capacity_grew(&mut self, node: NodeId) {
+        let i = node.0 as usize;
+        if self.grown_flag.len() <= i {
+            self.grown_flag
+                .resize(self.cluster.nodes.len().max(i + 1), false);
+        }
+        if !self.grown_flag[i] {
+            self.grown_flag[i] = true;
+            self.grown_nodes.push(node);
+        }
+    }
+
+    /// Moves parked pods that may now fit a grown node back to the active queue.
+    fn activate_parked(&mut self) -> usize {
+        let mut moved = 0;
+        for k in 0..self.grown_nodes.len() {
+            let node = self.grown_nodes[k];
+            self.grown_flag[node.0 as usize] = false;
+            let (scheduler, cluster) = (&mut self.scheduler, &self.cluster);
+            moved += self
+                .scheduling_queue
+                .activate_for_node(node, cluster, |pod| scheduler.feasible(pod, node, cluster));
+        }
+        self.grown_nodes.clear();
+        moved
+    }
+
     fn schedule_cycle(&mut self) {
         self.cycle_pending = false;
+        loop {
+            self.drain_active_queue();
+            if self.grown_nodes.is_empty() || self.activate_parked() == 0 {
+                break;
+            }
+        }
+        self.grown_nodes
+            .iter()
+            .for_each(|n| self.grown_flag[n.0 as usize] = false);
+        self.grown_nodes.clear();
+    }
+
+    fn drain_active_queue(&mut self) {
         while let Some(pod) = self.scheduling_queue.pop() {
             match self
                 .scheduler
@@ -329,7 +379,7 @@ impl Simulation {
                         self.metrics.unschedulable_attempts += 1;
                     }
                     self.cluster.pods[pod.0 as usize].failed_attempts += 1;
-                    self.scheduling_queue.park_unschedulable(pod);
+                    self.scheduling_queue.park_unschedulable(pod, &self.cluster);
                 }
             }
         }
@@ -356,8 +406,7 @@ impl Simulation {
             Owner::Source(_) => {}
         }
         if let Some(node) = node {
-            self.scheduling_queue
-                .on_node_capacity_changed(node, &self.cluster);
+            self.node_capacity_grew(node);
         }
         self.enqueue_new(&mut out);
         self.new_pods = out;

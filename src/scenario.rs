@@ -35,6 +35,10 @@ fn yaml_error(file: &Path, err: serde_path_to_error::Error<serde_yaml_ng::Error>
     if let Some(i) = message.find(" at line ") {
         message.truncate(i);
     }
+    // The YAML error text may itself start with the field path; say it only once.
+    if let Some(rest) = message.strip_prefix(&format!("{path}: ")) {
+        message = rest.to_owned();
+    }
     Error::Yaml {
         file: file.display().to_string(),
         location,

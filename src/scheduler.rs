@@ -45,6 +45,17 @@ pub trait Scheduler {
     /// Chooses a node for `pod` given the current cluster, or reports it unschedulable.
     /// Randomness must come from `rng` (a dedicated, seeded stream) for reproducibility.
     fn schedule(&mut self, pod: PodId, cluster: &ClusterState, rng: &mut SimRng) -> Decision;
+
+    /// Whether `pod` passes this scheduler's filters on `node` right now. Used as the queueing
+    /// hint that decides which parked pods to retry when `node` gains capacity; the default
+    /// checks resources only.
+    fn feasible(&mut self, pod: PodId, node: NodeId, cluster: &ClusterState) -> bool {
+        plugins::node_resources_fit::fits_request(
+            &cluster.pods[pod.0 as usize],
+            &cluster.nodes[node.0 as usize],
+        )
+        .is_ok()
+    }
 }
 
 /// Builds a scheduler from the scenario's `scheduler` block. Receives the cluster so that
@@ -328,7 +339,7 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
     for (name, _) in &filters {
         filter_plugins.push(match name.as_str() {
             "NodeUnschedulable" => Box::new(NodeUnschedulable::new(cluster)),
-            "TaintToleration" => Box::new(TaintToleration),
+            "TaintToleration" => Box::new(TaintToleration::default()),
             "NodeResourcesFit" => Box::new(NodeResourcesFit::new(
                 strategy.clone(),
                 fit_resources.clone(),
@@ -339,7 +350,7 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
     let mut scorers = Vec::new();
     for (name, weight) in &scores {
         let plugin: Box<dyn ScorePlugin> = match name.as_str() {
-            "TaintToleration" => Box::new(TaintToleration),
+            "TaintToleration" => Box::new(TaintToleration::default()),
             "NodeResourcesFit" => Box::new(NodeResourcesFit::new(
                 strategy.clone(),
                 fit_resources.clone(),

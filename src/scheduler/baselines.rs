@@ -17,7 +17,7 @@ use crate::cluster::ClusterState;
 pub fn default_filters(cluster: &mut ClusterState) -> Vec<Box<dyn FilterPlugin>> {
     vec![
         Box::new(NodeUnschedulable::new(cluster)),
-        Box::new(TaintToleration),
+        Box::new(TaintToleration::default()),
         Box::new(NodeResourcesFit::least_allocated()),
     ]
 }

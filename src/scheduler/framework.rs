@@ -36,6 +36,64 @@ pub fn num_feasible_nodes_to_find(num_all_nodes: usize, percentage: u32) -> usiz
     (num_all_nodes * p / 100).max(MIN_FEASIBLE_NODES_TO_FIND)
 }
 
+/// An ordered list of filter plugins, prepared once per pod and then checked per node.
+pub struct FilterChain {
+    filters: Vec<Box<dyn FilterPlugin>>,
+    prepared_for: Option<PodId>,
+}
+
+impl FilterChain {
+    /// A chain of `filters`, run in order.
+    pub fn new(filters: Vec<Box<dyn FilterPlugin>>) -> Self {
+        FilterChain {
+            filters,
+            prepared_for: None,
+        }
+    }
+
+    /// Runs every plugin's PreFilter for `pod`. Must be called whenever the pod or the
+    /// cluster changed since the last call (each scheduling attempt).
+    pub fn prepare(&mut self, pod: PodId, cluster: &ClusterState) {
+        let p = &cluster.pods[pod.0 as usize];
+        for f in &mut self.filters {
+            f.pre_filter(p, cluster);
+        }
+        self.prepared_for = Some(pod);
+    }
+
+    /// Runs every filter on one node for the prepared pod; the first failure wins.
+    #[inline]
+    pub fn check(
+        &self,
+        pod: PodId,
+        node: NodeId,
+        cluster: &ClusterState,
+    ) -> Result<(), FilterFailure> {
+        debug_assert_eq!(
+            self.prepared_for,
+            Some(pod),
+            "FilterChain::prepare not called"
+        );
+        let p = &cluster.pods[pod.0 as usize];
+        let n = &cluster.nodes[node.0 as usize];
+        for f in &self.filters {
+            f.filter(p, n, cluster)?;
+        }
+        Ok(())
+    }
+
+    /// Prepares for `pod` and checks one node (for one-off feasibility questions).
+    pub fn prepare_and_check(&mut self, pod: PodId, node: NodeId, cluster: &ClusterState) -> bool {
+        self.prepare(pod, cluster);
+        self.check(pod, node, cluster).is_ok()
+    }
+
+    /// Plugin names, in order.
+    pub fn names(&self) -> Vec<&str> {
+        self.filters.iter().map(|f| f.name()).collect()
+    }
+}
+
 /// A score plugin with its weight.
 pub struct WeightedScorer {
     /// The plugin.
@@ -47,7 +105,7 @@ pub struct WeightedScorer {
 /// A scheduling profile: filters, weighted scorers and node sampling.
 pub struct Framework {
     name: String,
-    filters: Vec<Box<dyn FilterPlugin>>,
+    filters: FilterChain,
     scorers: Vec<WeightedScorer>,
     percentage_of_nodes_to_score: u32,
     next_start_node_index: usize,
@@ -68,7 +126,7 @@ impl Framework {
     ) -> Self {
         Framework {
             name: name.into(),
-            filters,
+            filters: FilterChain::new(filters),
             scorers,
             percentage_of_nodes_to_score,
             next_start_node_index: 0,
@@ -79,25 +137,9 @@ impl Framework {
         }
     }
 
-    /// Runs every filter on one node.
-    #[inline]
-    pub fn run_filters(
-        filters: &[Box<dyn FilterPlugin>],
-        pod: PodId,
-        node: NodeId,
-        cluster: &ClusterState,
-    ) -> Result<(), FilterFailure> {
-        let p = &cluster.pods[pod.0 as usize];
-        let n = &cluster.nodes[node.0 as usize];
-        for f in filters {
-            f.filter(p, n, cluster)?;
-        }
-        Ok(())
-    }
-
     /// Names of the filter plugins, in order.
     pub fn filter_names(&self) -> Vec<&str> {
-        self.filters.iter().map(|f| f.name()).collect()
+        self.filters.names()
     }
 
     /// (name, weight) of the score plugins, in order.
@@ -135,6 +177,10 @@ impl Scheduler for Framework {
         &self.name
     }
 
+    fn feasible(&mut self, pod: PodId, node: NodeId, cluster: &ClusterState) -> bool {
+        self.filters.prepare_and_check(pod, node, cluster)
+    }
+
     fn schedule(&mut self, pod_id: PodId, cluster: &ClusterState, rng: &mut SimRng) -> Decision {
         let nodes = &cluster.live_nodes;
         let n = nodes.len();
@@ -143,12 +189,18 @@ impl Scheduler for Framework {
         }
         let to_find = num_feasible_nodes_to_find(n, self.percentage_of_nodes_to_score);
         self.feasible.clear();
+        self.filters.prepare(pod_id, cluster);
         let start = self.next_start_node_index % n;
         let mut processed = 0;
+        let mut index = start;
         for k in 0..n {
-            let node = nodes[(start + k) % n];
+            let node = nodes[index];
+            index += 1;
+            if index == n {
+                index = 0;
+            }
             processed = k + 1;
-            if Self::run_filters(&self.filters, pod_id, node, cluster).is_ok() {
+            if self.filters.check(pod_id, node, cluster).is_ok() {
                 self.feasible.push(node);
                 if self.feasible.len() >= to_find {
                     break;

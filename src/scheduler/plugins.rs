@@ -38,7 +38,10 @@ impl FilterFailure {
 pub trait FilterPlugin: Send {
     /// Upstream plugin name (e.g. `NodeResourcesFit`).
     fn name(&self) -> &str;
-    /// `Ok(())` if `pod` may be placed on `node`.
+    /// Called once per pod before its nodes are filtered (upstream PreFilter): precompute
+    /// per-pod state here so that `filter` stays cheap.
+    fn pre_filter(&mut self, _pod: &Pod, _cluster: &ClusterState) {}
+    /// `Ok(())` if `pod` may be placed on `node` (after `pre_filter` for the same pod).
     fn filter(&self, pod: &Pod, node: &Node, cluster: &ClusterState) -> Result<(), FilterFailure>;
 }
 

@@ -1,27 +1,42 @@
-//! The scheduling queue: an active queue ordered by priority then arrival (upstream PrioritySort),
-//! and a set of unschedulable pods that are re-activated when the cluster changes in a way that
-//! could make them fit (a pod left a node, a node was added).
+//! The scheduling queue: an active queue ordered by priority then arrival (upstream
+//! PrioritySort), and the set of unschedulable pods, re-activated when a node gains capacity.
 //!
-//! Re-activation uses a resource queueing hint like upstream NodeResourcesFit's: a pod moves back
-//! only if its request fits the free capacity of the node that changed. Backoff timing and the
-//! periodic flush of the unschedulable set are not modelled yet.
+//! Re-activation is a queueing hint in the spirit of upstream's (NodeResourcesFit's
+//! `isSchedulableAfterPodEvent`): when a node's free capacity grows, parked pods are visited in
+//! queue order and moved back to the active queue only if they pass the scheduler's filters on
+//! that node *and* still fit in what is left of its free capacity after the pods moved before
+//! them. A parked pod had already failed on every other node, and only a capacity change can
+//! make it fit, so the pods that stay parked could not have been placed. This keeps an
+//! overloaded cluster from retrying thousands of hopeless pods on every completion.
+//! Backoff timing and the periodic flush of long-parked pods are not modelled yet.
 
 use crate::cluster::ClusterState;
 use crate::cluster::node::NodeId;
 use crate::cluster::pod::PodId;
+use crate::cluster::resources::Resources;
 use crate::engine::time::SimTime;
 use priority_queue::PriorityQueue;
 use std::cmp::Reverse;
+use std::collections::BTreeMap;
 
-/// Ordering key: higher priority first, then earlier creation, then earlier insertion.
-type Key = (i32, Reverse<u64>, Reverse<u64>);
+/// Active-queue key: higher priority first, then earlier creation, then earlier insertion.
+type ActiveKey = (i32, Reverse<u64>, Reverse<u64>);
+/// Parked-set key (ascending = queue order): priority descending, creation, pod id.
+type ParkedKey = (Reverse<i32>, u64, u32);
 
 /// Pods waiting to be scheduled.
 #[derive(Default)]
 pub struct SchedulingQueue {
-    active: PriorityQueue<PodId, Key>,
-    unschedulable: Vec<PodId>,
+    active: PriorityQueue<PodId, ActiveKey>,
+    /// Parked pods with their requests (kept here so the scan touches no pod records).
+    unschedulable: BTreeMap<ParkedKey, Resources>,
     seq: u64,
+    moved: Vec<ParkedKey>,
+}
+
+fn parked_key(pod: PodId, cluster: &ClusterState) -> ParkedKey {
+    let p = &cluster.pods[pod.0 as usize];
+    (Reverse(p.priority), p.created.0, pod.0)
 }
 
 impl SchedulingQueue {
@@ -38,8 +53,10 @@ impl SchedulingQueue {
     }
 
     /// Parks a pod that did not fit anywhere.
-    pub fn park_unschedulable(&mut self, pod: PodId) {
-        self.unschedulable.push(pod);
+    pub fn park_unschedulable(&mut self, pod: PodId, cluster: &ClusterState) {
+        let requests = cluster.pods[pod.0 as usize].requests;
+        self.unschedulable
+            .insert(parked_key(pod, cluster), requests);
     }
 
     /// Number of pods in the active queue.
@@ -53,37 +70,43 @@ impl SchedulingQueue {
     }
 
     /// Forgets a pod that was deleted while waiting (no-op if it is not queued).
-    pub fn remove(&mut self, pod: PodId) {
+    pub fn remove(&mut self, pod: PodId, cluster: &ClusterState) {
         if self.active.remove(&pod).is_none() {
-            self.unschedulable.retain(|&p| p != pod);
+            self.unschedulable.remove(&parked_key(pod, cluster));
         }
     }
 
-    /// Re-activates the parked pods whose requests fit in the free capacity of `node`
-    /// (called after a pod left the node or the node joined). Returns how many moved.
-    pub fn on_node_capacity_changed(&mut self, node: NodeId, cluster: &ClusterState) -> usize {
-        if self.unschedulable.is_empty() {
-            return 0;
-        }
+    /// Re-activates, in queue order, the parked pods that `passes_filters` on `node` and fit in
+    /// its remaining free capacity (see the module docs). Returns how many moved.
+    pub fn activate_for_node(
+        &mut self,
+        node: NodeId,
+        cluster: &ClusterState,
+        mut passes_filters: impl FnMut(PodId) -> bool,
+    ) -> usize {
         let n = &cluster.nodes[node.0 as usize];
-        if !n.is_alive() {
+        if self.unschedulable.is_empty() || !n.is_alive() {
             return 0;
         }
-        let free = n.free();
-        let mut moved = 0;
-        let mut i = 0;
-        while i < self.unschedulable.len() {
-            let id = self.unschedulable[i];
-            let pod = &cluster.pods[id.0 as usize];
-            if pod.requests.fits_in(&free) {
-                self.unschedulable.remove(i);
-                self.push(id, pod.priority, pod.created);
-                moved += 1;
-            } else {
-                i += 1;
+        let mut budget: Resources = n.free();
+        self.moved.clear();
+        for (&key, req) in &self.unschedulable {
+            if budget.pods == 0 {
+                break;
+            }
+            let id = PodId(key.2);
+            if req.fits_in(&budget) && passes_filters(id) {
+                budget = budget.saturating_sub(req);
+                self.moved.push(key);
             }
         }
-        moved
+        for key in std::mem::take(&mut self.moved) {
+            self.unschedulable.remove(&key);
+            let p = &cluster.pods[key.2 as usize];
+            self.push(PodId(key.2), p.priority, p.created);
+            self.moved.push(key);
+        }
+        self.moved.len()
     }
 }
 

@@ -1,1 +1,9 @@
+//! kubesim integration tests (one binary): determinism, hand-checked scenarios, error reporting,
+//! trace import and the command line.
 
+mod cli;
+mod determinism;
+mod errors;
+mod scenarios;
+mod support;
+mod traces;

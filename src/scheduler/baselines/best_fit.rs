@@ -2,21 +2,24 @@
 //! the sum over cpu and memory of (free after placement / allocatable). Ties go to the lowest id.
 
 use crate::cluster::ClusterState;
+use crate::cluster::node::NodeId;
 use crate::cluster::pod::PodId;
 use crate::engine::rng::SimRng;
-use crate::scheduler::framework::Framework;
+use crate::scheduler::framework::FilterChain;
 use crate::scheduler::plugins::FilterPlugin;
 use crate::scheduler::{Decision, Scheduler};
 
 /// The best-fit baseline.
 pub struct BestFit {
-    filters: Vec<Box<dyn FilterPlugin>>,
+    filters: FilterChain,
 }
 
 impl BestFit {
     /// Creates the baseline with the given filters.
     pub fn new(filters: Vec<Box<dyn FilterPlugin>>) -> Self {
-        BestFit { filters }
+        BestFit {
+            filters: FilterChain::new(filters),
+        }
     }
 }
 
@@ -34,12 +37,17 @@ impl Scheduler for BestFit {
         "best-fit"
     }
 
+    fn feasible(&mut self, pod: PodId, node: NodeId, cluster: &ClusterState) -> bool {
+        self.filters.prepare_and_check(pod, node, cluster)
+    }
+
     fn schedule(&mut self, pod: PodId, cluster: &ClusterState, _: &mut SimRng) -> Decision {
+        self.filters.prepare(pod, cluster);
         let req = cluster.pods[pod.0 as usize].requests;
         let mut best = None;
         let mut best_left = f64::INFINITY;
         for &id in &cluster.live_nodes {
-            if Framework::run_filters(&self.filters, pod, id, cluster).is_err() {
+            if self.filters.check(pod, id, cluster).is_err() {
                 continue;
             }
             let node = &cluster.nodes[id.0 as usize];

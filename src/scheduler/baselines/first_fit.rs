@@ -1,21 +1,24 @@
 //! First-fit: the feasible node with the lowest id (in creation order).
 
 use crate::cluster::ClusterState;
+use crate::cluster::node::NodeId;
 use crate::cluster::pod::PodId;
 use crate::engine::rng::SimRng;
-use crate::scheduler::framework::Framework;
+use crate::scheduler::framework::FilterChain;
 use crate::scheduler::plugins::FilterPlugin;
 use crate::scheduler::{Decision, Scheduler};
 
 /// The first-fit baseline.
 pub struct FirstFit {
-    filters: Vec<Box<dyn FilterPlugin>>,
+    filters: FilterChain,
 }
 
 impl FirstFit {
     /// Creates the baseline with the given filters.
     pub fn new(filters: Vec<Box<dyn FilterPlugin>>) -> Self {
-        FirstFit { filters }
+        FirstFit {
+            filters: FilterChain::new(filters),
+        }
     }
 }
 
@@ -24,12 +27,17 @@ impl Scheduler for FirstFit {
         "first-fit"
     }
 
+    fn feasible(&mut self, pod: PodId, node: NodeId, cluster: &ClusterState) -> bool {
+        self.filters.prepare_and_check(pod, node, cluster)
+    }
+
     fn schedule(&mut self, pod: PodId, cluster: &ClusterState, _: &mut SimRng) -> Decision {
+        self.filters.prepare(pod, cluster);
         cluster
             .live_nodes
             .iter()
             .copied()
-            .find(|&n| Framework::run_filters(&self.filters, pod, n, cluster).is_ok())
+            .find(|&n| self.filters.check(pod, n, cluster).is_ok())
             .map_or(Decision::Unschedulable, Decision::Bind)
     }
 }

@@ -1,22 +1,25 @@
 //! Random: a uniformly random feasible node (reservoir sampling over all nodes).
 
 use crate::cluster::ClusterState;
+use crate::cluster::node::NodeId;
 use crate::cluster::pod::PodId;
 use crate::engine::rng::SimRng;
-use crate::scheduler::framework::Framework;
+use crate::scheduler::framework::FilterChain;
 use crate::scheduler::plugins::FilterPlugin;
 use crate::scheduler::{Decision, Scheduler};
 use rand::Rng;
 
 /// The random baseline.
 pub struct RandomFit {
-    filters: Vec<Box<dyn FilterPlugin>>,
+    filters: FilterChain,
 }
 
 impl RandomFit {
     /// Creates the baseline with the given filters.
     pub fn new(filters: Vec<Box<dyn FilterPlugin>>) -> Self {
-        RandomFit { filters }
+        RandomFit {
+            filters: FilterChain::new(filters),
+        }
     }
 }
 
@@ -25,11 +28,16 @@ impl Scheduler for RandomFit {
         "random"
     }
 
+    fn feasible(&mut self, pod: PodId, node: NodeId, cluster: &ClusterState) -> bool {
+        self.filters.prepare_and_check(pod, node, cluster)
+    }
+
     fn schedule(&mut self, pod: PodId, cluster: &ClusterState, rng: &mut SimRng) -> Decision {
+        self.filters.prepare(pod, cluster);
         let mut chosen = None;
         let mut seen = 0u32;
         for &id in &cluster.live_nodes {
-            if Framework::run_filters(&self.filters, pod, id, cluster).is_ok() {
+            if self.filters.check(pod, id, cluster).is_ok() {
                 seen += 1;
                 if rng.random_range(0..seen) == 0 {
                     chosen = Some(id);

@@ -68,3 +68,96 @@ impl ScorePlugin for BalancedAllocation {
         balanced_score(&fractions[..n])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! balanced_allocation_test.go (kubernetes/kubernetes, commit
+    //! 00fdb4ffc64976886691c99434ab5b01fa54f8fe, still the `int((1 − std) × 100)` formula),
+    //! TestNodeResourcesBalancedAllocation. Nodes come from `makeNode(name, milliCPU, memory,
+    //! extended)`: cpu in millicores, memory in bytes, nvidia.com/gpu counted in `gpus(n)`.
+    //! Real requests are used (an explicit `"memory": "0"` and an unset one are both 0), so all
+    //! cases but the DRA ones and the "if PreScore not called" duplicate are reproducible.
+    use super::*;
+    use crate::cluster::resources::Resources;
+    use crate::scheduler::plugins::node_resources_fit::ResourceName::{Cpu, Gpu, Memory};
+    use crate::scheduler::plugins::node_resources_fit::test_support::*;
+
+    /// Upstream `cpuOnly`: containers of 1000m + 2000m cpu with explicit zero memory.
+    const CPU_ONLY: Resources = req(3000, 0, 0);
+    /// Upstream `cpuAndMemory`: 1000m/2000 + 2000m/3000.
+    const CPU_AND_MEMORY: Resources = req(3000, 5000, 0);
+    /// Upstream `cpuAndMemoryAndGPU`: `cpuAndMemory` plus 3 nvidia.com/gpu.
+    const CPU_AND_MEMORY_AND_GPU: Resources = req(3000, 5000, gpus(3));
+
+    #[test]
+    fn balanced_allocation_upstream_cases() {
+        let cpu_mem = || weights(&[(Cpu, 1), (Memory, 1)]);
+        let cpu_mem_gpu = || weights(&[(Cpu, 1), (Memory, 1), (Gpu, 1)]);
+        let cases = vec![
+            // CPU fraction 0.75 / 0.5 against memory 0.5: std 0.125 -> 87; std 0 -> 100.
+            ScoreCase {
+                name: "nothing scheduled, resources requested, differently sized nodes",
+                nodes: vec![alloc(4000, 10000, 0), alloc(6000, 10000, 0)],
+                existing: vec![],
+                pod: CPU_AND_MEMORY,
+                resources: cpu_mem(),
+                want: vec![87, 100],
+            },
+            ScoreCase {
+                name: "resources requested, pods scheduled with resources",
+                nodes: vec![alloc(10000, 20000, 0), alloc(10000, 20000, 0)],
+                existing: vec![(0, CPU_ONLY), (1, CPU_AND_MEMORY)],
+                pod: CPU_AND_MEMORY,
+                resources: cpu_mem(),
+                want: vec![82, 95],
+            },
+            ScoreCase {
+                name: "resources requested, pods scheduled with resources, differently sized nodes",
+                nodes: vec![alloc(10000, 20000, 0), alloc(10000, 50000, 0)],
+                existing: vec![(0, CPU_ONLY), (1, CPU_AND_MEMORY)],
+                pod: CPU_AND_MEMORY,
+                resources: cpu_mem(),
+                want: vec![82, 80],
+            },
+            ScoreCase {
+                name: "requested resources at node capacity",
+                nodes: vec![alloc(6000, 10000, 0), alloc(6000, 10000, 0)],
+                existing: vec![(0, CPU_ONLY), (1, CPU_AND_MEMORY)],
+                pod: CPU_ONLY,
+                resources: cpu_mem(),
+                want: vec![50, 75],
+            },
+            // Three fractions: population standard deviation.
+            ScoreCase {
+                name: "include scalar resource on a node for balanced resource allocation",
+                nodes: vec![alloc(3500, 40000, gpus(8)), alloc(3500, 40000, gpus(8))],
+                existing: vec![(1, CPU_AND_MEMORY), (0, CPU_AND_MEMORY_AND_GPU)],
+                pod: req(0, 0, gpus(1)),
+                resources: cpu_mem_gpu(),
+                want: vec![70, 65],
+            },
+            ScoreCase {
+                name: "node without the scalar resource should skip the scalar resource",
+                nodes: vec![alloc(3500, 40000, gpus(8)), alloc(3500, 40000, 0)],
+                existing: vec![],
+                pod: CPU_AND_MEMORY,
+                resources: cpu_mem_gpu(),
+                want: vec![63, 63],
+            },
+        ];
+        check_scores(&cases, |res| Box::new(BalancedAllocation::new(res)));
+    }
+
+    /// balanced_allocation_test.go "nothing scheduled, nothing requested, skip in PreScore": a
+    /// best-effort pod makes PreScore return Skip.
+    #[test]
+    fn balanced_allocation_skips_best_effort_pods() {
+        let (f, pod) = Fixture::with(
+            &[alloc(4000, 10000, 0), alloc(4000, 10000, 0)],
+            &[],
+            req(0, 0, 0),
+        );
+        let mut p = BalancedAllocation::new(weights(&[(Cpu, 1), (Memory, 1)]));
+        assert!(!p.pre_score(&f.cluster.pods[pod.0 as usize], &f.cluster));
+    }
+}

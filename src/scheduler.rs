@@ -9,6 +9,7 @@
 
 pub mod baselines;
 pub mod framework;
+pub mod fused;
 pub mod plugins;
 pub mod queue;
 
@@ -335,8 +336,37 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
         &spec.plugins.score,
         "scheduler.plugins.score",
     )?;
+    let mut fused = fused::FusedProfile {
+        node_unschedulable: None,
+        taint_filter: false,
+        fit_filter: false,
+        fit_score: None,
+        balanced_score: None,
+        taint_score: None,
+    };
+    let cpu_mem = |r: &[WeightedResource]| match r {
+        [
+            WeightedResource {
+                name: ResourceName::Cpu,
+                weight: wc,
+            },
+            WeightedResource {
+                name: ResourceName::Memory,
+                weight: wm,
+            },
+        ] => Some((*wc, *wm)),
+        _ => None,
+    };
+    let mut fusable = true;
     let mut filter_plugins: Vec<Box<dyn FilterPlugin>> = Vec::new();
     for (name, _) in &filters {
+        match name.as_str() {
+            "NodeUnschedulable" => {
+                fused.node_unschedulable = Some(NodeUnschedulable::new(cluster).taint());
+            }
+            "TaintToleration" => fused.taint_filter = true,
+            _ => fused.fit_filter = true,
+        }
         filter_plugins.push(match name.as_str() {
             "NodeUnschedulable" => Box::new(NodeUnschedulable::new(cluster)),
             "TaintToleration" => Box::new(TaintToleration::default()),
@@ -349,6 +379,22 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
     }
     let mut scorers = Vec::new();
     for (name, weight) in &scores {
+        match name.as_str() {
+            "TaintToleration" => fused.taint_score = Some(*weight),
+            "NodeResourcesFit" => match (&strategy, cpu_mem(&fit_resources)) {
+                (ScoringStrategy::LeastAllocated, Some((wc, wm))) => {
+                    fused.fit_score = Some((*weight, true, wc, wm));
+                }
+                (ScoringStrategy::MostAllocated, Some((wc, wm))) => {
+                    fused.fit_score = Some((*weight, false, wc, wm));
+                }
+                _ => fusable = false,
+            },
+            _ => match cpu_mem(&balanced_resources) {
+                Some(_) => fused.balanced_score = Some(*weight),
+                None => fusable = false,
+            },
+        }
         let plugin: Box<dyn ScorePlugin> = match name.as_str() {
             "TaintToleration" => Box::new(TaintToleration::default()),
             "NodeResourcesFit" => Box::new(NodeResourcesFit::new(
@@ -374,10 +420,15 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
             ),
         ));
     }
-    Ok(Framework::new(
+    let framework = Framework::new(
         DEFAULT_SCHEDULER,
         filter_plugins,
         scorers,
         spec.percentage_of_nodes_to_score,
-    ))
+    );
+    Ok(if fusable {
+        framework.with_fused(fused)
+    } else {
+        framework
+    })
 }

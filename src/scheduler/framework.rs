@@ -3,6 +3,7 @@
 //! until enough feasible nodes are found, score them with weighted plugins, pick the best with
 //! uniform random tie-breaking.
 
+use super::fused::{FusedKernel, FusedProfile};
 use super::plugins::{FilterFailure, FilterPlugin, ScorePlugin};
 use super::{Decision, Scheduler};
 use crate::cluster::ClusterState;
@@ -13,6 +14,8 @@ use rand::Rng;
 
 /// Below this many nodes every node is checked (`minFeasibleNodesToFind`).
 pub const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
+/// Nodes filtered per batch (one virtual call per filter plugin per batch).
+const FILTER_CHUNK: usize = 32;
 /// Lower bound of the adaptive percentage (`minFeasibleNodesPercentageToFind`).
 pub const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND: usize = 5;
 
@@ -82,6 +85,27 @@ impl FilterChain {
         Ok(())
     }
 
+    /// Runs every filter over a batch of nodes for the prepared pod (see
+    /// [`FilterPlugin::filter_chunk`]); `pass` must start all true and has one entry per node.
+    #[inline]
+    pub fn check_chunk(
+        &self,
+        pod: PodId,
+        nodes: &[NodeId],
+        cluster: &ClusterState,
+        pass: &mut [bool],
+    ) {
+        debug_assert_eq!(
+            self.prepared_for,
+            Some(pod),
+            "FilterChain::prepare not called"
+        );
+        let p = &cluster.pods[pod.0 as usize];
+        for f in &self.filters {
+            f.filter_chunk(p, nodes, cluster, pass);
+        }
+    }
+
     /// Prepares for `pod` and checks one node (for one-off feasibility questions).
     pub fn prepare_and_check(&mut self, pod: PodId, node: NodeId, cluster: &ClusterState) -> bool {
         self.prepare(pod, cluster);
@@ -109,7 +133,11 @@ pub struct Framework {
     scorers: Vec<WeightedScorer>,
     percentage_of_nodes_to_score: u32,
     next_start_node_index: usize,
+    /// Single-pass evaluation when the profile has only fusable built-in plugins.
+    fused: Option<FusedKernel>,
     // Scratch buffers reused across cycles (no allocation per decision).
+    chunk: Vec<NodeId>,
+    pass: Vec<bool>,
     feasible: Vec<NodeId>,
     totals: Vec<i64>,
     plugin_scores: Vec<i64>,
@@ -130,11 +158,32 @@ impl Framework {
             scorers,
             percentage_of_nodes_to_score,
             next_start_node_index: 0,
+            fused: None,
+            chunk: Vec::with_capacity(FILTER_CHUNK),
+            pass: Vec::with_capacity(FILTER_CHUNK),
             feasible: Vec::new(),
             totals: Vec::new(),
             plugin_scores: Vec::new(),
             active: Vec::new(),
         }
+    }
+
+    /// Evaluates the profile with the fused single-pass kernel (see [`super::fused`]); the
+    /// plugins must be exactly the built-ins `profile` describes.
+    pub fn with_fused(mut self, profile: FusedProfile) -> Self {
+        self.fused = Some(FusedKernel::new(profile));
+        self
+    }
+
+    /// Whether decisions use the fused kernel.
+    pub fn is_fused(&self) -> bool {
+        self.fused.is_some()
+    }
+
+    /// Drops the fused kernel so decisions go through the plugins (for cross-checks).
+    pub fn without_fused(mut self) -> Self {
+        self.fused = None;
+        self
     }
 
     /// Names of the filter plugins, in order.
@@ -187,23 +236,41 @@ impl Scheduler for Framework {
         if n == 0 {
             return Decision::Unschedulable;
         }
+        if let Some(kernel) = &mut self.fused {
+            let pct = self.percentage_of_nodes_to_score;
+            return kernel
+                .schedule(pod_id, cluster, rng, pct, &mut self.next_start_node_index)
+                .map_or(Decision::Unschedulable, Decision::Bind);
+        }
         let to_find = num_feasible_nodes_to_find(n, self.percentage_of_nodes_to_score);
         self.feasible.clear();
         self.filters.prepare(pod_id, cluster);
         let start = self.next_start_node_index % n;
+        // Filter in batches, in the same order and with the same stopping point as a
+        // node-by-node scan: `processed` counts nodes up to the last feasible one needed.
         let mut processed = 0;
         let mut index = start;
-        for k in 0..n {
-            let node = nodes[index];
-            index += 1;
-            if index == n {
-                index = 0;
+        while processed < n && self.feasible.len() < to_find {
+            let len = FILTER_CHUNK.min(n - processed);
+            self.chunk.clear();
+            for _ in 0..len {
+                self.chunk.push(nodes[index]);
+                index += 1;
+                if index == n {
+                    index = 0;
+                }
             }
-            processed = k + 1;
-            if self.filters.check(pod_id, node, cluster).is_ok() {
-                self.feasible.push(node);
-                if self.feasible.len() >= to_find {
-                    break;
+            self.pass.clear();
+            self.pass.resize(len, true);
+            self.filters
+                .check_chunk(pod_id, &self.chunk, cluster, &mut self.pass);
+            for (&node, &ok) in self.chunk.iter().zip(&self.pass) {
+                processed += 1;
+                if ok {
+                    self.feasible.push(node);
+                    if self.feasible.len() >= to_find {
+                        break;
+                    }
                 }
             }
         }
@@ -244,6 +311,7 @@ impl Scheduler for Framework {
 mod tests {
     use super::*;
     use crate::engine::rng::{Stream, stream};
+    use rand::Rng;
 
     #[test]
     fn feasible_node_count_matches_upstream_examples() {
@@ -255,6 +323,194 @@ mod tests {
         assert_eq!(num_feasible_nodes_to_find(1000, 100), 1000);
         assert_eq!(num_feasible_nodes_to_find(5000, 0), 500);
         assert_eq!(num_feasible_nodes_to_find(200, 10), 100);
+    }
+
+    /// A random cluster: three pools (one with a NoSchedule taint, one with two
+    /// PreferNoSchedule taints), some cordoned nodes, random bound pods; and random incoming
+    /// pods, some tolerating the taints, some BestEffort.
+    fn random_cluster(seed: u64, nodes: usize) -> (ClusterState, Vec<PodId>) {
+        use crate::cluster::NewPod;
+        use crate::cluster::labels::{Labels, Taint, TaintEffect, Toleration, TolerationOperator};
+        use crate::cluster::node::NodePool;
+        use crate::cluster::pod::{Lifetime, Limits, Owner, PodName, PodTemplate};
+        use crate::cluster::resources::Resources;
+        use crate::engine::time::SimTime;
+        let mut rng = stream(seed, Stream::Source(9));
+        let mut c = ClusterState::default();
+        let (k, v, e) = (
+            c.interner.intern("k"),
+            c.interner.intern("v"),
+            c.interner.intern(""),
+        );
+        let (p1, p2) = (c.interner.intern("soft1"), c.interner.intern("soft2"));
+        let taint = |key, effect| Taint {
+            key,
+            value: v,
+            effect,
+        };
+        let pool = |name: &str, cpu, mem, taints| NodePool {
+            name: name.into(),
+            instance_type: "t".into(),
+            allocatable: Resources {
+                cpu_milli: cpu,
+                memory_bytes: mem,
+                gpu_milli: 0,
+                pods: 20,
+            },
+            labels: Labels::default(),
+            taints,
+            zone: "z".into(),
+            hourly_price_usd: 1.0,
+            spot: false,
+        };
+        let pools = [
+            c.add_pool(pool("a", 4000, 16 << 30, vec![])),
+            c.add_pool(pool(
+                "b",
+                8000,
+                8 << 30,
+                vec![taint(k, TaintEffect::NoSchedule)],
+            )),
+            c.add_pool(pool(
+                "c",
+                16_000,
+                64 << 30,
+                vec![
+                    taint(p1, TaintEffect::PreferNoSchedule),
+                    taint(p2, TaintEffect::PreferNoSchedule),
+                ],
+            )),
+        ];
+        let tol = |key| Toleration {
+            key: Some(key),
+            operator: TolerationOperator::Exists,
+            value: e,
+            effect: None,
+            toleration_ms: None,
+        };
+        let plain = c.add_template(PodTemplate::default());
+        let tolerant = c.add_template(PodTemplate {
+            labels: Labels::default(),
+            tolerations: vec![tol(k), tol(p1)],
+        });
+        let prefix = c.add_name_prefix("p");
+        let mut ordinal = 0;
+        let mut new_pod = |c: &mut ClusterState, rng: &mut SimRng| {
+            ordinal += 1;
+            let best_effort = rng.random_range(0..8) == 0;
+            let requests = if best_effort {
+                Resources::ZERO
+            } else {
+                Resources::cpu_mem(rng.random_range(0..3000), rng.random_range(0..6u64) << 30)
+            };
+            let template = if rng.random_range(0..3) == 0 {
+                tolerant
+            } else {
+                plain
+            };
+            c.create_pod(
+                NewPod {
+                    name: PodName {
+                        prefix,
+                        ordinal,
+                        width: 0,
+                    },
+                    requests,
+                    limits: Limits::default(),
+                    usage: Resources::ZERO,
+                    priority: 0,
+                    template,
+                    owner: Owner::Source(0),
+                    lifetime: Lifetime::Forever,
+                },
+                SimTime::ZERO,
+            )
+        };
+        for i in 0..nodes {
+            let node = c.add_node(pools[i % 3], format!("n{i}"), None, SimTime::ZERO);
+            c.nodes[node.0 as usize].unschedulable = rng.random_range(0..10) == 0;
+            for _ in 0..rng.random_range(0..4) {
+                let p = new_pod(&mut c, &mut rng);
+                let (n, pod) = (&c.nodes[node.0 as usize], &c.pods[p.0 as usize]);
+                if crate::scheduler::plugins::node_resources_fit::fits_request(pod, n).is_ok() {
+                    c.bind(p, node, SimTime::ZERO);
+                }
+            }
+        }
+        let incoming = (0..200).map(|_| new_pod(&mut c, &mut rng)).collect();
+        (c, incoming)
+    }
+
+    #[test]
+    fn fused_kernel_decides_exactly_like_the_plugins() {
+        use crate::scenario::spec::{
+            PluginConfigSpec, PluginRef, ResourceWeight, SchedulerSpec, ScoringStrategySpec,
+        };
+        let most = PluginConfigSpec {
+            name: "NodeResourcesFit".into(),
+            args: crate::scenario::spec::PluginArgs {
+                scoring_strategy: Some(ScoringStrategySpec {
+                    kind: "MostAllocated".into(),
+                    resources: Some(vec![
+                        ResourceWeight {
+                            name: "cpu".into(),
+                            weight: 3,
+                        },
+                        ResourceWeight {
+                            name: "memory".into(),
+                            weight: 1,
+                        },
+                    ]),
+                    requested_to_capacity_ratio: None,
+                }),
+                resources: None,
+            },
+        };
+        let mut reweighted = SchedulerSpec::default();
+        reweighted.plugins.score.enabled = vec![PluginRef {
+            name: "TaintToleration".into(),
+            weight: Some(7),
+        }];
+        reweighted.plugins.score.disabled = vec![PluginRef {
+            name: "NodeResourcesBalancedAllocation".into(),
+            weight: None,
+        }];
+        let specs = [
+            SchedulerSpec::default(),
+            SchedulerSpec {
+                percentage_of_nodes_to_score: 100,
+                ..SchedulerSpec::default()
+            },
+            SchedulerSpec {
+                plugin_config: vec![most],
+                percentage_of_nodes_to_score: 30,
+                ..SchedulerSpec::default()
+            },
+            reweighted,
+        ];
+        for (case, spec) in specs.iter().enumerate() {
+            for (seed, nodes) in [(1, 7), (2, 150), (3, 400)] {
+                let (mut cluster, pods) = random_cluster(seed, nodes);
+                let fused = crate::scheduler::build_profile(spec, &mut cluster).unwrap();
+                assert!(fused.is_fused(), "case {case} should use the kernel");
+                let mut plain = crate::scheduler::build_profile(spec, &mut cluster)
+                    .unwrap()
+                    .without_fused();
+                let mut fused = fused;
+                let (mut r1, mut r2) = (
+                    stream(seed, Stream::Scheduler),
+                    stream(seed, Stream::Scheduler),
+                );
+                for &pod in &pods {
+                    let a = fused.schedule(pod, &cluster, &mut r1);
+                    let b = plain.schedule(pod, &cluster, &mut r2);
+                    assert_eq!(a, b, "case {case}, seed {seed}, pod {pod:?}");
+                    if let Decision::Bind(node) = a {
+                        cluster.bind(pod, node, crate::engine::time::SimTime::ZERO);
+                    }
+                }
+            }
+        }
     }
 
     #[test]

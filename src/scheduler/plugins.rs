@@ -10,7 +10,7 @@ pub mod node_unschedulable;
 pub mod taint_toleration;
 
 use crate::cluster::ClusterState;
-use crate::cluster::node::Node;
+use crate::cluster::node::{Node, NodeId};
 use crate::cluster::pod::Pod;
 
 /// Highest score a plugin may give a node (`framework.MaxNodeScore`).
@@ -43,6 +43,19 @@ pub trait FilterPlugin: Send {
     fn pre_filter(&mut self, _pod: &Pod, _cluster: &ClusterState) {}
     /// `Ok(())` if `pod` may be placed on `node` (after `pre_filter` for the same pod).
     fn filter(&self, pod: &Pod, node: &Node, cluster: &ClusterState) -> Result<(), FilterFailure>;
+
+    /// Filters a batch: clears `pass[i]` when `nodes[i]` fails (entries already false are
+    /// skipped). The default loops over [`FilterPlugin::filter`]; being a default method, that
+    /// call is statically dispatched, so the framework pays one virtual call per batch.
+    fn filter_chunk(&self, pod: &Pod, nodes: &[NodeId], cluster: &ClusterState, pass: &mut [bool]) {
+        for (ok, &id) in pass.iter_mut().zip(nodes) {
+            if *ok {
+                *ok = self
+                    .filter(pod, &cluster.nodes[id.0 as usize], cluster)
+                    .is_ok();
+            }
+        }
+    }
 }
 
 /// A Score extension point plugin.
@@ -56,6 +69,15 @@ pub trait ScorePlugin: Send {
     }
     /// Raw score of `node` for `pod`.
     fn score(&self, pod: &Pod, node: &Node, cluster: &ClusterState) -> i64;
+    /// Raw scores of all `nodes`, appended to `out` in order (one virtual call per cycle; the
+    /// default loops over [`ScorePlugin::score`] with static dispatch).
+    fn score_all(&self, pod: &Pod, nodes: &[NodeId], cluster: &ClusterState, out: &mut Vec<i64>) {
+        out.extend(
+            nodes
+                .iter()
+                .map(|&id| self.score(pod, &cluster.nodes[id.0 as usize], cluster)),
+        );
+    }
     /// Optional NormalizeScore step over the raw scores of all feasible nodes.
     fn normalize(&self, _scores: &mut [i64]) {}
 }

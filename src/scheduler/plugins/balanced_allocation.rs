@@ -6,7 +6,7 @@
 use super::node_resources_fit::{WeightedResource, allocatable_and_requested};
 use super::{MAX_NODE_SCORE, ScorePlugin};
 use crate::cluster::ClusterState;
-use crate::cluster::node::Node;
+use crate::cluster::node::{Node, NodeId};
 use crate::cluster::pod::Pod;
 use crate::scheduler::plugins::node_resources_fit::ResourceName;
 
@@ -66,6 +66,42 @@ impl ScorePlugin for BalancedAllocation {
             }
         }
         balanced_score(&fractions[..n])
+    }
+
+    /// Same results as [`ScorePlugin::score`], specialised for the default cpu + memory list.
+    fn score_all(&self, pod: &Pod, nodes: &[NodeId], cluster: &ClusterState, out: &mut Vec<i64>) {
+        let cpu_mem = matches!(
+            self.resources.as_slice(),
+            [
+                WeightedResource {
+                    name: ResourceName::Cpu,
+                    ..
+                },
+                WeightedResource {
+                    name: ResourceName::Memory,
+                    ..
+                }
+            ]
+        );
+        if !cpu_mem {
+            out.extend(
+                nodes
+                    .iter()
+                    .map(|&id| self.score(pod, &cluster.nodes[id.0 as usize], cluster)),
+            );
+            return;
+        }
+        let (pod_cpu, pod_mem) = (pod.requests.cpu_milli, pod.requests.memory_bytes);
+        out.extend(nodes.iter().map(|&id| {
+            let n = &cluster.nodes[id.0 as usize];
+            let (ac, am) = (n.allocatable.cpu_milli, n.allocatable.memory_bytes);
+            if ac == 0 || am == 0 {
+                return self.score(pod, n, cluster);
+            }
+            let fc = ((n.requested.cpu_milli + pod_cpu) as f64 / ac as f64).min(1.0);
+            let fm = ((n.requested.memory_bytes + pod_mem) as f64 / am as f64).min(1.0);
+            balanced_score(&[fc, fm])
+        }));
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::{FilterFailure, FilterPlugin, MAX_NODE_SCORE, ScorePlugin};
 use crate::cluster::ClusterState;
-use crate::cluster::node::Node;
+use crate::cluster::node::{Node, NodeId};
 use crate::cluster::pod::Pod;
 
 /// A resource a scorer can weigh.
@@ -129,6 +129,23 @@ pub fn div_floor(a: i64, b: i64) -> i64 {
     }
     let mut q = (a as f64 / b as f64) as i64;
     // The f64 quotient is within one of the true quotient; correct it with exact integers.
+    if q * b > a {
+        q -= 1;
+    } else if (q + 1) * b <= a {
+        q += 1;
+    }
+    q
+}
+
+/// Exact `⌊a / b⌋` given `recip = 1.0 / b` precomputed (`0 ≤ a < 2^53`, `0 < b < 2^53`):
+/// one multiplication and a ±1 integer correction instead of a division.
+#[inline]
+pub fn div_floor_recip(a: i64, b: i64, recip: f64) -> i64 {
+    const EXACT: i64 = 1 << 53;
+    if a >= EXACT || b >= EXACT {
+        return a / b;
+    }
+    let mut q = (a as f64 * recip) as i64;
     if q * b > a {
         q -= 1;
     } else if (q + 1) * b <= a {
@@ -301,6 +318,55 @@ impl ScorePlugin for NodeResourcesFit {
             }
             _ => div_floor(node_score, weight_sum),
         }
+    }
+
+    /// Same results as [`ScorePlugin::score`] per node, with the common configurations
+    /// (Least/MostAllocated over exactly cpu and memory) specialised so the per-pod work and
+    /// the strategy dispatch happen once, not once per node.
+    fn score_all(&self, pod: &Pod, nodes: &[NodeId], cluster: &ClusterState, out: &mut Vec<i64>) {
+        let (least, wc, wm) = match (&self.strategy, self.resources.as_slice()) {
+            (
+                ScoringStrategy::LeastAllocated | ScoringStrategy::MostAllocated,
+                [
+                    WeightedResource {
+                        name: ResourceName::Cpu,
+                        weight: wc,
+                    },
+                    WeightedResource {
+                        name: ResourceName::Memory,
+                        weight: wm,
+                    },
+                ],
+            ) => (self.strategy == ScoringStrategy::LeastAllocated, *wc, *wm),
+            _ => {
+                out.extend(
+                    nodes
+                        .iter()
+                        .map(|&id| self.score(pod, &cluster.nodes[id.0 as usize], cluster)),
+                );
+                return;
+            }
+        };
+        let (pod_cpu, pod_mem) = pod.non_zero_requests();
+        let weight_sum = wc + wm;
+        out.extend(nodes.iter().map(|&id| {
+            let n = &cluster.nodes[id.0 as usize];
+            let (ac, am) = (
+                n.allocatable.cpu_milli as i64,
+                n.allocatable.memory_bytes as i64,
+            );
+            if ac == 0 || am == 0 {
+                return self.score(pod, n, cluster);
+            }
+            let rc = (n.non_zero_cpu_milli + pod_cpu) as i64;
+            let rm = (n.non_zero_memory_bytes + pod_mem) as i64;
+            let (sc, sm) = if least {
+                (least_requested_score(rc, ac), least_requested_score(rm, am))
+            } else {
+                (most_requested_score(rc, ac), most_requested_score(rm, am))
+            };
+            div_floor(sc * wc + sm * wm, weight_sum)
+        }));
     }
 }
 

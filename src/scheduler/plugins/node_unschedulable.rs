@@ -30,6 +30,13 @@ impl NodeUnschedulable {
     }
 }
 
+impl NodeUnschedulable {
+    /// The `node.kubernetes.io/unschedulable:NoSchedule` taint a pod must tolerate.
+    pub fn taint(&self) -> Taint {
+        self.taint
+    }
+}
+
 impl FilterPlugin for NodeUnschedulable {
     fn name(&self) -> &str {
         "NodeUnschedulable"

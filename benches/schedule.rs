@@ -1,0 +1,109 @@
+//! One scheduling decision of the default profile against clusters of 1k, 5k and 10k nodes,
+//! with upstream node sampling (adaptive percentageOfNodesToScore) and with a full scan (100%).
+//! The cluster is half full with varied pods so scores differ between nodes. Each case is also
+//! measured through the plugin-by-plugin path that custom plugins use; copy this file and swap
+//! in your own profile or `Scheduler` to measure its decision speed on the same clusters.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use kubesim::cluster::ClusterState;
+use kubesim::cluster::NewPod;
+use kubesim::cluster::labels::Labels;
+use kubesim::cluster::node::NodePool;
+use kubesim::cluster::pod::{Lifetime, Limits, Owner, PodId, PodName, PodTemplate};
+use kubesim::cluster::resources::Resources;
+use kubesim::engine::rng::{Stream, stream};
+use kubesim::engine::time::SimTime;
+use kubesim::scenario::spec::SchedulerSpec;
+use kubesim::scheduler::build_profile;
+use kubesim::{Decision, Registry, Scheduler};
+use rand::Rng;
+
+fn cluster(nodes: usize) -> (ClusterState, PodId) {
+    let mut c = ClusterState::default();
+    let pool = c.add_pool(NodePool {
+        name: "n".into(),
+        instance_type: "m5.2xlarge".into(),
+        allocatable: Resources {
+            cpu_milli: 7_910,
+            memory_bytes: 28 << 30,
+            gpu_milli: 0,
+            pods: 110,
+        },
+        labels: Labels::default(),
+        taints: vec![],
+        zone: "z".into(),
+        hourly_price_usd: 0.384,
+        spot: false,
+    });
+    let template = c.add_template(PodTemplate::default());
+    let prefix = c.add_name_prefix("p-");
+    let mut rng = stream(3, Stream::Source(0));
+    let pod = |c: &mut ClusterState, cpu: u64, ordinal: u32| {
+        c.create_pod(
+            NewPod {
+                name: PodName {
+                    prefix,
+                    ordinal,
+                    width: 0,
+                },
+                requests: Resources::cpu_mem(cpu, cpu << 20),
+                limits: Limits::default(),
+                usage: Resources::ZERO,
+                priority: 0,
+                template,
+                owner: Owner::Source(0),
+                lifetime: Lifetime::Forever,
+            },
+            SimTime::ZERO,
+        )
+    };
+    for i in 0..nodes {
+        let node = c.add_node(pool, format!("n-{i}"), None, SimTime::ZERO);
+        for k in 0..rng.random_range(0..4u32) {
+            let p = pod(&mut c, 500 * rng.random_range(1..4u64), k);
+            c.bind(p, node, SimTime::ZERO);
+        }
+    }
+    let incoming = pod(&mut c, 1000, 0);
+    (c, incoming)
+}
+
+fn decisions(c: &mut Criterion) {
+    let registry = Registry::with_builtins();
+    let mut group = c.benchmark_group("schedule_decision");
+    group.throughput(Throughput::Elements(1));
+    for nodes in [1_000usize, 5_000, 10_000] {
+        for (label, pct) in [("sampled", 0u32), ("full", 100)] {
+            let (mut cluster, pod) = cluster(nodes);
+            let spec = SchedulerSpec {
+                percentage_of_nodes_to_score: pct,
+                ..SchedulerSpec::default()
+            };
+            let mut scheduler = registry
+                .build(&spec, &mut cluster)
+                .expect("default profile");
+            // The same profile evaluated plugin by plugin (what a custom plugin would run in).
+            let mut plugins = build_profile(&spec, &mut cluster)
+                .expect("profile")
+                .without_fused();
+            let mut rng2 = stream(1, Stream::Scheduler);
+            group.bench_function(format!("{nodes}_nodes_{label}_plugin_path"), |b| {
+                b.iter(|| {
+                    let d = plugins.schedule(pod, &cluster, &mut rng2);
+                    assert!(matches!(d, Decision::Bind(_)));
+                })
+            });
+            let mut rng = stream(1, Stream::Scheduler);
+            group.bench_function(format!("{nodes}_nodes_{label}"), |b| {
+                b.iter(|| {
+                    let d = scheduler.schedule(pod, &cluster, &mut rng);
+                    assert!(matches!(d, Decision::Bind(_)));
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, decisions);
+criterion_main!(benches);

@@ -1,0 +1,218 @@
+//! A fused single-pass evaluation of profiles made only of the built-in resource and taint
+//! plugins (NodeUnschedulable, TaintToleration, NodeResourcesFit with Least/MostAllocated over
+//! cpu and memory, NodeResourcesBalancedAllocation over cpu and memory).
+//!
+//! The plugin framework evaluates each plugin over all candidate nodes in turn, touching every
+//! node's memory once per plugin. Here each node is read once: filters run and, if the node is
+//! feasible, its raw scores are computed right away (the feasible nodes up to the sampling limit
+//! are exactly the ones upstream scores). The arithmetic is the plugins' own functions, the
+//! normalization and weighting are the same, and the random tie-break consumes the same draws,
+//! so decisions are identical to the plugin path (checked by a test in `framework.rs`).
+
+use super::framework::{num_feasible_nodes_to_find, select_host};
+use super::plugins::balanced_allocation::balanced_score;
+use super::plugins::node_resources_fit::{div_floor, div_floor_recip, fits_request};
+use super::plugins::taint_toleration::{intolerable_prefer_no_schedule, tolerates_pool};
+use super::plugins::{MAX_NODE_SCORE, default_normalize_score};
+use crate::cluster::ClusterState;
+use crate::cluster::labels::{Taint, tolerated};
+use crate::cluster::node::NodeId;
+use crate::cluster::pod::PodId;
+use crate::engine::rng::SimRng;
+
+/// Which built-in plugins a profile uses, and with which weights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FusedProfile {
+    /// NodeUnschedulable filter enabled (with the interned unschedulable taint).
+    pub node_unschedulable: Option<Taint>,
+    /// TaintToleration filter enabled.
+    pub taint_filter: bool,
+    /// NodeResourcesFit filter enabled.
+    pub fit_filter: bool,
+    /// NodeResourcesFit score: (weight, least-allocated?, cpu weight, memory weight).
+    pub fit_score: Option<(i64, bool, i64, i64)>,
+    /// NodeResourcesBalancedAllocation score weight (cpu + memory).
+    pub balanced_score: Option<i64>,
+    /// TaintToleration score weight.
+    pub taint_score: Option<i64>,
+}
+
+/// The fused kernel with its reusable buffers.
+pub struct FusedKernel {
+    profile: FusedProfile,
+    pool_allowed: Vec<bool>,
+    pool_intolerable: Vec<i64>,
+    feasible: Vec<NodeId>,
+    /// Per node id: 1/allocatable cpu and 1/allocatable memory (allocatable never changes).
+    recip: Vec<(f64, f64)>,
+    fit: Vec<i64>,
+    balanced: Vec<i64>,
+    taint: Vec<i64>,
+}
+
+impl FusedKernel {
+    /// A kernel for `profile`.
+    pub fn new(profile: FusedProfile) -> Self {
+        FusedKernel {
+            profile,
+            pool_allowed: Vec::new(),
+            pool_intolerable: Vec::new(),
+            feasible: Vec::new(),
+            recip: Vec::new(),
+            fit: Vec::new(),
+            balanced: Vec::new(),
+            taint: Vec::new(),
+        }
+    }
+
+    /// One scheduling cycle; `next_start` is the framework's round-robin start index.
+    pub fn schedule(
+        &mut self,
+        pod_id: PodId,
+        cluster: &ClusterState,
+        rng: &mut SimRng,
+        percentage: u32,
+        next_start: &mut usize,
+    ) -> Option<NodeId> {
+        let nodes = &cluster.live_nodes;
+        let n = nodes.len();
+        if n == 0 {
+            return None;
+        }
+        let pr = &self.profile;
+        let pod = &cluster.pods[pod_id.0 as usize];
+        let tolerations = &cluster.templates[pod.template.0 as usize].tolerations;
+        let tolerates_cordon = pr
+            .node_unschedulable
+            .is_none_or(|t| tolerated(tolerations, &t));
+        let pools = cluster.pools.len();
+        self.pool_allowed.clear();
+        self.pool_allowed
+            .extend((0..pools).map(|p| !pr.taint_filter || tolerates_pool(pod, p, cluster)));
+        self.pool_intolerable.clear();
+        if pr.taint_score.is_some() {
+            self.pool_intolerable
+                .extend((0..pools).map(|p| intolerable_prefer_no_schedule(pod, p, cluster)));
+        }
+        let balanced_active = pr.balanced_score.is_some()
+            && (pod.requests.cpu_milli > 0 || pod.requests.memory_bytes > 0);
+        let (nz_cpu, nz_mem) = pod.non_zero_requests();
+        let (req_cpu, req_mem) = (pod.requests.cpu_milli, pod.requests.memory_bytes);
+
+        for node in &cluster.nodes[self.recip.len()..] {
+            let r = |a: u64| if a == 0 { 0.0 } else { 1.0 / a as f64 };
+            self.recip.push((
+                r(node.allocatable.cpu_milli),
+                r(node.allocatable.memory_bytes),
+            ));
+        }
+        let to_find = num_feasible_nodes_to_find(n, percentage);
+        self.feasible.clear();
+        self.fit.clear();
+        self.balanced.clear();
+        self.taint.clear();
+        let start = *next_start % n;
+        let mut index = start;
+        let mut processed = 0;
+        while processed < n {
+            let id = nodes[index];
+            index += 1;
+            if index == n {
+                index = 0;
+            }
+            processed += 1;
+            let node = &cluster.nodes[id.0 as usize];
+            if (node.unschedulable && !tolerates_cordon)
+                || !self.pool_allowed[node.pool.0 as usize]
+                || (pr.fit_filter && fits_request(pod, node).is_err())
+            {
+                continue;
+            }
+            self.feasible.push(id);
+            if let Some((_, least, wc, wm)) = pr.fit_score {
+                let (ac, am) = (
+                    node.allocatable.cpu_milli as i64,
+                    node.allocatable.memory_bytes as i64,
+                );
+                let rc = (node.non_zero_cpu_milli + nz_cpu) as i64;
+                let rm = (node.non_zero_memory_bytes + nz_mem) as i64;
+                let (rec_c, rec_m) = self.recip[id.0 as usize];
+                // least_requested_score / most_requested_score with a cached reciprocal.
+                let score = |req: i64, cap: i64, recip: f64| {
+                    if least {
+                        if req > cap {
+                            0
+                        } else {
+                            div_floor_recip((cap - req) * MAX_NODE_SCORE, cap, recip)
+                        }
+                    } else {
+                        div_floor_recip(req.min(cap) * MAX_NODE_SCORE, cap, recip)
+                    }
+                };
+                // A resource with zero allocatable is skipped, as in the plugin.
+                let (mut sum, mut weights) = (0, 0);
+                if ac > 0 {
+                    sum += score(rc, ac, rec_c) * wc;
+                    weights += wc;
+                }
+                if am > 0 {
+                    sum += score(rm, am, rec_m) * wm;
+                    weights += wm;
+                }
+                self.fit.push(if weights == 0 {
+                    0
+                } else {
+                    div_floor(sum, weights)
+                });
+            }
+            if balanced_active {
+                let (ac, am) = (node.allocatable.cpu_milli, node.allocatable.memory_bytes);
+                let mut fractions = [0.0; 2];
+                let mut k = 0;
+                if ac > 0 {
+                    fractions[k] =
+                        ((node.requested.cpu_milli + req_cpu) as f64 / ac as f64).min(1.0);
+                    k += 1;
+                }
+                if am > 0 {
+                    fractions[k] =
+                        ((node.requested.memory_bytes + req_mem) as f64 / am as f64).min(1.0);
+                    k += 1;
+                }
+                self.balanced.push(balanced_score(&fractions[..k]));
+            }
+            if pr.taint_score.is_some() {
+                self.taint.push(self.pool_intolerable[node.pool.0 as usize]);
+            }
+            if self.feasible.len() >= to_find {
+                break;
+            }
+        }
+        *next_start = (start + processed) % n;
+        match self.feasible.len() {
+            0 => return None,
+            1 => return Some(self.feasible[0]),
+            _ => {}
+        }
+        if pr.taint_score.is_some() {
+            default_normalize_score(MAX_NODE_SCORE, true, &mut self.taint);
+        }
+        // Reuse the fit buffer for the weighted totals.
+        let m = self.feasible.len();
+        let fit_w = pr.fit_score.map_or(0, |f| f.0);
+        if pr.fit_score.is_none() {
+            self.fit.resize(m, 0);
+        }
+        for i in 0..m {
+            let mut total = self.fit[i] * fit_w;
+            if balanced_active {
+                total += self.balanced[i] * pr.balanced_score.unwrap_or(0);
+            }
+            if let Some(w) = pr.taint_score {
+                total += self.taint[i] * w;
+            }
+            self.fit[i] = total;
+        }
+        Some(self.feasible[select_host(&self.fit, rng)])
+    }
+}

@@ -74,8 +74,21 @@ pub struct ClusterState {
     pub nodes: Vec<Node>,
     /// Ids of the live nodes, in creation order (the scheduler's node list).
     pub live_nodes: Vec<NodeId>,
-    /// All pods ever created.
+    /// Per node id: a counter bumped by every change to what the scheduler reads of the node
+    /// (requested resources, pod count, cordon). Lets schedulers cache per-node results;
+    /// therefore change nodes only through `ClusterState` methods.
+    pub node_versions: Vec<u64>,
+    /// Pod records. The slot of a terminated pod is reused by a later pod (its generation keeps
+    /// increasing, so stale timers are ignored) unless `keep_terminated_pods` is set, so memory
+    /// stays proportional to the pods alive at once, not to the length of the trace.
     pub pods: Vec<Pod>,
+    /// Keep every pod record instead of reusing terminated pods' slots (for inspection in tests
+    /// and tools; costs memory on long traces).
+    pub keep_terminated_pods: bool,
+    /// Slots of terminated pods available for reuse (LIFO, deterministic).
+    free_pod_slots: Vec<PodId>,
+    /// Pods created so far (the next creation sequence number).
+    pods_created: u64,
     /// Shared pod templates.
     pub templates: Vec<PodTemplate>,
     /// Pod name prefixes (see [`PodName`]).
@@ -134,6 +147,7 @@ impl ClusterState {
             pods: Vec::new(),
         });
         self.live_nodes.push(id);
+        self.node_versions.push(1);
         id
     }
 
@@ -141,8 +155,7 @@ impl ClusterState {
     pub fn create_pod(&mut self, new: NewPod, now: SimTime) -> PodId {
         let mut requests = new.requests;
         requests.pods = 1;
-        let id = PodId(self.pods.len() as u32);
-        self.pods.push(Pod {
+        let pod = Pod {
             name: new.name,
             requests,
             limits: new.limits,
@@ -159,9 +172,22 @@ impl ClusterState {
             lifetime: new.lifetime,
             generation: 0,
             failed_attempts: 0,
-        });
+            seq: self.pods_created,
+        };
+        self.pods_created += 1;
         self.totals.pending_pods += 1;
-        id
+        match self.free_pod_slots.pop() {
+            Some(id) => {
+                let slot = &mut self.pods[id.0 as usize];
+                let generation = slot.generation.wrapping_add(1);
+                *slot = Pod { generation, ..pod };
+                id
+            }
+            None => {
+                self.pods.push(pod);
+                PodId(self.pods.len() as u32 - 1)
+            }
+        }
     }
 
     /// Binds a pending pod to a node and starts it (container start latency is not modelled
@@ -181,6 +207,7 @@ impl ClusterState {
         node.non_zero_cpu_milli += nz_cpu;
         node.non_zero_memory_bytes += nz_mem;
         node.pods.push(pod_id);
+        self.node_versions[node_id.0 as usize] += 1;
         let t = &mut self.totals;
         t.requested += req;
         t.usage += usage;
@@ -199,6 +226,9 @@ impl ClusterState {
         pod.finished = now;
         pod.generation = pod.generation.wrapping_add(1);
         let node_id = pod.node;
+        if !self.keep_terminated_pods {
+            self.free_pod_slots.push(pod_id);
+        }
         if was == PodPhase::Pending && node_id.is_none() {
             self.totals.pending_pods -= 1;
             return None;
@@ -214,11 +244,18 @@ impl ClusterState {
         if let Some(pos) = node.pods.iter().rposition(|&p| p == pod_id) {
             node.pods.swap_remove(pos);
         }
+        self.node_versions[node_id.0 as usize] += 1;
         let t = &mut self.totals;
         t.requested -= req;
         t.usage -= usage;
         t.running_pods -= 1;
         Some(node_id)
+    }
+
+    /// Cordons (`true`) or uncordons a node (`spec.unschedulable`).
+    pub fn set_unschedulable(&mut self, node: NodeId, unschedulable: bool) {
+        self.nodes[node.0 as usize].unschedulable = unschedulable;
+        self.node_versions[node.0 as usize] += 1;
     }
 
     /// The rendered name of a pod.

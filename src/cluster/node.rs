@@ -43,7 +43,8 @@ pub enum NodeState {
     Removed,
 }
 
-/// A node. `repr(C)` keeps the fields the scheduler reads for every candidate node
+/// A node. Change it only through [`crate::cluster::ClusterState`] methods, which keep the
+/// totals and the node's version (used by scheduler caches) in step. `repr(C)` keeps the fields the scheduler reads for every candidate node
 /// (allocatable, requested, non-zero sums, pool, flags) together at the front, in two cache lines.
 #[derive(Clone, Debug)]
 #[repr(C)]
@@ -58,7 +59,7 @@ pub struct Node {
     pub non_zero_memory_bytes: u64,
     /// Pool the node belongs to (labels, taints, price).
     pub pool: PoolId,
-    /// Cordoned (`spec.unschedulable`).
+    /// Cordoned (`spec.unschedulable`); set it with `ClusterState::set_unschedulable`.
     pub unschedulable: bool,
     /// Lifecycle state.
     pub state: NodeState,

@@ -143,6 +143,9 @@ pub struct Pod {
     pub generation: u32,
     /// Number of failed scheduling attempts.
     pub failed_attempts: u32,
+    /// Creation sequence number (unique and increasing, unlike the reusable [`PodId`]); breaks
+    /// queue-order ties first come, first served.
+    pub seq: u64,
 }
 
 impl Pod {

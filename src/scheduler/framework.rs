@@ -200,25 +200,29 @@ impl Framework {
     }
 }
 
-/// Picks uniformly among the indices with the maximum score by reservoir sampling
-/// (`selectHost`): the k-th tied node replaces the candidate with probability 1/k.
+/// Picks uniformly among the indices with the maximum score, like upstream `selectHost`
+/// (which uses reservoir sampling over the ties). Here the ties are counted first and one draw
+/// picks among them: the same uniform distribution with one random number instead of one per
+/// tie. No draw is made when the maximum is unique.
 pub fn select_host(scores: &[i64], rng: &mut SimRng) -> usize {
-    let mut best = 0;
-    let mut best_score = i64::MIN;
-    let mut ties = 0u32;
+    let Some(&max) = scores.iter().max() else {
+        return 0;
+    };
+    let ties = scores.iter().filter(|&&s| s == max).count();
+    let mut pick = if ties > 1 {
+        rng.random_range(0..ties)
+    } else {
+        0
+    };
     for (i, &s) in scores.iter().enumerate() {
-        if s > best_score {
-            best_score = s;
-            best = i;
-            ties = 1;
-        } else if s == best_score {
-            ties += 1;
-            if rng.random_range(0..ties) == 0 {
-                best = i;
+        if s == max {
+            if pick == 0 {
+                return i;
             }
+            pick -= 1;
         }
     }
-    best
+    unreachable!("the maximum occurs in the slice")
 }
 
 impl Scheduler for Framework {
@@ -428,7 +432,7 @@ mod tests {
         };
         for i in 0..nodes {
             let node = c.add_node(pools[i % 3], format!("n{i}"), None, SimTime::ZERO);
-            c.nodes[node.0 as usize].unschedulable = rng.random_range(0..10) == 0;
+            c.set_unschedulable(node, rng.random_range(0..10) == 0);
             for _ in 0..rng.random_range(0..4) {
                 let p = new_pod(&mut c, &mut rng);
                 let (n, pod) = (&c.nodes[node.0 as usize], &c.pods[p.0 as usize]);
@@ -507,6 +511,23 @@ mod tests {
                     assert_eq!(a, b, "case {case}, seed {seed}, pod {pod:?}");
                     if let Decision::Bind(node) = a {
                         cluster.bind(pod, node, crate::engine::time::SimTime::ZERO);
+                        // Now and then cordon or uncordon the chosen node, or free capacity.
+                        match pod.0 % 7 {
+                            0 => cluster.set_unschedulable(node, true),
+                            1 => {
+                                let n =
+                                    cluster.live_nodes[pod.0 as usize % cluster.live_nodes.len()];
+                                cluster.set_unschedulable(n, false);
+                            }
+                            2 => {
+                                cluster.terminate(
+                                    pod,
+                                    crate::cluster::pod::PodPhase::Succeeded,
+                                    crate::engine::time::SimTime::ZERO,
+                                );
+                            }
+                            _ => {}
+                        }
                     }
                 }
             }

@@ -8,6 +8,13 @@
 //! are exactly the ones upstream scores). The arithmetic is the plugins' own functions, the
 //! normalization and weighting are the same, and the random tie-break consumes the same draws,
 //! so decisions are identical to the plugin path (checked by a test in `framework.rs`).
+//!
+//! Results are also memoized: a node's filter verdict and raw scores depend only on the node's
+//! scheduling state and on the pod's requests and template, so they are cached per pod shape
+//! (the last few shapes seen) and per node, and reused while the node's version
+//! (`ClusterState::node_versions`, bumped by every bind, termination and cordon) is unchanged.
+//! Between two decisions usually one or two nodes change, so a workload with recurring pod
+//! shapes re-evaluates almost nothing.
 
 use super::framework::{num_feasible_nodes_to_find, select_host};
 use super::plugins::balanced_allocation::balanced_score;
@@ -17,7 +24,8 @@ use super::plugins::{MAX_NODE_SCORE, default_normalize_score};
 use crate::cluster::ClusterState;
 use crate::cluster::labels::{Taint, tolerated};
 use crate::cluster::node::NodeId;
-use crate::cluster::pod::PodId;
+use crate::cluster::pod::{PodId, TemplateId};
+use crate::cluster::resources::Resources;
 use crate::engine::rng::SimRng;
 
 /// Which built-in plugins a profile uses, and with which weights.
@@ -37,16 +45,36 @@ pub struct FusedProfile {
     pub taint_score: Option<i64>,
 }
 
-/// The fused kernel with its reusable buffers.
+/// Cached filter verdict and raw scores of one node for one pod shape, valid while the node's
+/// version equals `version` (0 = empty).
+#[derive(Clone, Copy, Default)]
+struct CacheEntry {
+    version: u64,
+    /// fit × weight + balanced × weight (the part of the total that needs no normalization).
+    partial: i32,
+    /// Raw TaintToleration count (normalized over the feasible set afterwards).
+    taint: i16,
+    feasible: bool,
+}
+
+/// What the cached results depend on besides the node: the pod's requests and its template
+/// (tolerations).
+type ShapeKey = (Resources, TemplateId);
+
+/// Per-shape caches kept (recently used shapes; replaced round-robin).
+const SHAPE_SLOTS: usize = 4;
+
+/// The fused kernel with its reusable buffers and its per-shape cache.
 pub struct FusedKernel {
     profile: FusedProfile,
+    shapes: Vec<(ShapeKey, Vec<CacheEntry>)>,
+    next_victim: usize,
     pool_allowed: Vec<bool>,
     pool_intolerable: Vec<i64>,
     feasible: Vec<NodeId>,
     /// Per node id: 1/allocatable cpu and 1/allocatable memory (allocatable never changes).
     recip: Vec<(f64, f64)>,
-    fit: Vec<i64>,
-    balanced: Vec<i64>,
+    totals: Vec<i64>,
     taint: Vec<i64>,
 }
 
@@ -55,12 +83,13 @@ impl FusedKernel {
     pub fn new(profile: FusedProfile) -> Self {
         FusedKernel {
             profile,
+            shapes: Vec::new(),
+            next_victim: 0,
             pool_allowed: Vec::new(),
             pool_intolerable: Vec::new(),
             feasible: Vec::new(),
             recip: Vec::new(),
-            fit: Vec::new(),
-            balanced: Vec::new(),
+            totals: Vec::new(),
             taint: Vec::new(),
         }
     }
@@ -98,6 +127,7 @@ impl FusedKernel {
             && (pod.requests.cpu_milli > 0 || pod.requests.memory_bytes > 0);
         let (nz_cpu, nz_mem) = pod.non_zero_requests();
         let (req_cpu, req_mem) = (pod.requests.cpu_milli, pod.requests.memory_bytes);
+        let balanced_weight = pr.balanced_score.unwrap_or(0);
 
         for node in &cluster.nodes[self.recip.len()..] {
             let r = |a: u64| if a == 0 { 0.0 } else { 1.0 / a as f64 };
@@ -106,11 +136,35 @@ impl FusedKernel {
                 r(node.allocatable.memory_bytes),
             ));
         }
+        // The weight sum is the same for every node with both resources allocatable.
+        let all_weights_recip = pr
+            .fit_score
+            .map_or(1.0, |(_, _, wc, wm)| 1.0 / (wc + wm) as f64);
         let to_find = num_feasible_nodes_to_find(n, percentage);
         self.feasible.clear();
-        self.fit.clear();
-        self.balanced.clear();
+        self.totals.clear();
         self.taint.clear();
+        let key: ShapeKey = (pod.requests, pod.template);
+        let slot = match self.shapes.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None if self.shapes.len() < SHAPE_SLOTS => {
+                self.shapes.push((key, Vec::new()));
+                self.shapes.len() - 1
+            }
+            None => {
+                let i = self.next_victim;
+                self.next_victim = (i + 1) % SHAPE_SLOTS;
+                self.shapes[i].0 = key;
+                self.shapes[i].1.iter_mut().for_each(|e| e.version = 0);
+                i
+            }
+        };
+        let cache = &mut self.shapes[slot].1;
+        cache.resize(cluster.nodes.len(), CacheEntry::default());
+        // Work on local vectors so the compiler knows they do not alias `self`.
+        let mut feasible = std::mem::take(&mut self.feasible);
+        let mut totals = std::mem::take(&mut self.totals);
+        let mut taints = std::mem::take(&mut self.taint);
         let start = *next_start % n;
         let mut index = start;
         let mut processed = 0;
@@ -121,73 +175,98 @@ impl FusedKernel {
                 index = 0;
             }
             processed += 1;
-            let node = &cluster.nodes[id.0 as usize];
-            if (node.unschedulable && !tolerates_cordon)
-                || !self.pool_allowed[node.pool.0 as usize]
-                || (pr.fit_filter && fits_request(pod, node).is_err())
-            {
+            let version = cluster.node_versions[id.0 as usize];
+            let entry = &mut cache[id.0 as usize];
+            if entry.version != version {
+                let node = &cluster.nodes[id.0 as usize];
+                *entry = CacheEntry {
+                    version,
+                    ..CacheEntry::default()
+                };
+                entry.feasible = !((node.unschedulable && !tolerates_cordon)
+                    || !self.pool_allowed[node.pool.0 as usize]
+                    || (pr.fit_filter && fits_request(pod, node).is_err()));
+                if entry.feasible {
+                    entry.taint = self
+                        .pool_intolerable
+                        .get(node.pool.0 as usize)
+                        .map_or(0, |&t| t.min(i16::MAX as i64) as i16);
+                    let mut partial = 0i64;
+                    if let Some((fit_weight, least, wc, wm)) = pr.fit_score {
+                        let (ac, am) = (
+                            node.allocatable.cpu_milli as i64,
+                            node.allocatable.memory_bytes as i64,
+                        );
+                        let rc = (node.non_zero_cpu_milli + nz_cpu) as i64;
+                        let rm = (node.non_zero_memory_bytes + nz_mem) as i64;
+                        let (rec_c, rec_m) = self.recip[id.0 as usize];
+                        // least_requested_score / most_requested_score with a cached reciprocal.
+                        let score = |req: i64, cap: i64, recip: f64| {
+                            if least {
+                                if req > cap {
+                                    0
+                                } else {
+                                    div_floor_recip((cap - req) * MAX_NODE_SCORE, cap, recip)
+                                }
+                            } else {
+                                div_floor_recip(req.min(cap) * MAX_NODE_SCORE, cap, recip)
+                            }
+                        };
+                        // A resource with zero allocatable is skipped, as in the plugin.
+                        let (mut sum, mut weights) = (0, 0);
+                        if ac > 0 {
+                            sum += score(rc, ac, rec_c) * wc;
+                            weights += wc;
+                        }
+                        if am > 0 {
+                            sum += score(rm, am, rec_m) * wm;
+                            weights += wm;
+                        }
+                        partial += fit_weight
+                            * if weights == wc + wm {
+                                div_floor_recip(sum, weights, all_weights_recip)
+                            } else if weights == 0 {
+                                0
+                            } else {
+                                div_floor(sum, weights)
+                            };
+                    }
+                    if balanced_active {
+                        let (ac, am) = (node.allocatable.cpu_milli, node.allocatable.memory_bytes);
+                        let mut fractions = [0.0; 2];
+                        let mut k = 0;
+                        if ac > 0 {
+                            fractions[k] =
+                                ((node.requested.cpu_milli + req_cpu) as f64 / ac as f64).min(1.0);
+                            k += 1;
+                        }
+                        if am > 0 {
+                            fractions[k] = ((node.requested.memory_bytes + req_mem) as f64
+                                / am as f64)
+                                .min(1.0);
+                            k += 1;
+                        }
+                        partial += balanced_weight * balanced_score(&fractions[..k]);
+                    }
+                    // Scores are 0..=100 and weights 1..=100: the sum fits easily.
+                    entry.partial = partial as i32;
+                }
+            }
+            if !entry.feasible {
                 continue;
             }
-            self.feasible.push(id);
-            if let Some((_, least, wc, wm)) = pr.fit_score {
-                let (ac, am) = (
-                    node.allocatable.cpu_milli as i64,
-                    node.allocatable.memory_bytes as i64,
-                );
-                let rc = (node.non_zero_cpu_milli + nz_cpu) as i64;
-                let rm = (node.non_zero_memory_bytes + nz_mem) as i64;
-                let (rec_c, rec_m) = self.recip[id.0 as usize];
-                // least_requested_score / most_requested_score with a cached reciprocal.
-                let score = |req: i64, cap: i64, recip: f64| {
-                    if least {
-                        if req > cap {
-                            0
-                        } else {
-                            div_floor_recip((cap - req) * MAX_NODE_SCORE, cap, recip)
-                        }
-                    } else {
-                        div_floor_recip(req.min(cap) * MAX_NODE_SCORE, cap, recip)
-                    }
-                };
-                // A resource with zero allocatable is skipped, as in the plugin.
-                let (mut sum, mut weights) = (0, 0);
-                if ac > 0 {
-                    sum += score(rc, ac, rec_c) * wc;
-                    weights += wc;
-                }
-                if am > 0 {
-                    sum += score(rm, am, rec_m) * wm;
-                    weights += wm;
-                }
-                self.fit.push(if weights == 0 {
-                    0
-                } else {
-                    div_floor(sum, weights)
-                });
-            }
-            if balanced_active {
-                let (ac, am) = (node.allocatable.cpu_milli, node.allocatable.memory_bytes);
-                let mut fractions = [0.0; 2];
-                let mut k = 0;
-                if ac > 0 {
-                    fractions[k] =
-                        ((node.requested.cpu_milli + req_cpu) as f64 / ac as f64).min(1.0);
-                    k += 1;
-                }
-                if am > 0 {
-                    fractions[k] =
-                        ((node.requested.memory_bytes + req_mem) as f64 / am as f64).min(1.0);
-                    k += 1;
-                }
-                self.balanced.push(balanced_score(&fractions[..k]));
-            }
+            feasible.push(id);
+            totals.push(i64::from(entry.partial));
             if pr.taint_score.is_some() {
-                self.taint.push(self.pool_intolerable[node.pool.0 as usize]);
+                taints.push(i64::from(entry.taint));
             }
-            if self.feasible.len() >= to_find {
+            if feasible.len() >= to_find {
                 break;
             }
         }
+        self.feasible = feasible;
+        self.totals = totals;
+        self.taint = taints;
         *next_start = (start + processed) % n;
         match self.feasible.len() {
             0 => return None,
@@ -197,22 +276,11 @@ impl FusedKernel {
         if pr.taint_score.is_some() {
             default_normalize_score(MAX_NODE_SCORE, true, &mut self.taint);
         }
-        // Reuse the fit buffer for the weighted totals.
-        let m = self.feasible.len();
-        let fit_w = pr.fit_score.map_or(0, |f| f.0);
-        if pr.fit_score.is_none() {
-            self.fit.resize(m, 0);
-        }
-        for i in 0..m {
-            let mut total = self.fit[i] * fit_w;
-            if balanced_active {
-                total += self.balanced[i] * pr.balanced_score.unwrap_or(0);
+        if let Some(w) = pr.taint_score {
+            for (total, taint) in self.totals.iter_mut().zip(&self.taint) {
+                *total += taint * w;
             }
-            if let Some(w) = pr.taint_score {
-                total += self.taint[i] * w;
-            }
-            self.fit[i] = total;
         }
-        Some(self.feasible[select_host(&self.fit, rng)])
+        Some(self.feasible[select_host(&self.totals, rng)])
     }
 }

@@ -21,22 +21,23 @@ use std::collections::BTreeMap;
 
 /// Active-queue key: higher priority first, then earlier creation, then earlier insertion.
 type ActiveKey = (i32, Reverse<u64>, Reverse<u64>);
-/// Parked-set key (ascending = queue order): priority descending, creation, pod id.
-type ParkedKey = (Reverse<i32>, u64, u32);
+/// Parked-set key (ascending = queue order): priority descending, creation time, creation
+/// sequence.
+type ParkedKey = (Reverse<i32>, u64, u64);
 
 /// Pods waiting to be scheduled.
 #[derive(Default)]
 pub struct SchedulingQueue {
     active: PriorityQueue<PodId, ActiveKey>,
     /// Parked pods with their requests (kept here so the scan touches no pod records).
-    unschedulable: BTreeMap<ParkedKey, Resources>,
+    unschedulable: BTreeMap<ParkedKey, (PodId, Resources)>,
     seq: u64,
     moved: Vec<ParkedKey>,
 }
 
 fn parked_key(pod: PodId, cluster: &ClusterState) -> ParkedKey {
     let p = &cluster.pods[pod.0 as usize];
-    (Reverse(p.priority), p.created.0, pod.0)
+    (Reverse(p.priority), p.created.0, p.seq)
 }
 
 impl SchedulingQueue {
@@ -56,7 +57,7 @@ impl SchedulingQueue {
     pub fn park_unschedulable(&mut self, pod: PodId, cluster: &ClusterState) {
         let requests = cluster.pods[pod.0 as usize].requests;
         self.unschedulable
-            .insert(parked_key(pod, cluster), requests);
+            .insert(parked_key(pod, cluster), (pod, requests));
     }
 
     /// Number of pods in the active queue.
@@ -90,21 +91,21 @@ impl SchedulingQueue {
         }
         let mut budget: Resources = n.free();
         self.moved.clear();
-        for (&key, req) in &self.unschedulable {
+        for (&key, &(id, ref req)) in &self.unschedulable {
             if budget.pods == 0 {
                 break;
             }
-            let id = PodId(key.2);
             if req.fits_in(&budget) && passes_filters(id) {
                 budget = budget.saturating_sub(req);
                 self.moved.push(key);
             }
         }
-        for key in std::mem::take(&mut self.moved) {
-            self.unschedulable.remove(&key);
-            let p = &cluster.pods[key.2 as usize];
-            self.push(PodId(key.2), p.priority, p.created);
-            self.moved.push(key);
+        for i in 0..self.moved.len() {
+            let key = self.moved[i];
+            if let Some((id, _)) = self.unschedulable.remove(&key) {
+                let p = &cluster.pods[id.0 as usize];
+                self.push(id, p.priority, p.created);
+            }
         }
         self.moved.len()
     }

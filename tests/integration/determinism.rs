@@ -75,3 +75,35 @@ fn quickstart_matches_golden_output() {
         &String::from_utf8(to_csv(&r.samples).unwrap()).unwrap(),
     );
 }
+
+#[test]
+fn reusing_pod_slots_does_not_change_results() {
+    for name in ["quickstart.yaml", "alibaba-openb.yaml"] {
+        let s = shipped(name);
+        let run_with = |keep: bool| {
+            let mut sim = kubesim::scenario::build::build(
+                &s,
+                s.spec.seed,
+                &kubesim::Registry::with_builtins(),
+            )
+            .unwrap();
+            sim.cluster.keep_terminated_pods = keep;
+            sim.run(&mut |_| {}).unwrap();
+            let mut summary = kubesim::report::summarize(&mut sim, name, s.spec.seed, 0.0);
+            summary.wall_time_s = 0.0;
+            (
+                summary,
+                to_csv(&sim.samples).unwrap(),
+                sim.cluster.pods.len(),
+            )
+        };
+        let (a, a_samples, a_slots) = run_with(true);
+        let (b, b_samples, b_slots) = run_with(false);
+        assert_eq!(a, b, "{name}");
+        assert_eq!(a_samples, b_samples, "{name}");
+        assert!(
+            b_slots < a_slots,
+            "{name}: slots were reused ({b_slots} < {a_slots})"
+        );
+    }
+}

@@ -18,10 +18,12 @@ pub fn try_scenario(yaml: &str) -> kubesim::Result<Scenario> {
     Scenario::from_yaml(yaml, &root().join("tests/fixtures/inline.yaml"), &[])
 }
 
-/// Builds and runs a scenario, returning the finished simulation for inspection.
+/// Builds and runs a scenario keeping every pod record, returning the finished simulation for
+/// inspection.
 pub fn simulate(s: &Scenario) -> Simulation {
     let mut sim = kubesim::scenario::build::build(s, s.spec.seed, &Registry::with_builtins())
         .unwrap_or_else(|e| panic!("scenario should build: {e}"));
+    sim.cluster.keep_terminated_pods = true;
     sim.run(&mut |_| {})
         .unwrap_or_else(|e| panic!("scenario should run: {e}"));
     sim

@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use kubesim::{Registry, Scenario, SimTime};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -63,8 +63,7 @@ fn execute(cli: Cli) -> kubesim::Result<()> {
             let s = Scenario::load(&scenario, &set)?;
             // Building opens every referenced data file and constructs the scheduler.
             kubesim::scenario::build::build(&s, s.spec.seed, &Registry::with_builtins())?;
-            println!("{}: ok", scenario.display());
-            Ok(())
+            print_text(&format!("{}: ok\n", scenario.display()))
         }
         Command::Run {
             scenario,
@@ -100,11 +99,11 @@ fn execute(cli: Cli) -> kubesim::Result<()> {
                 &result.samples,
                 s.spec.output.charts,
             )?;
-            print_summary(&result.summary);
+            let mut text = summary_text(&result.summary);
             for f in files {
-                println!("wrote {f}");
+                text.push_str(&format!("wrote {f}\n"));
             }
-            Ok(())
+            print_text(&text)
         }
     }
 }
@@ -125,16 +124,33 @@ fn progress_bar(end_ms: u64, quiet: bool) -> Option<ProgressBar> {
     Some(bar)
 }
 
-fn print_summary(s: &kubesim::RunSummary) {
-    println!(
+/// Writes to stdout; a closed pipe (e.g. `| head`) is not an error.
+fn print_text(text: &str) -> kubesim::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(kubesim::Error::Usage(
+            format!("cannot write to standard output: {e}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The run summary shown on the terminal.
+fn summary_text(s: &kubesim::RunSummary) -> String {
+    use std::fmt::Write;
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
         "scenario {} | scheduler {} | seed {}",
         s.scenario, s.scheduler, s.seed
     );
-    println!(
+    let _ = writeln!(
+        t,
         "  simulated {:.0} s in {:.3} s wall ({} events)",
         s.sim_duration_s, s.wall_time_s, s.events_processed
     );
-    println!(
+    let _ = writeln!(
+        t,
         "  nodes mean {:.1} peak {} | cpu requested {:.1}% | memory requested {:.1}% | gpu requested {:.1}%",
         s.nodes_mean,
         s.nodes_peak,
@@ -142,7 +158,8 @@ fn print_summary(s: &kubesim::RunSummary) {
         100.0 * s.memory_requested_ratio,
         100.0 * s.gpu_requested_ratio
     );
-    println!(
+    let _ = writeln!(
+        t,
         "  pods created {} scheduled {} pending at end {} | pending time p50 {:.1} s p95 {:.1} s p99 {:.1} s max {:.1} s",
         s.pods_created,
         s.pods_scheduled,
@@ -152,8 +169,10 @@ fn print_summary(s: &kubesim::RunSummary) {
         s.pending_time_p99_s,
         s.pending_time_max_s
     );
-    println!(
+    let _ = writeln!(
+        t,
         "  cost {:.2} USD ({:.2} USD/h)",
         s.cost_usd, s.cost_per_hour_usd
     );
+    t
 }

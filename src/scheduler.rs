@@ -23,7 +23,7 @@ use framework::{Framework, WeightedScorer};
 use plugins::balanced_allocation::BalancedAllocation;
 use plugins::node_resources_fit::{
     DEFAULT_RESOURCES, NodeResourcesFit, ResourceName, ScoringStrategy, ShapePoint,
-    WeightedResource,
+    WeightedResource, cpu_mem_weights,
 };
 use plugins::node_unschedulable::NodeUnschedulable;
 use plugins::taint_toleration::TaintToleration;
@@ -344,19 +344,6 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
         balanced_score: None,
         taint_score: None,
     };
-    let cpu_mem = |r: &[WeightedResource]| match r {
-        [
-            WeightedResource {
-                name: ResourceName::Cpu,
-                weight: wc,
-            },
-            WeightedResource {
-                name: ResourceName::Memory,
-                weight: wm,
-            },
-        ] => Some((*wc, *wm)),
-        _ => None,
-    };
     let mut fusable = true;
     let mut filter_plugins: Vec<Box<dyn FilterPlugin>> = Vec::new();
     for (name, _) in &filters {
@@ -381,7 +368,7 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
     for (name, weight) in &scores {
         match name.as_str() {
             "TaintToleration" => fused.taint_score = Some(*weight),
-            "NodeResourcesFit" => match (&strategy, cpu_mem(&fit_resources)) {
+            "NodeResourcesFit" => match (&strategy, cpu_mem_weights(&fit_resources)) {
                 (ScoringStrategy::LeastAllocated, Some((wc, wm))) => {
                     fused.fit_score = Some((*weight, true, wc, wm));
                 }
@@ -390,7 +377,7 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
                 }
                 _ => fusable = false,
             },
-            _ => match cpu_mem(&balanced_resources) {
+            _ => match cpu_mem_weights(&balanced_resources) {
                 Some(_) => fused.balanced_score = Some(*weight),
                 None => fusable = false,
             },

@@ -67,6 +67,30 @@ pub fn open_data_file(path: &Path) -> Result<Box<dyn BufRead>> {
     }
 }
 
+/// Reads the header row of a CSV data file.
+pub fn read_csv_header<R: std::io::Read>(
+    reader: &mut csv::Reader<R>,
+    path: &Path,
+) -> Result<csv::StringRecord> {
+    reader
+        .headers()
+        .cloned()
+        .map_err(|e| Error::trace(path, 1, format!("cannot read the header row: {e}")))
+}
+
+/// Reads the next record into `record`; `Ok(false)` at the end of the file. Malformed CSV is
+/// reported with its line.
+pub fn read_csv_record<R: std::io::Read>(
+    reader: &mut csv::Reader<R>,
+    record: &mut csv::StringRecord,
+    path: &Path,
+) -> Result<bool> {
+    reader.read_record(record).map_err(|e| {
+        let line = e.position().map_or(0, |p| p.line());
+        Error::trace(path, line, format!("malformed CSV: {e}"))
+    })
+}
+
 /// Checks `limit >= request` for cpu and memory; returns which is violated.
 pub fn limits_below_requests(requests: &Resources, limits: &Limits) -> Option<&'static str> {
     if limits.cpu_milli.is_some_and(|l| l < requests.cpu_milli) {

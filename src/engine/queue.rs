@@ -32,7 +32,10 @@ impl<E> Default for EventQueue<E> {
 impl<E> EventQueue<E> {
     /// An empty queue with room for `capacity` events.
     pub fn with_capacity(capacity: usize) -> Self {
-        EventQueue { heap: Vec::with_capacity(capacity), seq: 0 }
+        EventQueue {
+            heap: Vec::with_capacity(capacity),
+            seq: 0,
+        }
     }
 
     /// Schedules `event` at `time`. Events at equal times pop in the order they were pushed.

@@ -2,6 +2,7 @@
 
 use super::Sample;
 use crate::error::{Error, Result};
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 /// A named line: legend label, color and the value it plots from a sample.
@@ -22,6 +23,42 @@ fn time_axis(samples: &[Sample]) -> (f64, &'static str) {
     } else {
         (60.0, "time [min]")
     }
+}
+
+/// Draws a time-series line per entry of `lines` on a chart whose x axis is time / `div`.
+fn draw_lines<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    samples: &[Sample],
+    div: f64,
+    lines: &[Line],
+) -> Result<()> {
+    for &(name, color, value) in lines {
+        chart
+            .draw_series(LineSeries::new(
+                samples.iter().map(|s| (s.time_s / div, value(s))),
+                color.stroke_width(2),
+            ))
+            .map_err(chart_error)?
+            .label(name)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+            });
+    }
+    Ok(())
+}
+
+/// Draws the legend box at `position`.
+fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .position(position)
+        .draw()
+        .map_err(chart_error)
 }
 
 /// Requested and used cpu/memory ratios (left axis) and node count (right axis) over time.
@@ -56,30 +93,23 @@ pub fn utilization_chart(title: &str, samples: &[Sample]) -> Result<String> {
             .y_desc("nodes")
             .draw()
             .map_err(chart_error)?;
-        let series: [Line; 4] = [
-            ("cpu requested", RGBColor(31, 119, 180), |s| {
-                s.cpu_requested_ratio
-            }),
-            ("memory requested", RGBColor(255, 127, 14), |s| {
-                s.memory_requested_ratio
-            }),
-            ("cpu used", RGBColor(44, 160, 44), |s| s.cpu_used_ratio),
-            ("memory used", RGBColor(214, 39, 40), |s| {
-                s.memory_used_ratio
-            }),
-        ];
-        for (name, color, f) in series {
-            chart
-                .draw_series(LineSeries::new(
-                    samples.iter().map(|s| (s.time_s / div, f(s))),
-                    color.stroke_width(2),
-                ))
-                .map_err(chart_error)?
-                .label(name)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
-                });
-        }
+        draw_lines(
+            &mut chart,
+            samples,
+            div,
+            &[
+                ("cpu requested", RGBColor(31, 119, 180), |s| {
+                    s.cpu_requested_ratio
+                }),
+                ("memory requested", RGBColor(255, 127, 14), |s| {
+                    s.memory_requested_ratio
+                }),
+                ("cpu used", RGBColor(44, 160, 44), |s| s.cpu_used_ratio),
+                ("memory used", RGBColor(214, 39, 40), |s| {
+                    s.memory_used_ratio
+                }),
+            ],
+        )?;
         let grey = RGBColor(90, 90, 90);
         chart
             .draw_secondary_series(LineSeries::new(
@@ -91,13 +121,7 @@ pub fn utilization_chart(title: &str, samples: &[Sample]) -> Result<String> {
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 18, y)], grey.stroke_width(2))
             });
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()
-            .map_err(chart_error)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         root.present().map_err(chart_error)?;
     }
     Ok(svg)
@@ -133,29 +157,16 @@ pub fn pods_chart(title: &str, samples: &[Sample]) -> Result<String> {
             .y_desc("pods")
             .draw()
             .map_err(chart_error)?;
-        let series: [Line; 2] = [
-            ("running", RGBColor(31, 119, 180), |s| s.running_pods as f64),
-            ("pending", RGBColor(214, 39, 40), |s| s.pending_pods as f64),
-        ];
-        for (name, color, f) in series {
-            chart
-                .draw_series(LineSeries::new(
-                    samples.iter().map(|s| (s.time_s / div, f(s))),
-                    color.stroke_width(2),
-                ))
-                .map_err(chart_error)?
-                .label(name)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
-                });
-        }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(chart_error)?;
+        draw_lines(
+            &mut chart,
+            samples,
+            div,
+            &[
+                ("running", RGBColor(31, 119, 180), |s| s.running_pods as f64),
+                ("pending", RGBColor(214, 39, 40), |s| s.pending_pods as f64),
+            ],
+        )?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         root.present().map_err(chart_error)?;
     }
     Ok(svg)

@@ -8,7 +8,7 @@
 //! trace's `qos`, `pod_phase` and `scheduled_time` describe the original cluster's outcome and
 //! are not inputs. GPU sharing is modelled as a pool of milli-GPUs per node, not per device.
 
-use super::{PodArrival, WorkloadSource, open_data_file};
+use super::{PodArrival, WorkloadSource, open_data_file, read_csv_header, read_csv_record};
 use crate::cluster::pod::{Lifetime, Limits};
 use crate::cluster::resources::{DEFAULT_MAX_PODS, Resources};
 use crate::engine::time::SimTime;
@@ -79,10 +79,7 @@ impl OpenbPods {
     /// Opens the pod list; arrivals are shifted by `offset_ms`, at most `max_pods` are read.
     pub fn open(path: &Path, offset_ms: u64, max_pods: Option<u64>) -> Result<OpenbPods> {
         let mut reader = csv::ReaderBuilder::new().from_reader(open_data_file(path)?);
-        let headers = reader
-            .headers()
-            .map_err(|e| Error::trace(path, 1, format!("cannot read the header row: {e}")))?
-            .clone();
+        let headers = read_csv_header(&mut reader, path)?;
         check_header(path, &headers, POD_COLUMNS)?;
         Ok(OpenbPods {
             path: path.to_owned(),
@@ -101,10 +98,7 @@ impl WorkloadSource for OpenbPods {
         if self.remaining == 0 {
             return Ok(None);
         }
-        let more = self.reader.read_record(&mut self.record).map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            Error::trace(&self.path, line, format!("malformed CSV: {e}"))
-        })?;
+        let more = read_csv_record(&mut self.reader, &mut self.record, &self.path)?;
         if !more {
             return Ok(None);
         }
@@ -181,21 +175,12 @@ pub struct ImportedNode {
 /// Reads a whole `openb_node_list_*.csv` (a node inventory: small, read at once).
 pub fn read_openb_nodes(path: &Path) -> Result<Vec<ImportedNode>> {
     let mut reader = csv::ReaderBuilder::new().from_reader(open_data_file(path)?);
-    let headers = reader
-        .headers()
-        .map_err(|e| Error::trace(path, 1, format!("cannot read the header row: {e}")))?
-        .clone();
+    let headers = read_csv_header(&mut reader, path)?;
     check_header(path, &headers, NODE_COLUMNS)?;
     let mut out = Vec::new();
     let mut record = csv::StringRecord::new();
     loop {
-        let more = reader.read_record(&mut record).map_err(|e| {
-            Error::trace(
-                path,
-                e.position().map_or(0, |p| p.line()),
-                format!("malformed CSV: {e}"),
-            )
-        })?;
+        let more = read_csv_record(&mut reader, &mut record, path)?;
         if !more {
             break;
         }

@@ -13,7 +13,10 @@
 //! | `group` | no | owner/group name; becomes the pod label `app=<group>` |
 //! | `cpu_usage`, `memory_usage` | no | usage while running; empty = the request |
 
-use super::{PodArrival, WorkloadSource, limits_below_requests, open_data_file};
+use super::{
+    PodArrival, WorkloadSource, limits_below_requests, open_data_file, read_csv_header,
+    read_csv_record,
+};
 use crate::cluster::pod::{Lifetime, Limits};
 use crate::cluster::quantity::{QuantityScale, parse_quantity};
 use crate::cluster::resources::Resources;
@@ -76,10 +79,7 @@ impl NativeTrace {
             .has_headers(true)
             .trim(csv::Trim::All)
             .from_reader(input);
-        let headers = reader
-            .headers()
-            .map_err(|e| Error::trace(path, 1, format!("cannot read the header row: {e}")))?
-            .clone();
+        let headers = read_csv_header(&mut reader, path)?;
         let mut cols = ColumnIndex::default();
         let mut arrival = None;
         for (i, h) in headers.iter().enumerate() {
@@ -249,10 +249,7 @@ impl WorkloadSource for NativeTrace {
         if self.remaining == 0 {
             return Ok(None);
         }
-        let more = self.reader.read_record(&mut self.record).map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            Error::trace(&self.path, line, format!("malformed CSV: {e}"))
-        })?;
+        let more = read_csv_record(&mut self.reader, &mut self.record, &self.path)?;
         if !more {
             return Ok(None);
         }

@@ -3,7 +3,7 @@
 //! `score = int((1 − std) × 100)` over the requested/allocatable fractions (capped at 1) of the
 //! configured resources, using real requests (not the non-zero defaults).
 
-use super::node_resources_fit::{WeightedResource, allocatable_and_requested};
+use super::node_resources_fit::{WeightedResource, allocatable_and_requested, cpu_mem_weights};
 use super::{MAX_NODE_SCORE, ScorePlugin};
 use crate::cluster::ClusterState;
 use crate::cluster::node::{Node, NodeId};
@@ -70,20 +70,7 @@ impl ScorePlugin for BalancedAllocation {
 
     /// Same results as [`ScorePlugin::score`], specialised for the default cpu + memory list.
     fn score_all(&self, pod: &Pod, nodes: &[NodeId], cluster: &ClusterState, out: &mut Vec<i64>) {
-        let cpu_mem = matches!(
-            self.resources.as_slice(),
-            [
-                WeightedResource {
-                    name: ResourceName::Cpu,
-                    ..
-                },
-                WeightedResource {
-                    name: ResourceName::Memory,
-                    ..
-                }
-            ]
-        );
-        if !cpu_mem {
+        if cpu_mem_weights(&self.resources).is_none() {
             out.extend(
                 nodes
                     .iter()

@@ -51,6 +51,24 @@ pub const DEFAULT_RESOURCES: [WeightedResource; 2] = [
     },
 ];
 
+/// `Some((cpu weight, memory weight))` when `resources` is exactly `[cpu, memory]` (the
+/// default list, which the specialised scoring paths handle).
+pub fn cpu_mem_weights(resources: &[WeightedResource]) -> Option<(i64, i64)> {
+    match resources {
+        [
+            WeightedResource {
+                name: ResourceName::Cpu,
+                weight: wc,
+            },
+            WeightedResource {
+                name: ResourceName::Memory,
+                weight: wm,
+            },
+        ] => Some((*wc, *wm)),
+        _ => None,
+    }
+}
+
 /// One point of a RequestedToCapacityRatio shape: utilization 0..=100 maps to score 0..=10.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ShapePoint {
@@ -324,20 +342,10 @@ impl ScorePlugin for NodeResourcesFit {
     /// (Least/MostAllocated over exactly cpu and memory) specialised so the per-pod work and
     /// the strategy dispatch happen once, not once per node.
     fn score_all(&self, pod: &Pod, nodes: &[NodeId], cluster: &ClusterState, out: &mut Vec<i64>) {
-        let (least, wc, wm) = match (&self.strategy, self.resources.as_slice()) {
-            (
-                ScoringStrategy::LeastAllocated | ScoringStrategy::MostAllocated,
-                [
-                    WeightedResource {
-                        name: ResourceName::Cpu,
-                        weight: wc,
-                    },
-                    WeightedResource {
-                        name: ResourceName::Memory,
-                        weight: wm,
-                    },
-                ],
-            ) => (self.strategy == ScoringStrategy::LeastAllocated, *wc, *wm),
+        let (least, wc, wm) = match (&self.strategy, cpu_mem_weights(&self.resources)) {
+            (ScoringStrategy::LeastAllocated | ScoringStrategy::MostAllocated, Some((wc, wm))) => {
+                (self.strategy == ScoringStrategy::LeastAllocated, wc, wm)
+            }
             _ => {
                 out.extend(
                     nodes

@@ -332,7 +332,7 @@ mod tests {
     /// A random cluster: three pools (one with a NoSchedule taint, one with two
     /// PreferNoSchedule taints), some cordoned nodes, random bound pods; and random incoming
     /// pods, some tolerating the taints, some BestEffort.
-    fn random_cluster(seed: u64, nodes: usize) -> (ClusterState, Vec<PodId>) {
+    fn random_cluster(seed: u64, nodes: usize, soft_taints: bool) -> (ClusterState, Vec<PodId>) {
         use crate::cluster::NewPod;
         use crate::cluster::labels::{Labels, Taint, TaintEffect, Toleration, TolerationOperator};
         use crate::cluster::node::NodePool;
@@ -493,8 +493,14 @@ mod tests {
             reweighted,
         ];
         for (case, spec) in specs.iter().enumerate() {
-            for (seed, nodes) in [(1, 7), (2, 150), (3, 400)] {
-                let (mut cluster, pods) = random_cluster(seed, nodes);
+            for (seed, nodes, soft) in [
+                (1, 7, true),
+                (2, 150, true),
+                (3, 400, true),
+                (4, 150, false),
+                (5, 400, false),
+            ] {
+                let (mut cluster, pods) = random_cluster(seed, nodes, soft);
                 let fused = crate::scheduler::build_profile(spec, &mut cluster).unwrap();
                 assert!(fused.is_fused(), "case {case} should use the kernel");
                 let mut plain = crate::scheduler::build_profile(spec, &mut cluster)

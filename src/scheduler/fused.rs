@@ -27,6 +27,7 @@ use crate::cluster::node::NodeId;
 use crate::cluster::pod::{PodId, TemplateId};
 use crate::cluster::resources::Resources;
 use crate::engine::rng::SimRng;
+use rand::Rng;
 
 /// Which built-in plugins a profile uses, and with which weights.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,6 +163,12 @@ impl FusedKernel {
         let cache = &mut self.shapes[slot].1;
         cache.resize(cluster.nodes.len(), CacheEntry::default());
         // Work on local vectors so the compiler knows they do not alias `self`.
+        // When no candidate pool has a PreferNoSchedule taint the pod does not tolerate, every
+        // node's normalized TaintToleration score is 100: a constant that cannot change the
+        // best node or the ties. Then the best nodes are tracked during the scan itself.
+        let taint_varies = pr.taint_score.is_some() && self.pool_intolerable.iter().any(|&c| c > 0);
+        let mut found = 0usize;
+        let mut best = i32::MIN;
         let mut feasible = std::mem::take(&mut self.feasible);
         let mut totals = std::mem::take(&mut self.totals);
         let mut taints = std::mem::take(&mut self.taint);
@@ -255,12 +262,23 @@ impl FusedKernel {
             if !entry.feasible {
                 continue;
             }
-            feasible.push(id);
-            totals.push(i64::from(entry.partial));
-            if pr.taint_score.is_some() {
+            found += 1;
+            if taint_varies {
+                feasible.push(id);
+                totals.push(i64::from(entry.partial));
                 taints.push(i64::from(entry.taint));
+            } else {
+                // Track the best nodes during the scan (see `taint_varies`).
+                let p = entry.partial;
+                if p > best {
+                    best = p;
+                    feasible.clear();
+                }
+                if p == best {
+                    feasible.push(id);
+                }
             }
-            if feasible.len() >= to_find {
+            if found >= to_find {
                 break;
             }
         }
@@ -268,6 +286,14 @@ impl FusedKernel {
         self.totals = totals;
         self.taint = taints;
         *next_start = (start + processed) % n;
+        if !taint_varies {
+            // `feasible` holds the nodes tied at the best total; choose like `select_host`.
+            return match (found, self.feasible.len()) {
+                (0, _) => None,
+                (_, 1) => Some(self.feasible[0]),
+                (_, ties) => Some(self.feasible[rng.random_range(0..ties)]),
+            };
+        }
         match self.feasible.len() {
             0 => return None,
             1 => return Some(self.feasible[0]),

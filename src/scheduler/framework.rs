@@ -379,10 +379,14 @@ mod tests {
                 "c",
                 16_000,
                 64 << 30,
-                vec![
-                    taint(p1, TaintEffect::PreferNoSchedule),
-                    taint(p2, TaintEffect::PreferNoSchedule),
-                ],
+                if soft_taints {
+                    vec![
+                        taint(p1, TaintEffect::PreferNoSchedule),
+                        taint(p2, TaintEffect::PreferNoSchedule),
+                    ]
+                } else {
+                    vec![]
+                },
             )),
         ];
         let tol = |key| Toleration {

@@ -19,6 +19,13 @@ use crate::workload::synthetic::{PoissonGenerator, Shape};
 use crate::workload::{Blueprint, WorkloadSource, alibaba, limits_below_requests, trace};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Most `timeseries.csv` rows a run may produce (duration / sampleInterval).
+pub const MAX_SAMPLES: u64 = 10_000_000;
+/// Most nodes one pool may have.
+pub const MAX_NODES_PER_POOL: u32 = 1_000_000;
+/// Most pods one Deployment or Job may create at once.
+pub const MAX_PODS_AT_ONCE: u32 = 10_000_000;
+
 /// Trace formats accepted in `traces[].format`.
 pub const TRACE_FORMATS: &[&str] = &["kubesim", "alibaba-openb"];
 /// Node list formats accepted in `nodeLists[].format`.
@@ -194,6 +201,15 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
     if spec.sample_interval.0 == 0 {
         return Err(err("sampleInterval", "must be > 0"));
     }
+    if spec.duration.0 / spec.sample_interval.0 > MAX_SAMPLES {
+        return Err(err(
+            "sampleInterval",
+            format!(
+                "{} ms gives more than {MAX_SAMPLES} time-series rows over the duration; use a longer interval",
+                spec.sample_interval.0
+            ),
+        ));
+    }
     check_unique(
         spec.priority_classes.iter().map(|c| c.name.as_str()),
         "priorityClasses",
@@ -213,6 +229,15 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
     check_unique(spec.node_pools.iter().map(|p| p.name.as_str()), "nodePools")?;
     for (i, p) in spec.node_pools.iter().enumerate() {
         let f = format!("nodePools[{i}]");
+        if p.count > MAX_NODES_PER_POOL {
+            return Err(err(
+                format!("{f}.count"),
+                format!(
+                    "{} is more than the {MAX_NODES_PER_POOL} nodes a pool may have",
+                    p.count
+                ),
+            ));
+        }
         let catalog_entry = p.instance_type.as_deref().and_then(catalog::lookup);
         if p.allocatable.is_none() && catalog_entry.is_none() {
             let msg = match &p.instance_type {
@@ -298,6 +323,12 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
         "workloads (deployments, jobs, traces, generators)",
     )?;
     for (i, d) in spec.deployments.iter().enumerate() {
+        if d.replicas > MAX_PODS_AT_ONCE {
+            return Err(err(
+                format!("deployments[{i}].replicas"),
+                format!("more than {MAX_PODS_AT_ONCE}"),
+            ));
+        }
         validate_template(&d.template, &format!("deployments[{i}].template"), spec)?;
     }
     for (i, j) in spec.jobs.iter().enumerate() {
@@ -305,8 +336,11 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
         if j.completions == 0 {
             return Err(err(format!("{f}.completions"), "must be > 0"));
         }
-        if j.parallelism == 0 {
-            return Err(err(format!("{f}.parallelism"), "must be > 0"));
+        if j.parallelism == 0 || j.parallelism > MAX_PODS_AT_ONCE {
+            return Err(err(
+                format!("{f}.parallelism"),
+                format!("must be in 1..={MAX_PODS_AT_ONCE}"),
+            ));
         }
         if j.duration.is_always_zero() {
             return Err(err(format!("{f}.duration"), "must be > 0"));

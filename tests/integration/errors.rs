@@ -158,3 +158,16 @@ fn a_valid_minimal_scenario_still_runs() {
     // Guards the fixtures above: the same base is fine without the mistake.
     simulate(&scenario(&format!("name: x\nduration: 1h\n{NODES}")));
 }
+
+#[test]
+fn runaway_sizes_are_refused_up_front() {
+    let e = error_of(&format!("name: x\nduration: 999999999d\n{NODES}"));
+    assert!(
+        e.contains("sampleInterval") && e.contains("time-series rows"),
+        "{e}"
+    );
+    let e = error_of(
+        "name: x\nduration: 1h\nnodePools:\n  - {name: n, count: 4000000000, instanceType: m5.large}\n",
+    );
+    assert!(e.contains("nodePools[0].count"), "{e}");
+}

@@ -5,4 +5,7 @@ cd "$(dirname "$0")/.."
 cargo build --release --quiet
 for scenario in scenarios/*.yaml; do
   ./target/release/kubesim run "$scenario" --quiet
+  if grep -q '^variants:' "$scenario"; then
+    ./target/release/kubesim compare "$scenario" --quiet
+  fi
 done

@@ -30,6 +30,9 @@ pub struct Totals {
     pub usage: Resources,
     /// Number of live nodes.
     pub nodes: u64,
+    /// Number of live nodes with at least one bound pod (what a perfect consolidation could
+    /// not remove).
+    pub nodes_in_use: u64,
     /// Number of running pods.
     pub running_pods: u64,
     /// Number of pods waiting to be scheduled.
@@ -37,6 +40,8 @@ pub struct Totals {
     /// Sum of the hourly prices of live nodes [micro-USD/h] (integer, so cost integrates
     /// exactly).
     pub cost_rate_micro_usd_per_hour: u64,
+    /// Sum of the hourly prices of nodes with at least one pod [micro-USD/h].
+    pub in_use_cost_rate_micro_usd_per_hour: u64,
 }
 
 /// A price [USD/h] as integer micro-USD/h (rounded to the nearest micro-dollar).
@@ -207,6 +212,11 @@ impl ClusterState {
         node.non_zero_cpu_milli += nz_cpu;
         node.non_zero_memory_bytes += nz_mem;
         node.pods.push(pod_id);
+        if node.pods.len() == 1 {
+            let price = price_micro_usd(self.pools[node.pool.0 as usize].hourly_price_usd);
+            self.totals.nodes_in_use += 1;
+            self.totals.in_use_cost_rate_micro_usd_per_hour += price;
+        }
         self.node_versions[node_id.0 as usize] += 1;
         let t = &mut self.totals;
         t.requested += req;
@@ -243,6 +253,11 @@ impl ClusterState {
         node.non_zero_memory_bytes -= nz_mem;
         if let Some(pos) = node.pods.iter().rposition(|&p| p == pod_id) {
             node.pods.swap_remove(pos);
+            if node.pods.is_empty() {
+                let price = price_micro_usd(self.pools[node.pool.0 as usize].hourly_price_usd);
+                self.totals.nodes_in_use -= 1;
+                self.totals.in_use_cost_rate_micro_usd_per_hour -= price;
+            }
         }
         self.node_versions[node_id.0 as usize] += 1;
         let t = &mut self.totals;
@@ -336,6 +351,7 @@ mod tests {
         );
         assert_eq!(c.totals.running_pods, 1);
         assert_eq!(c.totals.pending_pods, 0);
+        assert_eq!(c.totals.nodes_in_use, 1);
         assert_eq!(
             c.terminate(pod, PodPhase::Succeeded, SimTime(1007)),
             Some(n)
@@ -345,6 +361,7 @@ mod tests {
         assert_eq!(c.totals.requested, Resources::ZERO);
         assert_eq!(c.totals.usage, Resources::ZERO);
         assert_eq!(c.totals.running_pods, 0);
+        assert_eq!(c.totals.nodes_in_use, 0);
         assert_eq!(c.totals.allocatable.cpu_milli, 4000);
     }
 }

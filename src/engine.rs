@@ -418,6 +418,7 @@ impl Simulation {
         self.samples.push(Sample {
             time_s: self.now.as_secs_f64(),
             nodes: t.nodes,
+            nodes_in_use: t.nodes_in_use,
             cpu_allocatable_cores: t.allocatable.cpu_milli as f64 / 1000.0,
             cpu_requested_ratio: crate::metrics::ratio(
                 u128::from(t.requested.cpu_milli),

@@ -58,3 +58,36 @@ pub fn run(
         samples: std::mem::take(&mut sim.samples),
     })
 }
+
+/// One variant's result in a comparison.
+#[derive(Clone, Debug)]
+pub struct VariantResult {
+    /// Variant name.
+    pub name: String,
+    /// Its run.
+    pub result: RunResult,
+}
+
+/// Runs `scenario` once per `(name, scheduler)` variant with the same seed. Every component
+/// draws from its own random stream, so all variants see the same workload and the same random
+/// draws outside the scheduler (common random numbers).
+pub fn compare(
+    scenario: &Scenario,
+    seed: u64,
+    variants: &[(String, scenario::spec::SchedulerSpec)],
+    registry: &Registry,
+    progress: &mut dyn FnMut(&str, SimTime),
+) -> Result<Vec<VariantResult>> {
+    let mut out = Vec::with_capacity(variants.len());
+    for (name, scheduler) in variants {
+        let mut s = scenario.clone();
+        s.spec.scheduler = scheduler.clone();
+        let result = run(&s, seed, registry, &mut |t| progress(name, t))
+            .map_err(|e| e.in_file(&scenario.path))?;
+        out.push(VariantResult {
+            name: name.clone(),
+            result,
+        });
+    }
+    Ok(out)
+}

@@ -36,6 +36,28 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Run the same scenario and seed under several schedulers and compare them
+    /// (writes comparison.csv and comparison.svg).
+    Compare {
+        /// Scenario YAML file.
+        scenario: PathBuf,
+        /// Comma-separated scheduler names to compare (e.g. default-scheduler,best-fit,random);
+        /// default: the scenario's `variants`.
+        #[arg(long, value_delimiter = ',')]
+        scheduler: Vec<String>,
+        /// Master random seed (default: the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output folder (default: results/<scenario name>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override a scenario field (as for `run`).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Do not draw the progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Check a scenario (schema, values, referenced files) without running it.
     Validate {
         /// Scenario YAML file.
@@ -65,6 +87,14 @@ fn execute(cli: Cli) -> kubesim::Result<()> {
             kubesim::scenario::build::build(&s, s.spec.seed, &Registry::with_builtins())?;
             print_text(&format!("{}: ok\n", scenario.display()))
         }
+        Command::Compare {
+            scenario,
+            scheduler,
+            seed,
+            out,
+            set,
+            quiet,
+        } => compare_command(scenario, scheduler, seed, out, set, quiet),
         Command::Run {
             scenario,
             seed,
@@ -151,9 +181,11 @@ fn summary_text(s: &kubesim::RunSummary) -> String {
     );
     let _ = writeln!(
         t,
-        "  nodes mean {:.1} peak {} | cpu requested {:.1}% | memory requested {:.1}% | gpu requested {:.1}%",
+        "  nodes mean {:.1} peak {} (in use mean {:.1} peak {}) | cpu requested {:.1}% | memory requested {:.1}% | gpu requested {:.1}%",
         s.nodes_mean,
         s.nodes_peak,
+        s.nodes_in_use_mean,
+        s.nodes_in_use_peak,
         100.0 * s.cpu_requested_ratio,
         100.0 * s.memory_requested_ratio,
         100.0 * s.gpu_requested_ratio
@@ -175,4 +207,85 @@ fn summary_text(s: &kubesim::RunSummary) -> String {
         s.cost_usd, s.cost_per_hour_usd
     );
     t
+}
+
+/// `kubesim compare`: runs each variant on the same scenario and seed.
+fn compare_command(
+    scenario: PathBuf,
+    scheduler: Vec<String>,
+    seed: Option<u64>,
+    out: Option<PathBuf>,
+    set: Vec<String>,
+    quiet: bool,
+) -> kubesim::Result<()> {
+    use kubesim::scenario::spec::SchedulerSpec;
+    let s = Scenario::load(&scenario, &set)?;
+    let variants: Vec<(String, SchedulerSpec)> = if scheduler.is_empty() {
+        s.spec
+            .variants
+            .iter()
+            .map(|v| (v.name.clone(), v.scheduler.clone()))
+            .collect()
+    } else {
+        scheduler
+            .iter()
+            .map(|name| {
+                let name = name.trim().to_owned();
+                (
+                    name.clone(),
+                    SchedulerSpec {
+                        name,
+                        ..s.spec.scheduler.clone()
+                    },
+                )
+            })
+            .collect()
+    };
+    if variants.is_empty() {
+        return Err(kubesim::Error::Usage(format!(
+            "{}: nothing to compare; give --scheduler A,B,... or a `variants` list in the scenario",
+            scenario.display()
+        )));
+    }
+    let seed = seed.unwrap_or(s.spec.seed);
+    let out = out.unwrap_or_else(|| PathBuf::from("results").join(&s.spec.name));
+    let end = s.spec.duration.0;
+    let bar = progress_bar(end * variants.len() as u64, quiet);
+    let started = Instant::now();
+    let names: Vec<String> = variants.iter().map(|v| v.0.clone()).collect();
+    let mut progress = |variant: &str, t: SimTime| {
+        if let Some(bar) = &bar
+            && started.elapsed() > Duration::from_secs(1)
+        {
+            if bar.is_hidden() {
+                bar.set_draw_target(ProgressDrawTarget::stderr());
+            }
+            let done = names.iter().position(|n| n == variant).unwrap_or(0) as u64;
+            bar.set_position(done * end + t.as_ms());
+        }
+    };
+    let results = kubesim::compare(
+        &s,
+        seed,
+        &variants,
+        &Registry::with_builtins(),
+        &mut progress,
+    );
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let results = results?;
+    let title = format!("{} (seed {seed})", s.spec.name);
+    let files =
+        kubesim::report::compare::write_comparison(&out, &title, &results, s.spec.output.charts)?;
+    let mut text = format!(
+        "scenario {} | seed {seed} | {} variants on the same workload\n",
+        s.spec.name,
+        results.len()
+    );
+    text.push_str(&kubesim::report::compare::comparison_table(&results));
+    for f in files {
+        text.push_str(&format!("wrote {f}\n"));
+    }
+    print_text(&text)
 }

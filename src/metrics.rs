@@ -28,18 +28,27 @@ pub struct Integrals {
     pub gpu_requested: u128,
     /// ∫ node count dt [node·ms].
     pub nodes: u128,
+    /// ∫ nodes with at least one pod dt [node·ms].
+    pub nodes_in_use: u128,
     /// ∫ running pods dt [pod·ms].
     pub running_pods: u128,
     /// ∫ pending pods dt [pod·ms].
     pub pending_pods: u128,
     /// ∫ cost rate dt [micro-USD/h · ms].
     pub cost: u128,
+    /// ∫ cost rate of nodes with at least one pod dt [micro-USD/h · ms].
+    pub cost_in_use: u128,
 }
 
 impl Integrals {
     /// Accrued cost [USD].
     pub fn cost_usd(&self) -> f64 {
         self.cost as f64 / (MS_PER_HOUR as f64 * 1e6)
+    }
+
+    /// Accrued cost of the nodes while they held at least one pod [USD].
+    pub fn cost_in_use_usd(&self) -> f64 {
+        self.cost_in_use as f64 / (MS_PER_HOUR as f64 * 1e6)
     }
 }
 
@@ -66,6 +75,8 @@ pub struct Metrics {
     pub pods_deleted_while_pending: u64,
     /// Highest node count seen.
     pub peak_nodes: u64,
+    /// Highest number of nodes with at least one pod.
+    pub peak_nodes_in_use: u64,
     /// Highest number of pending pods seen.
     pub peak_pending_pods: u64,
 }
@@ -95,9 +106,11 @@ impl Metrics {
         i.gpu_allocatable += mul(totals.allocatable.gpu_milli, dt);
         i.gpu_requested += mul(totals.requested.gpu_milli, dt);
         i.nodes += mul(totals.nodes, dt);
+        i.nodes_in_use += mul(totals.nodes_in_use, dt);
         i.running_pods += mul(totals.running_pods, dt);
         i.pending_pods += mul(totals.pending_pods, dt);
         i.cost += mul(totals.cost_rate_micro_usd_per_hour, dt);
+        i.cost_in_use += mul(totals.in_use_cost_rate_micro_usd_per_hour, dt);
     }
 
     /// True once the warm-up is over (events from now on are counted).
@@ -113,6 +126,7 @@ impl Metrics {
             return;
         }
         self.peak_nodes = self.peak_nodes.max(totals.nodes);
+        self.peak_nodes_in_use = self.peak_nodes_in_use.max(totals.nodes_in_use);
         self.peak_pending_pods = self.peak_pending_pods.max(totals.pending_pods);
     }
 }

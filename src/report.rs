@@ -2,6 +2,7 @@
 
 pub mod atomic;
 pub mod charts;
+pub mod compare;
 
 use crate::engine::Simulation;
 use crate::error::Result;
@@ -16,6 +17,8 @@ pub struct Sample {
     pub time_s: f64,
     /// Live nodes.
     pub nodes: u64,
+    /// Nodes with at least one pod.
+    pub nodes_in_use: u64,
     /// Allocatable cpu [cores].
     pub cpu_allocatable_cores: f64,
     /// Requested / allocatable cpu.
@@ -57,6 +60,10 @@ pub struct RunSummary {
     pub nodes_mean: f64,
     /// Peak node count.
     pub nodes_peak: u64,
+    /// Time-weighted mean number of nodes with at least one pod.
+    pub nodes_in_use_mean: f64,
+    /// Peak number of nodes with at least one pod.
+    pub nodes_in_use_peak: u64,
     /// ∫requested cpu / ∫allocatable cpu (bin-packing utilization).
     pub cpu_requested_ratio: f64,
     /// ∫requested memory / ∫allocatable memory.
@@ -99,6 +106,9 @@ pub struct RunSummary {
     pub cost_usd: f64,
     /// Mean cost rate [USD/h].
     pub cost_per_hour_usd: f64,
+    /// Cost of node time while the node held at least one pod [USD]: the bill if empty nodes
+    /// were removed at once (what bin-packing could save with ideal scale-down).
+    pub cost_in_use_usd: f64,
 }
 
 /// Builds the summary row of a finished simulation.
@@ -119,6 +129,8 @@ pub fn summarize(sim: &mut Simulation, scenario: &str, seed: u64, wall_time_s: f
         events_processed,
         nodes_mean: mean(i.nodes),
         nodes_peak: m.peak_nodes,
+        nodes_in_use_mean: mean(i.nodes_in_use),
+        nodes_in_use_peak: m.peak_nodes_in_use,
         cpu_requested_ratio: ratio(i.cpu_requested, i.cpu_allocatable),
         memory_requested_ratio: ratio(i.memory_requested, i.memory_allocatable),
         gpu_requested_ratio: ratio(i.gpu_requested, i.gpu_allocatable),
@@ -144,6 +156,7 @@ pub fn summarize(sim: &mut Simulation, scenario: &str, seed: u64, wall_time_s: f
         } else {
             cost_usd * 3_600_000.0 / span as f64
         },
+        cost_in_use_usd: i.cost_in_use_usd(),
     }
 }
 

@@ -60,6 +60,19 @@ pub struct ScenarioSpec {
     /// Output options.
     #[serde(default)]
     pub output: OutputSpec,
+    /// Scheduler variants compared by `kubesim compare` on the same workload and seed.
+    #[serde(default)]
+    pub variants: Vec<VariantSpec>,
+}
+
+/// A named scheduler configuration for `kubesim compare`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct VariantSpec {
+    /// Variant name (a row of `comparison.csv`).
+    pub name: String,
+    /// The scheduler block this variant runs with.
+    pub scheduler: SchedulerSpec,
 }
 
 /// Output options.

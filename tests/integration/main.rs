@@ -2,6 +2,7 @@
 //! trace import and the command line.
 
 mod cli;
+mod compare;
 mod determinism;
 mod errors;
 mod scenarios;

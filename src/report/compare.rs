@@ -1,0 +1,145 @@
+//! `kubesim compare` outputs: `comparison.csv` (one row per variant, every summary column), a
+//! bar chart of the key metrics, and a compact terminal table.
+
+use super::atomic::OutputSet;
+use super::to_csv;
+use crate::VariantResult;
+use crate::error::{Error, Result};
+use plotters::prelude::*;
+use std::path::Path;
+
+/// `comparison.csv`: a `variant` column followed by the `summary.csv` columns.
+pub fn comparison_csv(variants: &[VariantResult]) -> Result<Vec<u8>> {
+    let mut out = String::new();
+    for (i, v) in variants.iter().enumerate() {
+        let csv = String::from_utf8(to_csv(std::slice::from_ref(&v.result.summary))?)
+            .map_err(|e| Error::Usage(format!("CSV encoding failed: {e}")))?;
+        let (header, row) = csv.split_once('\n').unwrap_or((&csv, ""));
+        if i == 0 {
+            out.push_str("variant,");
+            out.push_str(header);
+            out.push('\n');
+        }
+        out.push_str(&v.name);
+        out.push(',');
+        out.push_str(row);
+    }
+    Ok(out.into_bytes())
+}
+
+/// A metric shown in the comparison chart and table.
+type Metric = (&'static str, fn(&crate::RunSummary) -> f64);
+
+const METRICS: [Metric; 4] = [
+    ("cost of nodes in use [USD]", |s| s.cost_in_use_usd),
+    ("cpu requested / allocatable", |s| s.cpu_requested_ratio),
+    ("nodes in use (mean)", |s| s.nodes_in_use_mean),
+    ("pending time p95 [s]", |s| s.pending_time_p95_s),
+];
+
+fn chart_error<E: std::fmt::Display>(e: E) -> Error {
+    Error::Usage(format!("chart rendering failed: {e}"))
+}
+
+/// Four bar panels (cost of nodes in use, cpu requested ratio, nodes in use, pending p95), one bar per variant.
+pub fn comparison_chart(title: &str, variants: &[VariantResult]) -> Result<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (1000, 640)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_error)?;
+        let root = root
+            .titled(&format!("Comparison: {title}"), ("sans-serif", 22))
+            .map_err(chart_error)?;
+        let names: Vec<&str> = variants.iter().map(|v| v.name.as_str()).collect();
+        let n = variants.len() as u32;
+        for (panel, (label, value)) in root.split_evenly((2, 2)).iter().zip(METRICS) {
+            let values: Vec<f64> = variants.iter().map(|v| value(&v.result.summary)).collect();
+            let max = values.iter().copied().fold(0.0f64, f64::max);
+            let top = if max > 0.0 { max * 1.15 } else { 1.0 };
+            let mut chart = ChartBuilder::on(panel)
+                .caption(label, ("sans-serif", 16))
+                .margin(10)
+                .x_label_area_size(30)
+                .y_label_area_size(60)
+                // A segmented range a..b has b - a + 1 segments.
+                .build_cartesian_2d((0..n.saturating_sub(1).max(1)).into_segmented(), 0.0..top)
+                .map_err(chart_error)?;
+            chart
+                .configure_mesh()
+                .disable_x_mesh()
+                .x_labels(names.len())
+                .x_label_formatter(&|x| match x {
+                    SegmentValue::CenterOf(i) => {
+                        names.get(*i as usize).copied().unwrap_or("").to_owned()
+                    }
+                    _ => String::new(),
+                })
+                .draw()
+                .map_err(chart_error)?;
+            chart
+                .draw_series(
+                    Histogram::vertical(&chart)
+                        .style(RGBColor(31, 119, 180).filled())
+                        .margin(12)
+                        .data(values.iter().enumerate().map(|(i, v)| (i as u32, *v))),
+                )
+                .map_err(chart_error)?;
+        }
+        root.present().map_err(chart_error)?;
+    }
+    Ok(svg)
+}
+
+/// The terminal table: one line per variant.
+pub fn comparison_table(variants: &[VariantResult]) -> String {
+    let width = variants
+        .iter()
+        .map(|v| v.name.len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    let mut t = format!(
+        "{:<width$}  {:>11}  {:>9}  {:>9}  {:>9}  {:>12}  {:>11}  {:>12}\n",
+        "variant",
+        "cost_in_use",
+        "cpu_req%",
+        "mem_req%",
+        "nodes_use",
+        "pending_p95",
+        "pending_end",
+        "unsched_try"
+    );
+    for v in variants {
+        let s = &v.result.summary;
+        t.push_str(&format!(
+            "{:<width$}  {:>11.2}  {:>9.1}  {:>9.1}  {:>9.1}  {:>11.1}s  {:>11}  {:>12}\n",
+            v.name,
+            s.cost_in_use_usd,
+            100.0 * s.cpu_requested_ratio,
+            100.0 * s.memory_requested_ratio,
+            s.nodes_in_use_mean,
+            s.pending_time_p95_s,
+            s.pods_pending_at_end,
+            s.unschedulable_attempts,
+        ));
+    }
+    t
+}
+
+/// Writes `comparison.csv` and (optionally) `comparison.svg` into `dir`, all or nothing.
+pub fn write_comparison(
+    dir: &Path,
+    title: &str,
+    variants: &[VariantResult],
+    charts: bool,
+) -> Result<Vec<String>> {
+    let mut set = OutputSet::default();
+    set.add("comparison.csv", comparison_csv(variants)?);
+    if charts {
+        set.add(
+            "comparison.svg",
+            comparison_chart(title, variants)?.into_bytes(),
+        );
+    }
+    set.commit(dir)
+}

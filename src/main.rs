@@ -1,8 +1,8 @@
 //! The `kubesim` command line.
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use kubesim::{Registry, Scenario, SimTime};
+use kubesim::{Registry, Scenario};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,25 +16,77 @@ struct Cli {
     command: Command,
 }
 
+/// Options shared by `run` and `compare`.
+#[derive(Args)]
+struct RunOptions {
+    /// Master random seed (default: the scenario's `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Output folder (default: results/<scenario name>/).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Override a scenario field, e.g. --set scheduler.name=best-fit or
+    /// --set nodePools[0].count=20 (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Do not draw the progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+impl RunOptions {
+    /// Loads the scenario with the overrides; returns it with the seed and output folder.
+    fn load(&self, scenario: &std::path::Path) -> kubesim::Result<(Scenario, u64, PathBuf)> {
+        let s = Scenario::load(scenario, &self.set)?;
+        let seed = self.seed.unwrap_or(s.spec.seed);
+        let out = self
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("results").join(&s.spec.name));
+        Ok((s, seed, out))
+    }
+}
+
+/// The progress bar of a run (see [`progress_bar`]), shown once the run has taken a second.
+struct Progress {
+    bar: Option<ProgressBar>,
+    started: Instant,
+}
+
+impl Progress {
+    fn new(total: u64, quiet: bool) -> Self {
+        Progress {
+            bar: progress_bar(total, quiet),
+            started: Instant::now(),
+        }
+    }
+
+    fn set(&self, position: u64) {
+        if let Some(bar) = &self.bar
+            && self.started.elapsed() > Duration::from_secs(1)
+        {
+            if bar.is_hidden() {
+                bar.set_draw_target(ProgressDrawTarget::stderr());
+            }
+            bar.set_position(position);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run a scenario and write summary.csv, timeseries.csv and charts.
     Run {
         /// Scenario YAML file.
         scenario: PathBuf,
-        /// Master random seed (default: the scenario's `seed`).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Output folder (default: results/<scenario name>/).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Override a scenario field, e.g. --set scheduler.name=best-fit or
-        /// --set nodePools[0].count=20 (repeatable).
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        set: Vec<String>,
-        /// Do not draw the progress bar.
-        #[arg(long)]
-        quiet: bool,
+        #[command(flatten)]
+        opts: RunOptions,
     },
     /// Run the same scenario and seed under several schedulers and compare them
     /// (writes comparison.csv and comparison.svg).
@@ -45,18 +97,8 @@ enum Command {
         /// default: the scenario's `variants`.
         #[arg(long, value_delimiter = ',')]
         scheduler: Vec<String>,
-        /// Master random seed (default: the scenario's `seed`).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Output folder (default: results/<scenario name>/).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Override a scenario field (as for `run`).
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        set: Vec<String>,
-        /// Do not draw the progress bar.
-        #[arg(long)]
-        quiet: bool,
+        #[command(flatten)]
+        opts: RunOptions,
     },
     /// Check a scenario (schema, values, referenced files) without running it.
     Validate {
@@ -90,38 +132,15 @@ fn execute(cli: Cli) -> kubesim::Result<()> {
         Command::Compare {
             scenario,
             scheduler,
-            seed,
-            out,
-            set,
-            quiet,
-        } => compare_command(scenario, scheduler, seed, out, set, quiet),
-        Command::Run {
-            scenario,
-            seed,
-            out,
-            set,
-            quiet,
-        } => {
-            let s = Scenario::load(&scenario, &set)?;
-            let seed = seed.unwrap_or(s.spec.seed);
-            let out = out.unwrap_or_else(|| PathBuf::from("results").join(&s.spec.name));
-            let end = s.spec.duration.0;
-            let bar = progress_bar(end, quiet);
-            let started = Instant::now();
-            let mut progress = |t: SimTime| {
-                if let Some(bar) = &bar
-                    && started.elapsed() > Duration::from_secs(1)
-                {
-                    if bar.is_hidden() {
-                        bar.set_draw_target(ProgressDrawTarget::stderr());
-                    }
-                    bar.set_position(t.as_ms());
-                }
-            };
-            let result = kubesim::run(&s, seed, &Registry::with_builtins(), &mut progress);
-            if let Some(bar) = &bar {
-                bar.finish_and_clear();
-            }
+            opts,
+        } => compare_command(&scenario, &scheduler, &opts),
+        Command::Run { scenario, opts } => {
+            let (s, seed, out) = opts.load(&scenario)?;
+            let progress = Progress::new(s.spec.duration.0, opts.quiet);
+            let result = kubesim::run(&s, seed, &Registry::with_builtins(), &mut |t| {
+                progress.set(t.as_ms())
+            });
+            progress.finish();
             let result = result?;
             let files = kubesim::report::write_run_outputs(
                 &out,
@@ -211,15 +230,12 @@ fn summary_text(s: &kubesim::RunSummary) -> String {
 
 /// `kubesim compare`: runs each variant on the same scenario and seed.
 fn compare_command(
-    scenario: PathBuf,
-    scheduler: Vec<String>,
-    seed: Option<u64>,
-    out: Option<PathBuf>,
-    set: Vec<String>,
-    quiet: bool,
+    scenario: &std::path::Path,
+    scheduler: &[String],
+    opts: &RunOptions,
 ) -> kubesim::Result<()> {
     use kubesim::scenario::spec::SchedulerSpec;
-    let s = Scenario::load(&scenario, &set)?;
+    let (s, seed, out) = opts.load(scenario)?;
     let variants: Vec<(String, SchedulerSpec)> = if scheduler.is_empty() {
         s.spec
             .variants
@@ -247,33 +263,20 @@ fn compare_command(
             scenario.display()
         )));
     }
-    let seed = seed.unwrap_or(s.spec.seed);
-    let out = out.unwrap_or_else(|| PathBuf::from("results").join(&s.spec.name));
     let end = s.spec.duration.0;
-    let bar = progress_bar(end * variants.len() as u64, quiet);
-    let started = Instant::now();
+    let progress = Progress::new(end * variants.len() as u64, opts.quiet);
     let names: Vec<String> = variants.iter().map(|v| v.0.clone()).collect();
-    let mut progress = |variant: &str, t: SimTime| {
-        if let Some(bar) = &bar
-            && started.elapsed() > Duration::from_secs(1)
-        {
-            if bar.is_hidden() {
-                bar.set_draw_target(ProgressDrawTarget::stderr());
-            }
-            let done = names.iter().position(|n| n == variant).unwrap_or(0) as u64;
-            bar.set_position(done * end + t.as_ms());
-        }
-    };
     let results = kubesim::compare(
         &s,
         seed,
         &variants,
         &Registry::with_builtins(),
-        &mut progress,
+        &mut |variant, t| {
+            let done = names.iter().position(|n| n == variant).unwrap_or(0) as u64;
+            progress.set(done * end + t.as_ms());
+        },
     );
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
-    }
+    progress.finish();
     let results = results?;
     let title = format!("{} (seed {seed})", s.spec.name);
     let files =

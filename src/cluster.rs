@@ -94,6 +94,9 @@ pub struct ClusterState {
     free_pod_slots: Vec<PodId>,
     /// Pods created so far (the next creation sequence number).
     pods_created: u64,
+    /// Bumped whenever capacity may have grown for a waiting pod: a bound pod terminated, a node
+    /// joined, a node was uncordoned. A pod that failed at the current epoch cannot fit yet.
+    pub capacity_epoch: u64,
     /// Shared pod templates.
     pub templates: Vec<PodTemplate>,
     /// Pod name prefixes (see [`PodName`]).
@@ -153,6 +156,7 @@ impl ClusterState {
         });
         self.live_nodes.push(id);
         self.node_versions.push(1);
+        self.capacity_epoch += 1;
         id
     }
 
@@ -253,6 +257,7 @@ impl ClusterState {
         node.non_zero_memory_bytes -= nz_mem;
         if let Some(pos) = node.pods.iter().rposition(|&p| p == pod_id) {
             node.pods.swap_remove(pos);
+            self.capacity_epoch += 1;
             if node.pods.is_empty() {
                 let price = price_micro_usd(self.pools[node.pool.0 as usize].hourly_price_usd);
                 self.totals.nodes_in_use -= 1;
@@ -271,6 +276,9 @@ impl ClusterState {
     pub fn set_unschedulable(&mut self, node: NodeId, unschedulable: bool) {
         self.nodes[node.0 as usize].unschedulable = unschedulable;
         self.node_versions[node.0 as usize] += 1;
+        if !unschedulable {
+            self.capacity_epoch += 1;
+        }
     }
 
     /// The rendered name of a pod.

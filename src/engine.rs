@@ -12,7 +12,7 @@ use crate::cluster::pod::{Lifetime, Owner, PodId, PodPhase, TemplateId};
 use crate::error::Result;
 use crate::metrics::Metrics;
 use crate::report::Sample;
-use crate::scheduler::queue::SchedulingQueue;
+use crate::scheduler::queue::{FLUSH_PERIOD_MS, SchedulingQueue, backoff_ms};
 use crate::scheduler::{Decision, Scheduler};
 use crate::workload::deployment::DeploymentController;
 use crate::workload::job::JobController;
@@ -69,6 +69,8 @@ pub struct Simulation {
     queue: EventQueue<Event>,
     now: SimTime,
     cycle_pending: bool,
+    /// Whether an `UnschedulableFlush` event is scheduled.
+    flush_armed: bool,
     /// Nodes whose free capacity grew since the last scheduling cycle (deduplicated by flag).
     grown_nodes: Vec<NodeId>,
     grown_flag: Vec<bool>,
@@ -107,6 +109,7 @@ impl Simulation {
             queue: EventQueue::with_capacity(1024),
             now: SimTime::ZERO,
             cycle_pending: false,
+            flush_armed: false,
             grown_nodes: Vec::new(),
             grown_flag: Vec::new(),
             events: 0,
@@ -209,6 +212,24 @@ impl Simulation {
                 }
             }
             Event::ScheduleCycle => self.schedule_cycle(),
+            Event::BackoffExpired { pod, generation } => {
+                let p = &self.cluster.pods[pod.0 as usize];
+                if p.generation == generation && p.phase == PodPhase::Pending {
+                    self.scheduling_queue.push(pod, p.priority, p.created);
+                    self.request_cycle();
+                }
+            }
+            Event::UnschedulableFlush => {
+                self.flush_armed = false;
+                let later = self
+                    .scheduling_queue
+                    .flush(self.now, self.cluster.capacity_epoch);
+                self.release_parked();
+                if later {
+                    self.arm_flush();
+                }
+                self.request_cycle();
+            }
             Event::Sample => {
                 self.record_sample();
                 let next = self.now.plus_ms(self.sample_interval_ms);
@@ -326,19 +347,48 @@ impl Simulation {
         }
     }
 
-    /// Moves parked pods that may now fit a grown node back to the active queue.
+    /// Releases parked pods that may now fit a grown node; returns how many became active (the
+    /// others wait out their backoff).
     fn activate_parked(&mut self) -> usize {
-        let mut moved = 0;
         for k in 0..self.grown_nodes.len() {
             let node = self.grown_nodes[k];
             self.grown_flag[node.0 as usize] = false;
             let (scheduler, cluster) = (&mut self.scheduler, &self.cluster);
-            moved += self
-                .scheduling_queue
+            self.scheduling_queue
                 .activate_for_node(node, cluster, |pod| scheduler.feasible(pod, node, cluster));
         }
         self.grown_nodes.clear();
-        moved
+        self.release_parked()
+    }
+
+    /// Sends the pods the queue released to the active queue, or to a backoff timer while they
+    /// are still backing off (upstream `isPodBackingoff`). Returns how many became active.
+    fn release_parked(&mut self) -> usize {
+        let released = self.scheduling_queue.take_released();
+        let mut active = 0;
+        for &(pod, since) in &released {
+            let p = &self.cluster.pods[pod.0 as usize];
+            let ready_at = since.plus_ms(backoff_ms(p.failed_attempts));
+            if self.now < ready_at {
+                let generation = p.generation;
+                self.queue
+                    .push(ready_at, Event::BackoffExpired { pod, generation });
+            } else {
+                self.scheduling_queue.push(pod, p.priority, p.created);
+                active += 1;
+            }
+        }
+        self.scheduling_queue.return_released(released);
+        active
+    }
+
+    /// Schedules the next unschedulable-pods flush, unless one is pending.
+    fn arm_flush(&mut self) {
+        if !self.flush_armed {
+            self.flush_armed = true;
+            self.queue
+                .push(self.now.plus_ms(FLUSH_PERIOD_MS), Event::UnschedulableFlush);
+        }
     }
 
     fn schedule_cycle(&mut self) {
@@ -379,7 +429,10 @@ impl Simulation {
                         self.metrics.unschedulable_attempts += 1;
                     }
                     self.cluster.pods[pod.0 as usize].failed_attempts += 1;
-                    self.scheduling_queue.park_unschedulable(pod, &self.cluster);
+                    let epoch = self.cluster.capacity_epoch;
+                    self.scheduling_queue
+                        .park_unschedulable(pod, &self.cluster, self.now, epoch);
+                    self.arm_flush();
                 }
             }
         }
@@ -407,6 +460,9 @@ impl Simulation {
         }
         if let Some(node) = node {
             self.node_capacity_grew(node);
+            if self.scheduling_queue.unschedulable_len() > 0 {
+                self.arm_flush();
+            }
         }
         self.enqueue_new(&mut out);
         self.new_pods = out;

@@ -29,6 +29,15 @@ pub enum Event {
     },
     /// Drain the scheduler's active queue.
     ScheduleCycle,
+    /// A pod's scheduling backoff ends: it moves to the active queue.
+    BackoffExpired {
+        /// The pod.
+        pod: PodId,
+        /// Pod generation when the timer was set.
+        generation: u32,
+    },
+    /// The periodic flush of long-parked unschedulable pods.
+    UnschedulableFlush,
     /// Record a time-series sample.
     Sample,
 }

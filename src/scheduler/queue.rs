@@ -8,7 +8,13 @@
 //! them. A parked pod had already failed on every other node, and only a capacity change can
 //! make it fit, so the pods that stay parked could not have been placed. This keeps an
 //! overloaded cluster from retrying thousands of hopeless pods on every completion.
-//! Backoff timing and the periodic flush of long-parked pods are not modelled yet.
+//!
+//! Backoff and flushing follow pkg/scheduler/backend/queue/scheduling_queue.go: a pod that failed
+//! `n` times backs off `min(1 s × 2^(n−1), 10 s)` from its last failure before it may be retried,
+//! and pods parked for more than 5 minutes are released by a flush that runs every 30 s. A flush
+//! skips pods whose last failure happened at the current capacity epoch (no pod left, no node
+//! joined, no node was uncordoned since): their retry would fail exactly as before. Upstream
+//! retries them anyway; the only difference is that those futile attempts are not counted.
 
 use crate::cluster::ClusterState;
 use crate::cluster::node::NodeId;
@@ -18,6 +24,40 @@ use crate::engine::time::SimTime;
 use priority_queue::PriorityQueue;
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
+
+/// Initial backoff of a pod that failed once [ms] (`DefaultPodInitialBackoffDuration`).
+pub const INITIAL_BACKOFF_MS: u64 = 1_000;
+/// Maximum backoff [ms] (`DefaultPodMaxBackoffDuration`).
+pub const MAX_BACKOFF_MS: u64 = 10_000;
+/// How long a pod may stay parked before a flush releases it [ms]
+/// (`DefaultPodMaxInUnschedulablePodsDuration`).
+pub const MAX_IN_UNSCHEDULABLE_MS: u64 = 5 * 60_000;
+/// Period of the unschedulable-pods flush [ms] (`flushUnschedulablePodsLeftover`, every 30 s).
+pub const FLUSH_PERIOD_MS: u64 = 30_000;
+
+/// Backoff [ms] of a pod after `attempts` failed attempts (`calculateBackoffDuration`):
+/// 1 s doubling, capped at 10 s.
+pub fn backoff_ms(attempts: u32) -> u64 {
+    let mut d = INITIAL_BACKOFF_MS;
+    for _ in 1..attempts {
+        d *= 2;
+        if d >= MAX_BACKOFF_MS {
+            return MAX_BACKOFF_MS;
+        }
+    }
+    d
+}
+
+/// A parked pod.
+#[derive(Clone, Copy, Debug)]
+struct Parked {
+    pod: PodId,
+    requests: Resources,
+    /// When it last failed.
+    since: SimTime,
+    /// The cluster's capacity epoch at that failure.
+    epoch: u64,
+}
 
 /// Active-queue key: higher priority first, then earlier creation, then earlier insertion.
 type ActiveKey = (i32, Reverse<u64>, Reverse<u64>);
@@ -30,9 +70,12 @@ type ParkedKey = (Reverse<i32>, u64, u64);
 pub struct SchedulingQueue {
     active: PriorityQueue<PodId, ActiveKey>,
     /// Parked pods with their requests (kept here so the scan touches no pod records).
-    unschedulable: BTreeMap<ParkedKey, (PodId, Resources)>,
+    unschedulable: BTreeMap<ParkedKey, Parked>,
     seq: u64,
     moved: Vec<ParkedKey>,
+    /// Pods taken out of the parked set, with the time of their last failure; the engine sends
+    /// each to the active queue or, while it is still backing off, to a backoff timer.
+    released: Vec<(PodId, SimTime)>,
 }
 
 fn parked_key(pod: PodId, cluster: &ClusterState) -> ParkedKey {
@@ -53,11 +96,62 @@ impl SchedulingQueue {
         self.active.pop().map(|(p, _)| p)
     }
 
-    /// Parks a pod that did not fit anywhere.
-    pub fn park_unschedulable(&mut self, pod: PodId, cluster: &ClusterState) {
+    /// Parks a pod that did not fit anywhere at `now` (capacity epoch `epoch`).
+    pub fn park_unschedulable(
+        &mut self,
+        pod: PodId,
+        cluster: &ClusterState,
+        now: SimTime,
+        epoch: u64,
+    ) {
         let requests = cluster.pods[pod.0 as usize].requests;
-        self.unschedulable
-            .insert(parked_key(pod, cluster), (pod, requests));
+        self.unschedulable.insert(
+            parked_key(pod, cluster),
+            Parked {
+                pod,
+                requests,
+                since: now,
+                epoch,
+            },
+        );
+    }
+
+    /// Takes the pods released by [`Self::activate_for_node`] or [`Self::flush`] since the
+    /// last call, with the time of their last failure.
+    pub fn take_released(&mut self) -> Vec<(PodId, SimTime)> {
+        std::mem::take(&mut self.released)
+    }
+
+    /// Gives back the (emptied) vector from [`Self::take_released`] to reuse its allocation.
+    pub fn return_released(&mut self, mut buffer: Vec<(PodId, SimTime)>) {
+        buffer.clear();
+        if self.released.is_empty() {
+            self.released = buffer;
+        }
+    }
+
+    /// The unschedulable-pods flush at `now`: releases pods parked for more than 5 minutes
+    /// whose last failure predates the current capacity epoch. Returns whether a later flush
+    /// could release anything (a parked pod failed at an older epoch).
+    pub fn flush(&mut self, now: SimTime, epoch: u64) -> bool {
+        self.moved.clear();
+        let mut pending_later = false;
+        for (&key, parked) in &self.unschedulable {
+            if parked.epoch == epoch {
+                continue;
+            }
+            if now.since(parked.since) > MAX_IN_UNSCHEDULABLE_MS {
+                self.moved.push(key);
+            } else {
+                pending_later = true;
+            }
+        }
+        for i in 0..self.moved.len() {
+            if let Some(parked) = self.unschedulable.remove(&self.moved[i]) {
+                self.released.push((parked.pod, parked.since));
+            }
+        }
+        pending_later
     }
 
     /// Number of pods in the active queue.
@@ -77,8 +171,9 @@ impl SchedulingQueue {
         }
     }
 
-    /// Re-activates, in queue order, the parked pods that `passes_filters` on `node` and fit in
-    /// its remaining free capacity (see the module docs). Returns how many moved.
+    /// Releases, in queue order, the parked pods that `passes_filters` on `node` and fit in its
+    /// remaining free capacity (see the module docs; collect them with
+    /// [`Self::take_released`]). Returns how many were released.
     pub fn activate_for_node(
         &mut self,
         node: NodeId,
@@ -91,20 +186,18 @@ impl SchedulingQueue {
         }
         let mut budget: Resources = n.free();
         self.moved.clear();
-        for (&key, &(id, ref req)) in &self.unschedulable {
+        for (&key, parked) in &self.unschedulable {
             if budget.pods == 0 {
                 break;
             }
-            if req.fits_in(&budget) && passes_filters(id) {
-                budget = budget.saturating_sub(req);
+            if parked.requests.fits_in(&budget) && passes_filters(parked.pod) {
+                budget = budget.saturating_sub(&parked.requests);
                 self.moved.push(key);
             }
         }
         for i in 0..self.moved.len() {
-            let key = self.moved[i];
-            if let Some((id, _)) = self.unschedulable.remove(&key) {
-                let p = &cluster.pods[id.0 as usize];
-                self.push(id, p.priority, p.created);
+            if let Some(parked) = self.unschedulable.remove(&self.moved[i]) {
+                self.released.push((parked.pod, parked.since));
             }
         }
         self.moved.len()
@@ -124,5 +217,43 @@ mod tests {
         q.push(PodId(3), 0, SimTime(1));
         let order: Vec<u32> = std::iter::from_fn(|| q.pop().map(|p| p.0)).collect();
         assert_eq!(order, vec![1, 2, 3, 0]);
+    }
+
+    #[test]
+    fn backoff_doubles_from_one_second_to_ten() {
+        let seq: Vec<u64> = (1..=6).map(backoff_ms).collect();
+        assert_eq!(seq, vec![1_000, 2_000, 4_000, 8_000, 10_000, 10_000]);
+    }
+
+    #[test]
+    fn flush_releases_old_pods_only_after_capacity_changed() {
+        use crate::cluster::pod::{Lifetime, Limits, Owner, PodName, PodTemplate};
+        let mut c = ClusterState::default();
+        let t = c.add_template(PodTemplate::default());
+        let new = crate::cluster::NewPod {
+            name: PodName {
+                prefix: 0,
+                ordinal: 0,
+                width: 0,
+            },
+            requests: Resources::cpu_mem(1, 1),
+            limits: Limits::default(),
+            usage: Resources::ZERO,
+            priority: 0,
+            template: t,
+            owner: Owner::Source(0),
+            lifetime: Lifetime::Forever,
+        };
+        let (a, b) = (c.create_pod(new, SimTime(0)), c.create_pod(new, SimTime(0)));
+        let mut q = SchedulingQueue::default();
+        q.park_unschedulable(a, &c, SimTime(0), 7);
+        q.park_unschedulable(b, &c, SimTime(200_000), 6);
+        // Epoch unchanged for `a`, `b` too young: nothing released, but `b` needs a later flush.
+        assert!(q.flush(SimTime(300_001), 7));
+        assert!(q.take_released().is_empty());
+        // After 5 minutes `b` goes; `a` stays (its failure is at the current epoch).
+        assert!(!q.flush(SimTime(500_001), 7));
+        assert_eq!(q.take_released(), vec![(b, SimTime(200_000))]);
+        assert_eq!(q.unschedulable_len(), 1);
     }
 }

@@ -214,3 +214,25 @@ deployments:
     assert!((r.summary.cpu_used_ratio - 0.55).abs() < 1e-12);
     assert!((r.summary.memory_used_ratio - 0.5).abs() < 1e-12);
 }
+
+#[test]
+fn a_failed_pod_waits_out_its_backoff() {
+    // One 1-cpu node. Pod A (1 cpu) runs 500 ms; pod B (1 cpu) arrives with it and fails at
+    // t=0 (first failure: 1 s backoff). A's exit at 500 ms makes room, but B may only be retried
+    // once its backoff ends at 1000 ms, so it waits exactly 1 s (upstream scheduling_queue.go).
+    let dir = crate::support::temp_dir("backoff");
+    let trace = crate::support::write(
+        &dir,
+        "t.csv",
+        "arrival_ms,duration_ms,cpu_request\n0,500,1\n0,,1\n",
+    );
+    let s = scenario(&format!(
+        "name: backoff\nduration: 10s\nnodePools:\n  - {{name: n, count: 1, allocatable: {{cpu: '1', memory: 1Gi}}, hourlyPrice: 1}}\n\
+         traces: [{{name: t, format: kubesim, path: {}}}]\n",
+        trace.display()
+    ));
+    let sim = simulate(&s);
+    let b = &sim.cluster.pods[1];
+    assert_eq!(b.scheduled.as_ms(), 1_000);
+    assert_eq!(b.failed_attempts, 1);
+}

@@ -12,6 +12,7 @@ use crate::cluster::pod::{Lifetime, Owner, PodId, PodPhase, TemplateId};
 use crate::error::Result;
 use crate::metrics::Metrics;
 use crate::report::Sample;
+use crate::scheduler::explain::Explanation;
 use crate::scheduler::queue::{FLUSH_PERIOD_MS, SchedulingQueue, backoff_ms};
 use crate::scheduler::{Decision, Scheduler};
 use crate::workload::deployment::DeploymentController;
@@ -76,6 +77,21 @@ pub struct Simulation {
     grown_flag: Vec<bool>,
     events: u64,
     new_pods: Vec<PodId>,
+    /// Set by `kubesim explain`: capture the target pod's scheduling attempts.
+    pub explain: Option<ExplainRequest>,
+    /// Stop the run at the next event boundary.
+    stop: bool,
+}
+
+/// What `kubesim explain` asks about: a pod by name, and optionally a time.
+#[derive(Clone, Debug)]
+pub struct ExplainRequest {
+    /// Pod name.
+    pub pod: String,
+    /// Explain at this time instead of at the pod's scheduling attempts.
+    pub at: Option<SimTime>,
+    /// The latest explanation captured.
+    pub result: Option<Explanation>,
 }
 
 /// How many events pass between progress callbacks.
@@ -114,6 +130,8 @@ impl Simulation {
             grown_flag: Vec::new(),
             events: 0,
             new_pods: Vec::new(),
+            explain: None,
+            stop: false,
         }
     }
 
@@ -142,6 +160,9 @@ impl Simulation {
             self.metrics.observe_peaks(t, &self.cluster.totals);
             if self.events % PROGRESS_EVERY == 0 {
                 progress(t);
+            }
+            if self.stop {
+                return Ok(());
             }
         }
         self.metrics.advance(self.end, &self.cluster.totals);
@@ -407,11 +428,22 @@ impl Simulation {
 
     fn drain_active_queue(&mut self) {
         while let Some(pod) = self.scheduling_queue.pop() {
+            let explaining = self
+                .explain
+                .as_ref()
+                .is_some_and(|e| e.at.is_none() && self.cluster.pod_name(pod) == e.pod);
+            if explaining {
+                self.capture_explanation(pod);
+            }
             match self
                 .scheduler
                 .schedule(pod, &self.cluster, &mut self.scheduler_rng)
             {
                 Decision::Bind(node) => {
+                    if explaining {
+                        self.set_explained_choice(Some(node));
+                        self.stop = true;
+                    }
                     self.cluster.bind(pod, node, self.now);
                     let p = &self.cluster.pods[pod.0 as usize];
                     if self.metrics.measuring(self.now) {
@@ -436,6 +468,56 @@ impl Simulation {
                 }
             }
         }
+    }
+
+    /// Records the scheduler's per-node view of `pod` now into the explain request.
+    fn capture_explanation(&mut self, pod: PodId) {
+        let nodes = self
+            .scheduler
+            .explain_placement(pod, &self.cluster)
+            .unwrap_or_default();
+        if let Some(req) = &mut self.explain {
+            req.result = Some(Explanation {
+                pod: req.pod.clone(),
+                time_ms: self.now.as_ms(),
+                chosen: None,
+                nodes,
+            });
+        }
+    }
+
+    fn set_explained_choice(&mut self, node: Option<NodeId>) {
+        let name = node.map(|n| self.cluster.nodes[n.0 as usize].name.clone());
+        if let Some(Some(result)) = self.explain.as_mut().map(|r| r.result.as_mut()) {
+            result.chosen = name;
+        }
+    }
+
+    /// Explains the target pod at the current time: for a pending pod, what the scheduler would
+    /// decide now; for a running pod, the node it runs on. Returns false if no such pod exists.
+    pub fn explain_now(&mut self) -> bool {
+        let Some(target) = self.explain.as_ref().map(|e| e.pod.clone()) else {
+            return false;
+        };
+        let found = (0..self.cluster.pods.len() as u32)
+            .map(PodId)
+            .filter(|&p| !self.cluster.pods[p.0 as usize].is_terminated())
+            .find(|&p| self.cluster.pod_name(p) == target);
+        let Some(pod) = found else { return false };
+        self.capture_explanation(pod);
+        let p = &self.cluster.pods[pod.0 as usize];
+        let chosen = match p.node {
+            Some(node) => Some(node),
+            None => match self
+                .scheduler
+                .schedule(pod, &self.cluster, &mut self.scheduler_rng)
+            {
+                Decision::Bind(node) => Some(node),
+                Decision::Unschedulable => None,
+            },
+        };
+        self.set_explained_choice(chosen);
+        true
     }
 
     /// Terminates a pod, frees its node, tells its owner and re-activates waiting pods.

@@ -91,3 +91,42 @@ pub fn compare(
     }
     Ok(out)
 }
+
+/// Explains where the scheduler put pod `pod` (by name) and why. Without `at`, the run stops at
+/// the pod's first successful scheduling attempt and explains it (or its last failed attempt if
+/// it is never scheduled); with `at`, the run stops at that time and explains the pod then.
+pub fn explain(
+    scenario: &Scenario,
+    seed: u64,
+    registry: &Registry,
+    pod: &str,
+    at: Option<SimTime>,
+) -> Result<scheduler::explain::Explanation> {
+    let mut sim = scenario::build::build(scenario, seed, registry)?;
+    sim.cluster.keep_terminated_pods = true;
+    sim.explain = Some(engine::ExplainRequest {
+        pod: pod.to_owned(),
+        at,
+        result: None,
+    });
+    if let Some(t) = at {
+        sim.end = sim.end.min(t);
+    }
+    sim.run(&mut |_| {})?;
+    if at.is_some() && !sim.explain_now() {
+        return Err(Error::Usage(format!(
+            "no pod named {pod:?} exists (pending or running) at {} ms",
+            sim.now().as_ms()
+        )));
+    }
+    let scheduler_name = sim.scheduler.name().to_owned();
+    sim.explain
+        .and_then(|e| e.result)
+        .filter(|r| !r.nodes.is_empty() || r.chosen.is_some())
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "no scheduling attempt of a pod named {pod:?} before the end of the scenario, or \
+             scheduler {scheduler_name:?} cannot explain its decisions (the built-in profile can)"
+            ))
+        })
+}

@@ -16,6 +16,15 @@ struct Cli {
     command: Command,
 }
 
+/// Output format of `explain`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    /// A table for the terminal.
+    Table,
+    /// JSON: {"pod", "time_ms", "chosen", "nodes": [{"node", "feasible", "reasons", "scores", "total"}]}.
+    Json,
+}
+
 /// Options shared by `run` and `compare`.
 #[derive(Args)]
 struct RunOptions {
@@ -100,6 +109,28 @@ enum Command {
         #[command(flatten)]
         opts: RunOptions,
     },
+    /// Explain a pod's placement: every node's filter verdict and reasons, each score plugin's
+    /// normalized score, the weighted totals and the chosen node.
+    Explain {
+        /// Scenario YAML file.
+        scenario: PathBuf,
+        /// Pod name, e.g. web-3 or openb-pod-0042.
+        #[arg(long)]
+        pod: String,
+        /// Explain the pod at this simulated time (e.g. 90s, 1h30m) instead of at the moment it
+        /// is first scheduled.
+        #[arg(long)]
+        at: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Master random seed (default: the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Override a scenario field (as for `run`).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
     /// Check a scenario (schema, values, referenced files) without running it.
     Validate {
         /// Scenario YAML file.
@@ -134,6 +165,36 @@ fn execute(cli: Cli) -> kubesim::Result<()> {
             scheduler,
             opts,
         } => compare_command(&scenario, &scheduler, &opts),
+        Command::Explain {
+            scenario,
+            pod,
+            at,
+            format,
+            seed,
+            set,
+        } => {
+            let s = Scenario::load(&scenario, &set)?;
+            let at = at
+                .map(|t| {
+                    kubesim::engine::time::parse_duration_ms(&t)
+                        .map(kubesim::SimTime)
+                        .map_err(|e| kubesim::Error::Usage(format!("--at: {e}")))
+                })
+                .transpose()?;
+            let seed = seed.unwrap_or(s.spec.seed);
+            let registry = Registry::with_builtins();
+            let explanation = kubesim::explain(&s, seed, &registry, &pod, at)?;
+            let text = match format {
+                Format::Table => explanation.table(&s.spec.scheduler.name),
+                Format::Json => {
+                    let mut j = serde_json::to_string_pretty(&explanation)
+                        .map_err(|e| kubesim::Error::Usage(format!("JSON encoding failed: {e}")))?;
+                    j.push('\n');
+                    j
+                }
+            };
+            print_text(&text)
+        }
         Command::Run { scenario, opts } => {
             let (s, seed, out) = opts.load(&scenario)?;
             let progress = Progress::new(s.spec.duration.0, opts.quiet);

@@ -8,6 +8,7 @@
 //! part of the cluster model.
 
 pub mod baselines;
+pub mod explain;
 pub mod framework;
 pub mod fused;
 pub mod plugins;
@@ -46,6 +47,16 @@ pub trait Scheduler {
     /// Chooses a node for `pod` given the current cluster, or reports it unschedulable.
     /// Randomness must come from `rng` (a dedicated, seeded stream) for reproducibility.
     fn schedule(&mut self, pod: PodId, cluster: &ClusterState, rng: &mut SimRng) -> Decision;
+
+    /// Per-node filter verdicts and scores for `pod` over all live nodes (see
+    /// [`explain::NodeExplanation`]); `None` if this scheduler cannot explain itself.
+    fn explain_placement(
+        &mut self,
+        _pod: PodId,
+        _cluster: &ClusterState,
+    ) -> Option<Vec<explain::NodeExplanation>> {
+        None
+    }
 
     /// Whether `pod` passes this scheduler's filters on `node` right now. Used as the queueing
     /// hint that decides which parked pods to retry when `node` gains capacity; the default

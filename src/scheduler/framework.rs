@@ -3,6 +3,7 @@
 //! until enough feasible nodes are found, score them with weighted plugins, pick the best with
 //! uniform random tie-breaking.
 
+use super::explain::NodeExplanation;
 use super::fused::{FusedKernel, FusedProfile};
 use super::plugins::{FilterFailure, FilterPlugin, ScorePlugin};
 use super::{Decision, Scheduler};
@@ -232,6 +233,50 @@ impl Scheduler for Framework {
 
     fn feasible(&mut self, pod: PodId, node: NodeId, cluster: &ClusterState) -> bool {
         self.filters.prepare_and_check(pod, node, cluster)
+    }
+
+    /// Filters every live node (not just the sampled ones) and scores all feasible nodes with
+    /// every plugin; normalization runs over that whole feasible set.
+    fn explain_placement(
+        &mut self,
+        pod_id: PodId,
+        cluster: &ClusterState,
+    ) -> Option<Vec<NodeExplanation>> {
+        self.filters.prepare(pod_id, cluster);
+        let mut out: Vec<NodeExplanation> = Vec::new();
+        let mut feasible = Vec::new();
+        for &id in &cluster.live_nodes {
+            let verdict = self.filters.check(pod_id, id, cluster);
+            if verdict.is_ok() {
+                feasible.push((id, out.len()));
+            }
+            out.push(NodeExplanation {
+                node: cluster.nodes[id.0 as usize].name.clone(),
+                feasible: verdict.is_ok(),
+                reasons: verdict
+                    .err()
+                    .map(|f| f.reason().to_owned())
+                    .into_iter()
+                    .collect(),
+                scores: Default::default(),
+                total: 0,
+            });
+        }
+        let pod = &cluster.pods[pod_id.0 as usize];
+        let ids: Vec<NodeId> = feasible.iter().map(|f| f.0).collect();
+        for scorer in &mut self.scorers {
+            if !scorer.plugin.pre_score(pod, cluster) {
+                continue;
+            }
+            let mut scores = Vec::new();
+            scorer.plugin.score_all(pod, &ids, cluster, &mut scores);
+            scorer.plugin.normalize(&mut scores);
+            for (&(_, row), s) in feasible.iter().zip(&scores) {
+                out[row].scores.insert(scorer.plugin.name().to_owned(), *s);
+                out[row].total += s * scorer.weight;
+            }
+        }
+        Some(out)
     }
 
     fn schedule(&mut self, pod_id: PodId, cluster: &ClusterState, rng: &mut SimRng) -> Decision {

@@ -5,6 +5,7 @@ mod cli;
 mod compare;
 mod determinism;
 mod errors;
+mod explain;
 mod scenarios;
 mod support;
 mod traces;

@@ -9,7 +9,7 @@ use kubesim::cluster::ClusterState;
 use kubesim::cluster::NewPod;
 use kubesim::cluster::labels::Labels;
 use kubesim::cluster::node::NodePool;
-use kubesim::cluster::pod::{Lifetime, Limits, Owner, PodId, PodName, PodTemplate};
+use kubesim::cluster::pod::{PodId, PodName, PodTemplate};
 use kubesim::cluster::resources::Resources;
 use kubesim::engine::rng::{Stream, stream};
 use kubesim::engine::time::SimTime;
@@ -40,20 +40,15 @@ fn cluster(nodes: usize) -> (ClusterState, PodId) {
     let mut rng = stream(3, Stream::Source(0));
     let pod = |c: &mut ClusterState, cpu: u64, ordinal: u32| {
         c.create_pod(
-            NewPod {
-                name: PodName {
+            NewPod::bare(
+                PodName {
                     prefix,
                     ordinal,
                     width: 0,
                 },
-                requests: Resources::cpu_mem(cpu, cpu << 20),
-                limits: Limits::default(),
-                usage: Resources::ZERO,
-                priority: 0,
+                Resources::cpu_mem(cpu, cpu << 20),
                 template,
-                owner: Owner::Source(0),
-                lifetime: Lifetime::Forever,
-            },
+            ),
             SimTime::ZERO,
         )
     };

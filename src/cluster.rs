@@ -70,6 +70,23 @@ pub struct NewPod {
     pub lifetime: Lifetime,
 }
 
+impl NewPod {
+    /// A bare pod with `requests` only: no limits, no usage, priority 0, owned by source 0, no
+    /// end of its own (handy in tests, benches and tools).
+    pub fn bare(name: PodName, requests: Resources, template: TemplateId) -> NewPod {
+        NewPod {
+            name,
+            requests,
+            limits: Limits::default(),
+            usage: Resources::ZERO,
+            priority: 0,
+            template,
+            owner: Owner::Source(0),
+            lifetime: Lifetime::Forever,
+        }
+    }
+}
+
 /// The simulated cluster.
 #[derive(Debug, Default)]
 pub struct ClusterState {

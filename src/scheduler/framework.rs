@@ -381,7 +381,7 @@ mod tests {
         use crate::cluster::NewPod;
         use crate::cluster::labels::{Labels, Taint, TaintEffect, Toleration, TolerationOperator};
         use crate::cluster::node::NodePool;
-        use crate::cluster::pod::{Lifetime, Limits, Owner, PodName, PodTemplate};
+        use crate::cluster::pod::{PodName, PodTemplate};
         use crate::cluster::resources::Resources;
         use crate::engine::time::SimTime;
         let mut rng = stream(seed, Stream::Source(9));
@@ -462,20 +462,15 @@ mod tests {
                 plain
             };
             c.create_pod(
-                NewPod {
-                    name: PodName {
+                NewPod::bare(
+                    PodName {
                         prefix,
                         ordinal,
                         width: 0,
                     },
                     requests,
-                    limits: Limits::default(),
-                    usage: Resources::ZERO,
-                    priority: 0,
                     template,
-                    owner: Owner::Source(0),
-                    lifetime: Lifetime::Forever,
-                },
+                ),
                 SimTime::ZERO,
             )
         };

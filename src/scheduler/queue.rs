@@ -227,23 +227,18 @@ mod tests {
 
     #[test]
     fn flush_releases_old_pods_only_after_capacity_changed() {
-        use crate::cluster::pod::{Lifetime, Limits, Owner, PodName, PodTemplate};
+        use crate::cluster::pod::{PodName, PodTemplate};
         let mut c = ClusterState::default();
         let t = c.add_template(PodTemplate::default());
-        let new = crate::cluster::NewPod {
-            name: PodName {
+        let new = crate::cluster::NewPod::bare(
+            PodName {
                 prefix: 0,
                 ordinal: 0,
                 width: 0,
             },
-            requests: Resources::cpu_mem(1, 1),
-            limits: Limits::default(),
-            usage: Resources::ZERO,
-            priority: 0,
-            template: t,
-            owner: Owner::Source(0),
-            lifetime: Lifetime::Forever,
-        };
+            Resources::cpu_mem(1, 1),
+            t,
+        );
         let (a, b) = (c.create_pod(new, SimTime(0)), c.create_pod(new, SimTime(0)));
         let mut q = SchedulingQueue::default();
         q.park_unschedulable(a, &c, SimTime(0), 7);

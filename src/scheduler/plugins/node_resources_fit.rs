@@ -385,7 +385,7 @@ pub(crate) mod test_support {
     use super::{ResourceName, WeightedResource};
     use crate::cluster::labels::{Labels, Symbol, Taint, Toleration};
     use crate::cluster::node::{NodeId, NodePool};
-    use crate::cluster::pod::{Lifetime, Limits, Owner, PodId, PodName, PodTemplate, TemplateId};
+    use crate::cluster::pod::{PodId, PodName, PodTemplate, TemplateId};
     use crate::cluster::resources::{DEFAULT_MAX_PODS, Resources};
     use crate::cluster::{ClusterState, NewPod};
     use crate::engine::time::SimTime;
@@ -494,20 +494,15 @@ pub(crate) mod test_support {
         /// Creates a pending pod.
         pub(crate) fn pod(&mut self, requests: Resources, template: TemplateId) -> PodId {
             self.ordinal += 1;
-            let new = NewPod {
-                name: PodName {
+            let new = NewPod::bare(
+                PodName {
                     prefix: 0,
                     ordinal: self.ordinal,
                     width: 1,
                 },
                 requests,
-                limits: Limits::default(),
-                usage: Resources::ZERO,
-                priority: 0,
                 template,
-                owner: Owner::Source(0),
-                lifetime: Lifetime::Forever,
-            };
+            );
             self.cluster.create_pod(new, SimTime::ZERO)
         }
 

@@ -4,6 +4,7 @@
 //! mutation goes through a method here so that per-node `requested`/`usage` and the
 //! cluster-wide [`Totals`] stay consistent without rescanning.
 
+pub mod affinity;
 pub mod catalog;
 pub mod labels;
 pub mod node;
@@ -154,6 +155,7 @@ impl ClusterState {
         let p = &self.pools[pool.0 as usize];
         let allocatable = allocatable.unwrap_or(p.allocatable);
         let id = NodeId(self.nodes.len() as u32);
+        let hostname = self.interner.intern(&name);
         self.totals.allocatable += allocatable;
         self.totals.nodes += 1;
         self.totals.cost_rate_micro_usd_per_hour += price_micro_usd(p.hourly_price_usd);
@@ -170,6 +172,7 @@ impl ClusterState {
             created: now,
             removed: SimTime::NEVER,
             pods: Vec::new(),
+            hostname,
         });
         self.live_nodes.push(id);
         self.node_versions.push(1);

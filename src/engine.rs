@@ -158,7 +158,7 @@ impl Simulation {
             self.events += 1;
             self.dispatch(event)?;
             self.metrics.observe_peaks(t, &self.cluster.totals);
-            if self.events % PROGRESS_EVERY == 0 {
+            if self.events.is_multiple_of(PROGRESS_EVERY) {
                 progress(t);
             }
             if self.stop {

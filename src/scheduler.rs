@@ -2,9 +2,9 @@
 //! that users can add their own schedulers by name.
 //!
 //! The default profile follows kube-scheduler's (pkg/scheduler/apis/config/v1/default_plugins.go)
-//! for the plugins kubesim models: filters NodeUnschedulable, TaintToleration, NodeResourcesFit;
-//! scorers TaintToleration (weight 3), NodeResourcesFit (1) and
-//! NodeResourcesBalancedAllocation (1). ImageLocality (weight 1) is not modelled: images are not
+//! for the plugins kubesim models: filters NodeUnschedulable, TaintToleration, NodeAffinity,
+//! NodeResourcesFit; scorers TaintToleration (weight 3), NodeAffinity (2), NodeResourcesFit (1)
+//! and NodeResourcesBalancedAllocation (1). ImageLocality (weight 1) is not modelled: images are not
 //! part of the cluster model.
 
 pub mod baselines;
@@ -22,6 +22,7 @@ use crate::error::Error;
 use crate::scenario::spec::{PluginSet, SchedulerSpec};
 use framework::{Framework, WeightedScorer};
 use plugins::balanced_allocation::BalancedAllocation;
+use plugins::node_affinity::NodeAffinity;
 use plugins::node_resources_fit::{
     DEFAULT_RESOURCES, NodeResourcesFit, ResourceName, ScoringStrategy, ShapePoint,
     WeightedResource, cpu_mem_weights,
@@ -149,9 +150,15 @@ impl Registry {
     }
 }
 
-const FILTER_PLUGINS: &[&str] = &["NodeUnschedulable", "TaintToleration", "NodeResourcesFit"];
+const FILTER_PLUGINS: &[&str] = &[
+    "NodeUnschedulable",
+    "TaintToleration",
+    "NodeAffinity",
+    "NodeResourcesFit",
+];
 const SCORE_PLUGINS: &[(&str, i64)] = &[
     ("TaintToleration", 3),
+    ("NodeAffinity", 2),
     ("NodeResourcesFit", 1),
     ("NodeResourcesBalancedAllocation", 1),
 ];
@@ -354,6 +361,7 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
         fit_score: None,
         balanced_score: None,
         taint_score: None,
+        node_affinity: false,
     };
     let mut fusable = true;
     let mut filter_plugins: Vec<Box<dyn FilterPlugin>> = Vec::new();
@@ -363,11 +371,13 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
                 fused.node_unschedulable = Some(NodeUnschedulable::new(cluster).taint());
             }
             "TaintToleration" => fused.taint_filter = true,
+            "NodeAffinity" => fused.node_affinity = true,
             _ => fused.fit_filter = true,
         }
         filter_plugins.push(match name.as_str() {
             "NodeUnschedulable" => Box::new(NodeUnschedulable::new(cluster)),
             "TaintToleration" => Box::new(TaintToleration::default()),
+            "NodeAffinity" => Box::new(NodeAffinity::new(cluster)),
             "NodeResourcesFit" => Box::new(NodeResourcesFit::new(
                 strategy.clone(),
                 fit_resources.clone(),
@@ -379,6 +389,7 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
     for (name, weight) in &scores {
         match name.as_str() {
             "TaintToleration" => fused.taint_score = Some(*weight),
+            "NodeAffinity" => fused.node_affinity = true,
             "NodeResourcesFit" => match (&strategy, cpu_mem_weights(&fit_resources)) {
                 (ScoringStrategy::LeastAllocated, Some((wc, wm))) => {
                     fused.fit_score = Some((*weight, true, wc, wm));
@@ -395,6 +406,7 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
         }
         let plugin: Box<dyn ScorePlugin> = match name.as_str() {
             "TaintToleration" => Box::new(TaintToleration::default()),
+            "NodeAffinity" => Box::new(NodeAffinity::new(cluster)),
             "NodeResourcesFit" => Box::new(NodeResourcesFit::new(
                 strategy.clone(),
                 fit_resources.clone(),

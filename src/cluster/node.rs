@@ -73,6 +73,8 @@ pub struct Node {
     pub name: String,
     /// Pods bound to the node, in bind order.
     pub pods: Vec<PodId>,
+    /// The node name interned (the value of its implicit `kubernetes.io/hostname` label).
+    pub hostname: super::labels::Symbol,
 }
 
 impl Node {

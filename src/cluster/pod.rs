@@ -186,6 +186,8 @@ pub struct PodTemplate {
     pub labels: Labels,
     /// Pod tolerations.
     pub tolerations: Vec<Toleration>,
+    /// Node selector and node affinity.
+    pub node_affinity: super::affinity::NodeAffinity,
 }
 
 #[cfg(test)]

@@ -138,7 +138,7 @@ pub fn parse_duration_ms(text: &str) -> Result<u64, String> {
                 .map_err(|_| format!("invalid duration {text:?}"))?;
             let scale = 10u128.pow(digits);
             let scaled = frac * unit_ms;
-            if scaled % scale != 0 {
+            if !scaled.is_multiple_of(scale) {
                 return Err(format!(
                     "invalid duration {text:?}: not a whole number of milliseconds"
                 ));

@@ -1,8 +1,12 @@
 //! Validation of a scenario spec and construction of the [`Simulation`] it describes.
 
 use super::Scenario;
-use super::spec::{PodTemplateSpec, ResourceListSpec, ScenarioSpec, TaintSpec, TolerationSpec};
+use super::spec::{
+    NodeSelectorTermSpec, PodTemplateSpec, ResourceListSpec, ScenarioSpec, TaintSpec,
+    TolerationSpec,
+};
 use crate::cluster::ClusterState;
+use crate::cluster::affinity::{NodeAffinity, Requirement, SelectorOperator};
 use crate::cluster::catalog;
 use crate::cluster::labels::{Labels, Taint, TaintEffect, Toleration, TolerationOperator};
 use crate::cluster::node::NodePool;
@@ -139,6 +143,7 @@ fn validate_template(t: &PodTemplateSpec, field: &str, spec: &ScenarioSpec) -> R
             ));
         }
     }
+    validate_affinity(t, field)?;
     for (i, tol) in t.tolerations.iter().enumerate() {
         let f = format!("{field}.tolerations[{i}]");
         if let Some(e) = &tol.effect {
@@ -166,6 +171,76 @@ fn validate_template(t: &PodTemplateSpec, field: &str, spec: &ScenarioSpec) -> R
                 "an empty key requires operator Exists",
             ));
         }
+    }
+    Ok(())
+}
+
+fn parse_operator(op: &str) -> Option<SelectorOperator> {
+    Some(match op {
+        "In" => SelectorOperator::In,
+        "NotIn" => SelectorOperator::NotIn,
+        "Exists" => SelectorOperator::Exists,
+        "DoesNotExist" => SelectorOperator::DoesNotExist,
+        "Gt" => SelectorOperator::Gt,
+        "Lt" => SelectorOperator::Lt,
+        _ => return None,
+    })
+}
+
+fn validate_term(term: &NodeSelectorTermSpec, field: &str) -> Result<()> {
+    for (i, r) in term.match_expressions.iter().enumerate() {
+        let f = format!("{field}.matchExpressions[{i}]");
+        let op = parse_operator(&r.operator).ok_or_else(|| {
+            err(
+                format!("{f}.operator"),
+                format!(
+                    "unknown operator {:?}; expected In, NotIn, Exists, DoesNotExist, Gt or Lt",
+                    r.operator
+                ),
+            )
+        })?;
+        let ok = match op {
+            SelectorOperator::In | SelectorOperator::NotIn => !r.values.is_empty(),
+            SelectorOperator::Exists | SelectorOperator::DoesNotExist => r.values.is_empty(),
+            SelectorOperator::Gt | SelectorOperator::Lt => {
+                r.values.len() == 1 && r.values[0].parse::<i64>().is_ok()
+            }
+        };
+        if !ok {
+            return Err(err(
+                format!("{f}.values"),
+                "In/NotIn need at least one value, Exists/DoesNotExist none, Gt/Lt exactly one integer",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn validate_affinity(t: &PodTemplateSpec, field: &str) -> Result<()> {
+    let Some(na) = t.affinity.as_ref().and_then(|a| a.node_affinity.as_ref()) else {
+        return Ok(());
+    };
+    let f = format!("{field}.affinity.nodeAffinity");
+    if let Some(req) = &na.required_during_scheduling_ignored_during_execution {
+        for (i, term) in req.node_selector_terms.iter().enumerate() {
+            validate_term(
+                term,
+                &format!(
+                    "{f}.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[{i}]"
+                ),
+            )?;
+        }
+    }
+    for (i, p) in na
+        .preferred_during_scheduling_ignored_during_execution
+        .iter()
+        .enumerate()
+    {
+        let pf = format!("{f}.preferredDuringSchedulingIgnoredDuringExecution[{i}]");
+        if !(1..=100).contains(&p.weight) {
+            return Err(err(format!("{pf}.weight"), "expected 1..=100"));
+        }
+        validate_term(&p.preference, &format!("{pf}.preference"))?;
     }
     Ok(())
 }
@@ -442,6 +517,60 @@ impl Builder<'_> {
         Labels::new(pairs)
     }
 
+    fn requirements(&mut self, term: &NodeSelectorTermSpec) -> Vec<Requirement> {
+        term.match_expressions
+            .iter()
+            .map(|r| Requirement {
+                key: self.cluster.interner.intern(&r.key),
+                operator: parse_operator(&r.operator).expect("validated"),
+                values: r
+                    .values
+                    .iter()
+                    .map(|v| self.cluster.interner.intern(v))
+                    .collect(),
+                number: r.values.first().and_then(|v| v.parse().ok()).unwrap_or(0),
+            })
+            .collect()
+    }
+
+    fn node_affinity(&mut self, t: &PodTemplateSpec) -> NodeAffinity {
+        let node_selector = t
+            .node_selector
+            .iter()
+            .map(|(k, v)| {
+                (
+                    self.cluster.interner.intern(k),
+                    self.cluster.interner.intern(v),
+                )
+            })
+            .collect();
+        let na = t.affinity.as_ref().and_then(|a| a.node_affinity.as_ref());
+        let required = na
+            .and_then(|n| {
+                n.required_during_scheduling_ignored_during_execution
+                    .as_ref()
+            })
+            .map(|r| {
+                r.node_selector_terms
+                    .iter()
+                    .map(|term| self.requirements(term))
+                    .collect()
+            });
+        let preferred = na
+            .map(|n| {
+                n.preferred_during_scheduling_ignored_during_execution
+                    .iter()
+                    .map(|p| (p.weight, self.requirements(&p.preference)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        NodeAffinity {
+            node_selector,
+            required,
+            preferred,
+        }
+    }
+
     fn priority(&self, t: &PodTemplateSpec) -> i32 {
         if let Some(p) = t.priority {
             return p;
@@ -467,9 +596,11 @@ impl Builder<'_> {
             .iter()
             .map(|x| self.toleration(x))
             .collect::<Result<Vec<_>>>()?;
+        let node_affinity = self.node_affinity(t);
         let template = self.cluster.add_template(PodTemplate {
             labels,
             tolerations,
+            node_affinity,
         });
         Ok(Blueprint {
             requests,

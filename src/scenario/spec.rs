@@ -386,6 +386,73 @@ pub struct PodTemplateSpec {
     /// Tolerations.
     #[serde(default)]
     pub tolerations: Vec<TolerationSpec>,
+    /// `nodeSelector`: labels a node must have.
+    #[serde(default)]
+    pub node_selector: BTreeMap<String, String>,
+    /// `affinity` (node affinity only, for now).
+    #[serde(default)]
+    pub affinity: Option<AffinitySpec>,
+}
+
+/// `affinity`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AffinitySpec {
+    /// `nodeAffinity`.
+    #[serde(default)]
+    pub node_affinity: Option<NodeAffinitySpec>,
+}
+
+/// `nodeAffinity`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NodeAffinitySpec {
+    /// Hard constraint: at least one term must match.
+    #[serde(default)]
+    pub required_during_scheduling_ignored_during_execution: Option<NodeSelectorSpec>,
+    /// Soft preferences, weighted.
+    #[serde(default)]
+    pub preferred_during_scheduling_ignored_during_execution: Vec<PreferredTermSpec>,
+}
+
+/// `nodeSelector` of a required node affinity.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NodeSelectorSpec {
+    /// Terms, ORed.
+    pub node_selector_terms: Vec<NodeSelectorTermSpec>,
+}
+
+/// A node selector term: requirements, ANDed.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NodeSelectorTermSpec {
+    /// Label requirements.
+    #[serde(default)]
+    pub match_expressions: Vec<RequirementSpec>,
+}
+
+/// A weighted preferred term.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PreferredTermSpec {
+    /// Weight 1..=100.
+    pub weight: i64,
+    /// The term.
+    pub preference: NodeSelectorTermSpec,
+}
+
+/// A label requirement.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RequirementSpec {
+    /// Label key.
+    pub key: String,
+    /// In, NotIn, Exists, DoesNotExist, Gt or Lt.
+    pub operator: String,
+    /// Values (In/NotIn: one or more; Gt/Lt: one integer; Exists/DoesNotExist: none).
+    #[serde(default)]
+    pub values: Vec<String>,
 }
 
 /// A Deployment: `replicas` identical long-running pods, replaced when they terminate.

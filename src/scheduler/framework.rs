@@ -285,7 +285,10 @@ impl Scheduler for Framework {
         if n == 0 {
             return Decision::Unschedulable;
         }
-        if let Some(kernel) = &mut self.fused {
+        if let Some(kernel) = self.fused.as_mut().filter(|k| {
+            k.profile()
+                .handles(&cluster.pods[pod_id.0 as usize], cluster)
+        }) {
             let pct = self.percentage_of_nodes_to_score;
             return kernel
                 .schedule(pod_id, cluster, rng, pct, &mut self.next_start_node_index)
@@ -445,6 +448,31 @@ mod tests {
         let tolerant = c.add_template(PodTemplate {
             labels: Labels::default(),
             tolerations: vec![tol(k), tol(p1)],
+            ..Default::default()
+        });
+        // Pods with node affinity take the plugin path between kernel-handled pods.
+        use crate::cluster::affinity::{NodeAffinity, Requirement, SelectorOperator};
+        let host_key = c.interner.intern("kubernetes.io/hostname");
+        let (n0, n1, n5) = (
+            c.interner.intern("n0"),
+            c.interner.intern("n1"),
+            c.interner.intern("n5"),
+        );
+        let term = |operator, values| {
+            vec![Requirement {
+                key: host_key,
+                operator,
+                values,
+                number: 0,
+            }]
+        };
+        let picky = c.add_template(PodTemplate {
+            node_affinity: NodeAffinity {
+                node_selector: vec![],
+                required: Some(vec![term(SelectorOperator::NotIn, vec![n0, n1])]),
+                preferred: vec![(50, term(SelectorOperator::In, vec![n5]))],
+            },
+            ..Default::default()
         });
         let prefix = c.add_name_prefix("p");
         let mut ordinal = 0;
@@ -456,10 +484,10 @@ mod tests {
             } else {
                 Resources::cpu_mem(rng.random_range(0..3000), rng.random_range(0..6u64) << 30)
             };
-            let template = if rng.random_range(0..3) == 0 {
-                tolerant
-            } else {
-                plain
+            let template = match rng.random_range(0..6) {
+                0 | 1 => tolerant,
+                2 => picky,
+                _ => plain,
             };
             c.create_pod(
                 NewPod::bare(

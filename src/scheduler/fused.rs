@@ -44,6 +44,19 @@ pub struct FusedProfile {
     pub balanced_score: Option<i64>,
     /// TaintToleration score weight.
     pub taint_score: Option<i64>,
+    /// NodeAffinity is in the profile: the kernel then only handles pods without a node
+    /// selector or node affinity (for them the plugin passes every node and adds 0).
+    pub node_affinity: bool,
+}
+
+impl FusedProfile {
+    /// Whether the kernel decides exactly like the plugins for `pod`.
+    pub fn handles(&self, pod: &crate::cluster::pod::Pod, cluster: &ClusterState) -> bool {
+        !self.node_affinity
+            || cluster.templates[pod.template.0 as usize]
+                .node_affinity
+                .is_empty()
+    }
 }
 
 /// Cached filter verdict and raw scores of one node for one pod shape, valid while the node's
@@ -80,6 +93,11 @@ pub struct FusedKernel {
 }
 
 impl FusedKernel {
+    /// The profile this kernel evaluates.
+    pub fn profile(&self) -> &FusedProfile {
+        &self.profile
+    }
+
     /// A kernel for `profile`.
     pub fn new(profile: FusedProfile) -> Self {
         FusedKernel {

@@ -5,6 +5,7 @@
 //! (after their optional normalize step) and are combined with integer weights.
 
 pub mod balanced_allocation;
+pub mod node_affinity;
 pub mod node_resources_fit;
 pub mod node_unschedulable;
 pub mod taint_toleration;

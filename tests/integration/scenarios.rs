@@ -236,3 +236,98 @@ fn a_failed_pod_waits_out_its_backoff() {
     assert_eq!(b.scheduled.as_ms(), 1_000);
     assert_eq!(b.failed_attempts, 1);
 }
+
+#[test]
+fn node_selector_and_node_affinity_steer_placement() {
+    // Three single-node pools. `ssd` pods need disk=ssd (pools a and c); `zonal` pods require
+    // zone us-b (pools b and c) and prefer generation > 5 (pool c only); `anywhere` pods have
+    // no constraints. Plenty of capacity everywhere.
+    let s = scenario(
+        r#"
+name: affinity
+duration: 1m
+nodePools:
+  - {name: a, count: 1, zone: us-a, labels: {disk: ssd, generation: "4"}, allocatable: {cpu: "16", memory: 64Gi}, hourlyPrice: 1}
+  - {name: b, count: 1, zone: us-b, labels: {disk: hdd, generation: "4"}, allocatable: {cpu: "16", memory: 64Gi}, hourlyPrice: 1}
+  - {name: c, count: 1, zone: us-b, labels: {disk: ssd, generation: "6"}, allocatable: {cpu: "16", memory: 64Gi}, hourlyPrice: 1}
+deployments:
+  - name: ssd
+    replicas: 4
+    template: {requests: {cpu: 100m}, nodeSelector: {disk: ssd}}
+  - name: zonal
+    replicas: 4
+    template:
+      requests: {cpu: 100m}
+      affinity:
+        nodeAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+            nodeSelectorTerms:
+              - matchExpressions: [{key: topology.kubernetes.io/zone, operator: In, values: [us-b]}]
+          preferredDuringSchedulingIgnoredDuringExecution:
+            - weight: 100
+              preference:
+                matchExpressions: [{key: generation, operator: Gt, values: ["5"]}]
+  - name: host
+    replicas: 2
+    template:
+      requests: {cpu: 100m}
+      affinity:
+        nodeAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+            nodeSelectorTerms:
+              - matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [b-0]}]
+"#,
+    );
+    let sim = simulate(&s);
+    let node_of = |prefix: &str| -> Vec<String> {
+        let mut nodes: Vec<String> = sim
+            .cluster
+            .pods
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| {
+                sim.cluster
+                    .pod_name(kubesim::cluster::pod::PodId(*i as u32))
+                    .starts_with(prefix)
+            })
+            .map(|(_, p)| sim.cluster.nodes[p.node.unwrap().0 as usize].name.clone())
+            .collect();
+        nodes.dedup();
+        nodes.sort();
+        nodes.dedup();
+        nodes
+    };
+    for n in node_of("ssd-") {
+        assert!(n == "a-0" || n == "c-0", "ssd pod on {n}");
+    }
+    // Preferred weight 100 on c (normalized 100 x weight 2 = 200) outweighs any resource score
+    // difference, so every zonal pod lands on c.
+    assert_eq!(node_of("zonal-"), vec!["c-0".to_string()]);
+    assert_eq!(node_of("host-"), vec!["b-0".to_string()]);
+}
+
+#[test]
+fn affinity_mistakes_are_reported() {
+    let base =
+        "name: x\nduration: 1h\nnodePools:\n  - {name: n, count: 1, instanceType: m5.large}\n";
+    let bad_op = format!(
+        "{base}deployments:\n  - name: d\n    replicas: 1\n    template:\n      affinity: {{nodeAffinity: {{requiredDuringSchedulingIgnoredDuringExecution: {{nodeSelectorTerms: [{{matchExpressions: [{{key: k, operator: Near, values: [a]}}]}}]}}}}}}\n"
+    );
+    let e = crate::support::try_scenario(&bad_op)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("operator") && e.contains("Near") && e.contains("DoesNotExist"),
+        "{e}"
+    );
+    let pod_affinity = format!(
+        "{base}deployments:\n  - name: d\n    replicas: 1\n    template:\n      affinity: {{podAffinity: {{}}}}\n"
+    );
+    let e = crate::support::try_scenario(&pod_affinity)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("unknown field `podAffinity`") && e.contains("nodeAffinity"),
+        "{e}"
+    );
+}

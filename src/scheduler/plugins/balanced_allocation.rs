@@ -58,11 +58,11 @@ impl ScorePlugin for BalancedAllocation {
         let mut fractions = [0.0f64; 3];
         let mut n = 0;
         for r in &self.resources {
-            if let Some((alloc, req)) = allocatable_and_requested(pod, node, r.name, true) {
-                if n < fractions.len() {
-                    fractions[n] = (req as f64 / alloc as f64).min(1.0);
-                    n += 1;
-                }
+            if let Some((alloc, req)) = allocatable_and_requested(pod, node, r.name, true)
+                && n < fractions.len()
+            {
+                fractions[n] = (req as f64 / alloc as f64).min(1.0);
+                n += 1;
             }
         }
         balanced_score(&fractions[..n])

@@ -488,6 +488,7 @@ pub(crate) mod test_support {
             self.cluster.add_template(PodTemplate {
                 labels: Labels::default(),
                 tolerations,
+                ..Default::default()
             })
         }
 

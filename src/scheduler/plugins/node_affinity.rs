@@ -82,3 +82,105 @@ impl ScorePlugin for NodeAffinity {
         default_normalize_score(MAX_NODE_SCORE, false, scores);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! node_affinity_test.go (kubernetes/kubernetes, commit
+    //! 17bae91f207a5f2b101e581c90f7a72fc9adef96), TestNodeAffinityPriority.
+    use super::*;
+    use crate::cluster::affinity::{NodeAffinity as Affinity, Requirement, SelectorOperator};
+    use crate::cluster::labels::Labels;
+    use crate::cluster::node::NodePool;
+    use crate::cluster::pod::PodTemplate;
+    use crate::cluster::resources::Resources;
+    use crate::cluster::{NewPod, pod::PodName};
+    use crate::engine::time::SimTime;
+
+    /// Scores nodes labelled `node_labels` for a pod with preferred terms `preferred`
+    /// (each term: (weight, [(key, value)] with operator In)).
+    fn scores(node_labels: &[&[(&str, &str)]], preferred: &[(i64, &[(&str, &str)])]) -> Vec<i64> {
+        let mut c = ClusterState::default();
+        let mut plugin = NodeAffinity::new(&mut c);
+        for (i, labels) in node_labels.iter().enumerate() {
+            let pairs = labels
+                .iter()
+                .map(|(k, v)| (c.interner.intern(k), c.interner.intern(v)))
+                .collect();
+            let pool = c.add_pool(NodePool {
+                name: format!("p{i}"),
+                instance_type: "t".into(),
+                allocatable: Resources {
+                    cpu_milli: 1000,
+                    memory_bytes: 1 << 30,
+                    gpu_milli: 0,
+                    pods: 110,
+                },
+                labels: Labels::new(pairs),
+                taints: vec![],
+                zone: "z".into(),
+                hourly_price_usd: 1.0,
+                spot: false,
+            });
+            c.add_node(pool, format!("node{i}"), None, SimTime::ZERO);
+        }
+        let preferred = preferred
+            .iter()
+            .map(|(w, term)| {
+                let reqs = term
+                    .iter()
+                    .map(|(k, v)| Requirement {
+                        key: c.interner.intern(k),
+                        operator: SelectorOperator::In,
+                        values: vec![c.interner.intern(v)],
+                        number: 0,
+                    })
+                    .collect();
+                (*w, reqs)
+            })
+            .collect();
+        let template = c.add_template(PodTemplate {
+            node_affinity: Affinity {
+                preferred,
+                ..Affinity::default()
+            },
+            ..PodTemplate::default()
+        });
+        let name = PodName {
+            prefix: c.add_name_prefix("p"),
+            ordinal: 0,
+            width: 0,
+        };
+        let pod = c.create_pod(NewPod::bare(name, Resources::ZERO, template), SimTime::ZERO);
+        let p = &c.pods[pod.0 as usize];
+        assert!(plugin.pre_score(p, &c));
+        let mut s: Vec<i64> = c.nodes.iter().map(|n| plugin.score(p, n, &c)).collect();
+        plugin.normalize(&mut s);
+        s
+    }
+
+    #[test]
+    fn preferred_terms_are_weighted_and_normalized() {
+        let label1: &[(&str, &str)] = &[("foo", "bar")];
+        let label2: &[(&str, &str)] = &[("key", "value")];
+        let label3: &[(&str, &str)] = &[("az", "az1")];
+        let label5: &[(&str, &str)] = &[("foo", "bar"), ("key", "value"), ("az", "az1")];
+        // "only node1 matches the preferred scheduling requirements of pod"
+        assert_eq!(
+            scores(&[label1, label2, label3], &[(2, label1)]),
+            vec![100, 0, 0]
+        );
+        // "all nodes matches the preferred scheduling requirements of pod but with different
+        // priorities": raw 2, 11, 4 -> 18, 100, 36.
+        let affinity2: &[(i64, &[(&str, &str)])] = &[(2, label1), (4, label2), (5, label5)];
+        assert_eq!(
+            scores(&[label1, label5, label2], affinity2),
+            vec![18, 100, 36]
+        );
+        // "no node matches ...": all zero.
+        let label4: &[(&str, &str)] = &[("abc", "az11"), ("def", "az22")];
+        assert_eq!(
+            scores(&[label4, label2, label3], &[(2, label1)]),
+            vec![0, 0, 0]
+        );
+    }
+}

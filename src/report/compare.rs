@@ -76,13 +76,22 @@ pub fn comparison_chart(title: &str, variants: &[VariantResult]) -> Result<Strin
                 })
                 .draw()
                 .map_err(chart_error)?;
+            // Bars drawn one by one in variant order (plotters' Histogram aggregates through a
+            // hash map, which would make the SVG's element order vary between runs).
+            let style = RGBColor(31, 119, 180).filled();
             chart
-                .draw_series(
-                    Histogram::vertical(&chart)
-                        .style(RGBColor(31, 119, 180).filled())
-                        .margin(12)
-                        .data(values.iter().enumerate().map(|(i, v)| (i as u32, *v))),
-                )
+                .draw_series(values.iter().enumerate().map(|(i, v)| {
+                    let i = i as u32;
+                    let mut bar = Rectangle::new(
+                        [
+                            (SegmentValue::Exact(i), 0.0),
+                            (SegmentValue::Exact(i + 1), *v),
+                        ],
+                        style,
+                    );
+                    bar.set_margin(0, 0, 12, 12);
+                    bar
+                }))
                 .map_err(chart_error)?;
         }
         root.present().map_err(chart_error)?;
@@ -142,4 +151,63 @@ pub fn write_comparison(
         );
     }
     set.commit(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comparison_chart_is_byte_identical_across_renderings() {
+        let summary = |cost: f64| crate::RunSummary {
+            scenario: "s".into(),
+            scheduler: "x".into(),
+            seed: 1,
+            sim_duration_s: 1.0,
+            warmup_s: 0.0,
+            wall_time_s: 0.0,
+            events_processed: 1,
+            nodes_mean: 1.0,
+            nodes_peak: 1,
+            nodes_in_use_mean: cost / 10.0,
+            nodes_in_use_peak: 1,
+            cpu_requested_ratio: 0.5,
+            memory_requested_ratio: 0.5,
+            gpu_requested_ratio: 0.0,
+            cpu_used_ratio: 0.5,
+            memory_used_ratio: 0.5,
+            running_pods_mean: 1.0,
+            pending_pods_mean: 0.0,
+            pending_pods_peak: 0,
+            pods_created: 1,
+            pods_scheduled: 1,
+            unschedulable_attempts: 0,
+            pods_succeeded: 0,
+            pods_deleted_while_pending: 0,
+            pods_pending_at_end: 0,
+            pending_time_mean_s: 0.0,
+            pending_time_p50_s: 0.0,
+            pending_time_p95_s: 0.0,
+            pending_time_p99_s: 0.0,
+            pending_time_max_s: 0.0,
+            cost_usd: cost,
+            cost_per_hour_usd: cost,
+            cost_in_use_usd: cost,
+        };
+        let variants: Vec<VariantResult> = [3.0, 1.0, 2.0, 5.0]
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| VariantResult {
+                name: format!("v{i}"),
+                result: crate::RunResult {
+                    summary: summary(c),
+                    samples: vec![],
+                },
+            })
+            .collect();
+        let first = comparison_chart("t", &variants).unwrap();
+        for _ in 0..5 {
+            assert_eq!(comparison_chart("t", &variants).unwrap(), first);
+        }
+    }
 }

@@ -228,6 +228,15 @@ impl ClusterState {
         pod.phase = PodPhase::Running;
         pod.node = Some(node_id);
         pod.scheduled = now;
+        self.attach(pod_id, node_id);
+        self.totals.pending_pods -= 1;
+        self.totals.running_pods += 1;
+    }
+
+    /// Adds a pod's requests and usage to `node_id` and the totals: the one place where a pod
+    /// starts counting on a node (binding, and restoring a pod after a what-if removal).
+    pub(crate) fn attach(&mut self, pod_id: PodId, node_id: NodeId) {
+        let pod = &self.pods[pod_id.0 as usize];
         let (nz_cpu, nz_mem) = pod.non_zero_requests();
         let (req, usage) = (pod.requests, pod.usage);
         let node = &mut self.nodes[node_id.0 as usize];
@@ -242,11 +251,33 @@ impl ClusterState {
             self.totals.in_use_cost_rate_micro_usd_per_hour += price;
         }
         self.node_versions[node_id.0 as usize] += 1;
-        let t = &mut self.totals;
-        t.requested += req;
-        t.usage += usage;
-        t.pending_pods -= 1;
-        t.running_pods += 1;
+        self.totals.requested += req;
+        self.totals.usage += usage;
+    }
+
+    /// Removes a pod's requests and usage from `node_id` and the totals (the inverse of
+    /// [`ClusterState::attach`]).
+    pub(crate) fn detach(&mut self, pod_id: PodId, node_id: NodeId) {
+        let pod = &self.pods[pod_id.0 as usize];
+        let (nz_cpu, nz_mem) = pod.non_zero_requests();
+        let (req, usage) = (pod.requests, pod.usage);
+        let node = &mut self.nodes[node_id.0 as usize];
+        node.requested -= req;
+        node.usage -= usage;
+        node.non_zero_cpu_milli -= nz_cpu;
+        node.non_zero_memory_bytes -= nz_mem;
+        if let Some(pos) = node.pods.iter().rposition(|&p| p == pod_id) {
+            node.pods.swap_remove(pos);
+            self.capacity_epoch += 1;
+            if node.pods.is_empty() {
+                let price = price_micro_usd(self.pools[node.pool.0 as usize].hourly_price_usd);
+                self.totals.nodes_in_use -= 1;
+                self.totals.in_use_cost_rate_micro_usd_per_hour -= price;
+            }
+        }
+        self.node_versions[node_id.0 as usize] += 1;
+        self.totals.requested -= req;
+        self.totals.usage -= usage;
     }
 
     /// Terminates a pod with `phase` (Succeeded or Failed) at `now`, releasing its node's
@@ -268,27 +299,8 @@ impl ClusterState {
             return None;
         }
         let node_id = node_id?;
-        let (nz_cpu, nz_mem) = pod.non_zero_requests();
-        let (req, usage) = (pod.requests, pod.usage);
-        let node = &mut self.nodes[node_id.0 as usize];
-        node.requested -= req;
-        node.usage -= usage;
-        node.non_zero_cpu_milli -= nz_cpu;
-        node.non_zero_memory_bytes -= nz_mem;
-        if let Some(pos) = node.pods.iter().rposition(|&p| p == pod_id) {
-            node.pods.swap_remove(pos);
-            self.capacity_epoch += 1;
-            if node.pods.is_empty() {
-                let price = price_micro_usd(self.pools[node.pool.0 as usize].hourly_price_usd);
-                self.totals.nodes_in_use -= 1;
-                self.totals.in_use_cost_rate_micro_usd_per_hour -= price;
-            }
-        }
-        self.node_versions[node_id.0 as usize] += 1;
-        let t = &mut self.totals;
-        t.requested -= req;
-        t.usage -= usage;
-        t.running_pods -= 1;
+        self.detach(pod_id, node_id);
+        self.totals.running_pods -= 1;
         Some(node_id)
     }
 

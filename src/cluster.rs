@@ -9,8 +9,10 @@ pub mod catalog;
 pub mod labels;
 pub mod node;
 pub mod pod;
+pub mod pod_affinity;
 pub mod quantity;
 pub mod resources;
+pub mod topology;
 
 use crate::engine::time::SimTime;
 use labels::{Interner, Labels};
@@ -123,7 +125,16 @@ pub struct ClusterState {
     pub interner: Interner,
     /// Cluster-wide aggregates.
     pub totals: Totals,
+    /// Bound pods per topology domain, for inter-pod affinity and topology spread.
+    pub topology: topology::TopologyIndex,
+    /// Templates whose pods carry inter-pod (anti-)affinity terms.
+    pub templates_with_pod_affinity: Vec<TemplateId>,
 }
+
+/// The well-known node label of the node name (`v1.LabelHostname`).
+pub const LABEL_HOSTNAME: &str = "kubernetes.io/hostname";
+/// The well-known node label of the zone (`v1.LabelTopologyZone`).
+pub const LABEL_ZONE: &str = "topology.kubernetes.io/zone";
 
 impl ClusterState {
     /// Adds a pool definition and returns its id.
@@ -134,8 +145,51 @@ impl ClusterState {
 
     /// Adds a pod template and returns its id.
     pub fn add_template(&mut self, template: PodTemplate) -> TemplateId {
+        let id = TemplateId(self.templates.len() as u32);
+        let has_terms = !template.pod_affinity.is_empty();
+        if has_terms {
+            self.templates_with_pod_affinity.push(id);
+        }
+        self.topology
+            .on_add_template(id, &template.labels, has_terms);
         self.templates.push(template);
-        TemplateId(self.templates.len() as u32 - 1)
+        id
+    }
+
+    /// Starts counting pods per domain for `keys` and for the templates `selectors` match
+    /// (see [`topology::TopologyIndex`]); existing bound pods are recounted.
+    pub fn register_topology(
+        &mut self,
+        keys: &[labels::Symbol],
+        selectors: &[pod_affinity::LabelSelector],
+    ) {
+        let host = self.interner.intern(LABEL_HOSTNAME);
+        self.topology.set_hostname_key(host);
+        for &k in keys {
+            let pools = &self.pools;
+            self.topology.track_key(
+                k,
+                self.nodes.iter().map(|n| &pools[n.pool.0 as usize].labels),
+            );
+        }
+        let labels: Vec<Labels> = self.templates.iter().map(|t| t.labels.clone()).collect();
+        for s in selectors {
+            self.topology.register_selector(s, &labels);
+        }
+        self.topology.clear_counts();
+        for p in &self.pods {
+            if let (Some(node), false) = (p.node, p.is_terminated()) {
+                self.topology.on_pod(p.template, node, true);
+            }
+        }
+    }
+
+    /// True when some bound pod carries inter-pod (anti-)affinity terms (they constrain every
+    /// incoming pod).
+    pub fn bound_pods_have_pod_affinity(&self) -> bool {
+        self.templates_with_pod_affinity
+            .iter()
+            .any(|&t| self.topology.total(t) > 0)
     }
 
     /// Adds a pod-name prefix and returns its index.
@@ -156,6 +210,7 @@ impl ClusterState {
         let allocatable = allocatable.unwrap_or(p.allocatable);
         let id = NodeId(self.nodes.len() as u32);
         let hostname = self.interner.intern(&name);
+        self.topology.on_add_node(id, &p.labels);
         self.totals.allocatable += allocatable;
         self.totals.nodes += 1;
         self.totals.cost_rate_micro_usd_per_hour += price_micro_usd(p.hourly_price_usd);
@@ -173,6 +228,7 @@ impl ClusterState {
             removed: SimTime::NEVER,
             pods: Vec::new(),
             hostname,
+            id,
         });
         self.live_nodes.push(id);
         self.node_versions.push(1);
@@ -245,6 +301,7 @@ impl ClusterState {
         node.non_zero_cpu_milli += nz_cpu;
         node.non_zero_memory_bytes += nz_mem;
         node.pods.push(pod_id);
+        self.topology.on_pod(pod.template, node_id, true);
         if node.pods.len() == 1 {
             let price = price_micro_usd(self.pools[node.pool.0 as usize].hourly_price_usd);
             self.totals.nodes_in_use += 1;
@@ -268,6 +325,7 @@ impl ClusterState {
         node.non_zero_memory_bytes -= nz_mem;
         if let Some(pos) = node.pods.iter().rposition(|&p| p == pod_id) {
             node.pods.swap_remove(pos);
+            self.topology.on_pod(pod.template, node_id, false);
             self.capacity_epoch += 1;
             if node.pods.is_empty() {
                 let price = price_micro_usd(self.pools[node.pool.0 as usize].hourly_price_usd);

@@ -81,6 +81,9 @@ pub struct Simulation {
     pub explain: Option<ExplainRequest>,
     /// Stop the run at the next event boundary.
     stop: bool,
+    /// Some pods wait for other pods (required pod affinity or hard topology spread), so a
+    /// pod being bound can make parked pods schedulable.
+    pods_wait_on_pods: bool,
 }
 
 /// What `kubesim explain` asks about: a pod by name, and optionally a time.
@@ -93,6 +96,18 @@ pub struct ExplainRequest {
     /// The latest explanation captured.
     pub result: Option<Explanation>,
 }
+
+/// Whether pods of `t` can become schedulable when another pod is bound.
+fn waits_on_pods(t: &crate::cluster::pod::PodTemplate) -> bool {
+    !t.pod_affinity.required_affinity.is_empty()
+        || t.spread.iter().any(|c| {
+            c.when_unsatisfiable == crate::cluster::pod_affinity::WhenUnsatisfiable::DoNotSchedule
+        })
+}
+
+/// Delay before a controller replaces a pod the kubelet rejected at admission [ms] (upstream
+/// controllers retry through rate-limited work queues; kubesim uses a fixed delay).
+pub const ADMISSION_RETRY_MS: u64 = 10_000;
 
 /// How many events pass between progress callbacks.
 const PROGRESS_EVERY: u64 = 1 << 16;
@@ -132,7 +147,14 @@ impl Simulation {
             new_pods: Vec::new(),
             explain: None,
             stop: false,
+            pods_wait_on_pods: false,
         }
+        .with_pod_hints()
+    }
+
+    fn with_pod_hints(mut self) -> Self {
+        self.pods_wait_on_pods = self.cluster.templates.iter().any(waits_on_pods);
+        self
     }
 
     /// Number of events processed so far.
@@ -339,10 +361,79 @@ impl Simulation {
                     },
                 );
             }
+            if let Some(node) = self.cluster.templates[p.template.0 as usize].node_name {
+                self.bind_directly(id, node);
+                continue;
+            }
             self.scheduling_queue.push(id, p.priority, p.created);
         }
         pods.clear();
         self.request_cycle();
+    }
+
+    /// A pod with `nodeName` skips the scheduler: the kubelet admits it if it fits the node
+    /// (`GeneralPredicates` in pkg/kubelet/lifecycle/predicate.go: resources, pod count, node
+    /// selector/affinity) and otherwise rejects it, failing the pod (e.g. `OutOfcpu`).
+    fn bind_directly(&mut self, pod: PodId, node: NodeId) {
+        let p = &self.cluster.pods[pod.0 as usize];
+        let n = &self.cluster.nodes[node.0 as usize];
+        let affinity = &self.cluster.templates[p.template.0 as usize].node_affinity;
+        let resolve = |s| self.cluster.interner.resolve(s);
+        let hostname_key = self.cluster.interner.get(crate::cluster::LABEL_HOSTNAME);
+        let affinity_ok = affinity.is_empty()
+            || hostname_key.is_some_and(|k| {
+                affinity.admits(&crate::cluster::affinity::NodeLabelView {
+                    labels: &self.cluster.pools[n.pool.0 as usize].labels,
+                    hostname_key: k,
+                    hostname: n.hostname,
+                    resolve: &resolve,
+                })
+            });
+        let admitted = n.is_alive()
+            && affinity_ok
+            && crate::scheduler::plugins::node_resources_fit::fits_request(p, n).is_ok();
+        if admitted {
+            self.cluster.bind(pod, node, self.now);
+            self.on_bound(pod);
+        } else {
+            if self.metrics.measuring(self.now) {
+                self.metrics.pods_rejected_at_admission += 1;
+            }
+            self.end_pod_with(pod, PodPhase::Failed, Some(ADMISSION_RETRY_MS));
+        }
+    }
+
+    /// Queueing hint for a pod add (InterPodAffinity, PodTopologySpread): parked pods that
+    /// wait for other pods are retried when a pod some selector counts is bound.
+    fn requeue_pods_waiting_on(&mut self, bound: PodId) {
+        let template = self.cluster.pods[bound.0 as usize].template;
+        if !self.pods_wait_on_pods
+            || self.scheduling_queue.unschedulable_len() == 0
+            || !self.cluster.topology.is_tracked(template)
+        {
+            return;
+        }
+        let cluster = &self.cluster;
+        let released = self.scheduling_queue.release_where(|p| {
+            waits_on_pods(&cluster.templates[cluster.pods[p.0 as usize].template.0 as usize])
+        });
+        if released > 0 {
+            self.release_parked();
+        }
+    }
+
+    /// Bookkeeping after a pod is bound: metrics and its run-end timer.
+    fn on_bound(&mut self, pod: PodId) {
+        let p = &self.cluster.pods[pod.0 as usize];
+        if self.metrics.measuring(self.now) {
+            self.metrics.pods_scheduled += 1;
+            self.metrics.pending.record(self.now.since(p.created));
+        }
+        if let Lifetime::RunFor(ms) = p.lifetime {
+            let generation = p.generation;
+            self.queue
+                .push(self.now.plus_ms(ms), Event::PodRunEnd { pod, generation });
+        }
     }
 
     fn request_cycle(&mut self) {
@@ -445,16 +536,8 @@ impl Simulation {
                         self.stop = true;
                     }
                     self.cluster.bind(pod, node, self.now);
-                    let p = &self.cluster.pods[pod.0 as usize];
-                    if self.metrics.measuring(self.now) {
-                        self.metrics.pods_scheduled += 1;
-                        self.metrics.pending.record(self.now.since(p.created));
-                    }
-                    if let Lifetime::RunFor(ms) = p.lifetime {
-                        let generation = p.generation;
-                        self.queue
-                            .push(self.now.plus_ms(ms), Event::PodRunEnd { pod, generation });
-                    }
+                    self.on_bound(pod);
+                    self.requeue_pods_waiting_on(pod);
                 }
                 Decision::Unschedulable => {
                     if self.metrics.measuring(self.now) {
@@ -522,6 +605,12 @@ impl Simulation {
 
     /// Terminates a pod, frees its node, tells its owner and re-activates waiting pods.
     fn end_pod(&mut self, pod: PodId, phase: PodPhase) {
+        self.end_pod_with(pod, phase, None);
+    }
+
+    /// [`Simulation::end_pod`], with the owner's reconcile deferred by `defer_ms` if given
+    /// (so a controller whose pods are rejected at once does not loop at one instant).
+    fn end_pod_with(&mut self, pod: PodId, phase: PodPhase, defer_ms: Option<u64>) {
         let node = self.cluster.terminate(pod, phase, self.now);
         if phase == PodPhase::Succeeded && self.metrics.measuring(self.now) {
             self.metrics.pods_succeeded += 1;
@@ -531,12 +620,20 @@ impl Simulation {
             Owner::Deployment(d) => {
                 let dep = &mut self.deployments[d as usize];
                 dep.on_pod_terminated();
-                dep.reconcile(&mut self.cluster, self.now, &mut out);
+                match defer_ms {
+                    Some(ms) => self
+                        .queue
+                        .push(self.now.plus_ms(ms), Event::DeploymentStart(d)),
+                    None => dep.reconcile(&mut self.cluster, self.now, &mut out),
+                }
             }
             Owner::Job(j) => {
                 let job = &mut self.jobs[j as usize];
                 job.on_pod_terminated(phase == PodPhase::Succeeded, self.now);
-                job.reconcile(&mut self.cluster, self.now, &mut out);
+                match defer_ms {
+                    Some(ms) => self.queue.push(self.now.plus_ms(ms), Event::JobStart(j)),
+                    None => job.reconcile(&mut self.cluster, self.now, &mut out),
+                }
             }
             Owner::Source(_) => {}
         }

@@ -73,6 +73,8 @@ pub struct Metrics {
     pub pods_succeeded: u64,
     /// Pods deleted (trace deletion time) while still waiting to be scheduled.
     pub pods_deleted_while_pending: u64,
+    /// Pods with `nodeName` the kubelet rejected at admission (they did not fit the node).
+    pub pods_rejected_at_admission: u64,
     /// Highest node count seen.
     pub peak_nodes: u64,
     /// Highest number of nodes with at least one pod.

@@ -90,6 +90,8 @@ pub struct RunSummary {
     pub pods_succeeded: u64,
     /// Pods deleted while still pending (trace replay).
     pub pods_deleted_while_pending: u64,
+    /// Pods with `nodeName` the kubelet rejected at admission (they did not fit the node).
+    pub pods_rejected_at_admission: u64,
     /// Pods still pending at the end.
     pub pods_pending_at_end: u64,
     /// Mean pending time of scheduled pods [s].
@@ -144,6 +146,7 @@ pub fn summarize(sim: &mut Simulation, scenario: &str, seed: u64, wall_time_s: f
         unschedulable_attempts: m.unschedulable_attempts,
         pods_succeeded: m.pods_succeeded,
         pods_deleted_while_pending: m.pods_deleted_while_pending,
+        pods_rejected_at_admission: m.pods_rejected_at_admission,
         pods_pending_at_end: sim.cluster.totals.pending_pods,
         pending_time_mean_s: m.pending.mean_ms() / 1000.0,
         pending_time_p50_s: m.pending.percentile_ms(50.0) as f64 / 1000.0,

@@ -22,12 +22,15 @@ use crate::error::Error;
 use crate::scenario::spec::{PluginSet, SchedulerSpec};
 use framework::{Framework, WeightedScorer};
 use plugins::balanced_allocation::BalancedAllocation;
+use plugins::inter_pod_affinity::InterPodAffinity;
 use plugins::node_affinity::NodeAffinity;
+use plugins::node_name::NodeName;
 use plugins::node_resources_fit::{
     DEFAULT_RESOURCES, NodeResourcesFit, ResourceName, ScoringStrategy, ShapePoint,
     WeightedResource, cpu_mem_weights,
 };
 use plugins::node_unschedulable::NodeUnschedulable;
+use plugins::pod_topology_spread::PodTopologySpread;
 use plugins::taint_toleration::TaintToleration;
 use plugins::{FilterPlugin, ScorePlugin};
 use std::collections::BTreeMap;
@@ -152,14 +155,19 @@ impl Registry {
 
 const FILTER_PLUGINS: &[&str] = &[
     "NodeUnschedulable",
+    "NodeName",
     "TaintToleration",
     "NodeAffinity",
     "NodeResourcesFit",
+    "PodTopologySpread",
+    "InterPodAffinity",
 ];
 const SCORE_PLUGINS: &[(&str, i64)] = &[
     ("TaintToleration", 3),
     ("NodeAffinity", 2),
     ("NodeResourcesFit", 1),
+    ("PodTopologySpread", 2),
+    ("InterPodAffinity", 2),
     ("NodeResourcesBalancedAllocation", 1),
 ];
 
@@ -258,9 +266,18 @@ fn weighted_resources(
     Ok(out)
 }
 
+fn spread_plugin(cluster: &mut ClusterState, system_defaults: bool) -> PodTopologySpread {
+    let mut p = PodTopologySpread::new(cluster);
+    p.set_system_defaulted(system_defaults);
+    p
+}
+
 /// Builds the kube-scheduler-like profile from the scenario's scheduler block.
 pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result<Framework, Error> {
     let mut strategy = ScoringStrategy::LeastAllocated;
+    let mut hard_pod_affinity_weight =
+        plugins::inter_pod_affinity::DEFAULT_HARD_POD_AFFINITY_WEIGHT;
+    let mut spread_system_defaults = true;
     let mut fit_resources = DEFAULT_RESOURCES.to_vec();
     let mut balanced_resources = DEFAULT_RESOURCES.to_vec();
     for (i, pc) in spec.plugin_config.iter().enumerate() {
@@ -329,12 +346,33 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
                 balanced_resources =
                     weighted_resources(&pc.args.resources, &format!("{field}.args.resources"))?;
             }
+            "InterPodAffinity" => {
+                if let Some(w) = pc.args.hard_pod_affinity_weight {
+                    if !(0..=100).contains(&w) {
+                        return Err(Error::scenario(
+                            format!("{field}.args.hardPodAffinityWeight"),
+                            format!("{w} out of range; expected 0..=100"),
+                        ));
+                    }
+                    hard_pod_affinity_weight = w;
+                }
+            }
+            "PodTopologySpread" => match pc.args.defaulting_type.as_deref() {
+                None | Some("System") => spread_system_defaults = true,
+                Some("List") => spread_system_defaults = false,
+                Some(other) => {
+                    return Err(Error::scenario(
+                        format!("{field}.args.defaultingType"),
+                        format!("unknown defaulting type {other:?}; expected System or List"),
+                    ));
+                }
+            },
             other => {
                 return Err(Error::scenario(
                     format!("{field}.name"),
                     format!(
-                        "no configurable args for plugin {other:?}; expected NodeResourcesFit or \
-                         NodeResourcesBalancedAllocation"
+                        "no configurable args for plugin {other:?}; expected NodeResourcesFit, \
+                         NodeResourcesBalancedAllocation, InterPodAffinity or PodTopologySpread"
                     ),
                 ));
             }
@@ -362,6 +400,7 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
         balanced_score: None,
         taint_score: None,
         node_affinity: false,
+        placement: fused::PlacementPlugins::default(),
     };
     let mut fusable = true;
     let mut filter_plugins: Vec<Box<dyn FilterPlugin>> = Vec::new();
@@ -372,10 +411,16 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
             }
             "TaintToleration" => fused.taint_filter = true,
             "NodeAffinity" => fused.node_affinity = true,
+            "NodeName" => fused.placement.node_name = true,
+            "PodTopologySpread" => fused.placement.spread = true,
+            "InterPodAffinity" => fused.placement.inter_pod_affinity = true,
             _ => fused.fit_filter = true,
         }
         filter_plugins.push(match name.as_str() {
             "NodeUnschedulable" => Box::new(NodeUnschedulable::new(cluster)),
+            "NodeName" => Box::new(NodeName),
+            "PodTopologySpread" => Box::new(spread_plugin(cluster, spread_system_defaults)),
+            "InterPodAffinity" => Box::new(InterPodAffinity::new(hard_pod_affinity_weight)),
             "TaintToleration" => Box::new(TaintToleration::default()),
             "NodeAffinity" => Box::new(NodeAffinity::new(cluster)),
             "NodeResourcesFit" => Box::new(NodeResourcesFit::new(
@@ -390,6 +435,11 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
         match name.as_str() {
             "TaintToleration" => fused.taint_score = Some(*weight),
             "NodeAffinity" => fused.node_affinity = true,
+            "PodTopologySpread" => {
+                fused.placement.spread = true;
+                fused.placement.spread_score = spread_system_defaults;
+            }
+            "InterPodAffinity" => fused.placement.inter_pod_affinity = true,
             "NodeResourcesFit" => match (&strategy, cpu_mem_weights(&fit_resources)) {
                 (ScoringStrategy::LeastAllocated, Some((wc, wm))) => {
                     fused.fit_score = Some((*weight, true, wc, wm));
@@ -414,6 +464,8 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
             "NodeResourcesBalancedAllocation" => {
                 Box::new(BalancedAllocation::new(balanced_resources.clone()))
             }
+            "PodTopologySpread" => Box::new(spread_plugin(cluster, spread_system_defaults)),
+            "InterPodAffinity" => Box::new(InterPodAffinity::new(hard_pod_affinity_weight)),
             _ => unreachable!("validated by resolve_plugins"),
         };
         scorers.push(WeightedScorer {

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 /// An interned string (label key or value, taint key or value).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Symbol(pub u32);
 
 /// Interns strings so that hot paths compare integers, not text.

@@ -75,6 +75,8 @@ pub struct Node {
     pub pods: Vec<PodId>,
     /// The node name interned (the value of its implicit `kubernetes.io/hostname` label).
     pub hostname: super::labels::Symbol,
+    /// The node's own id.
+    pub id: NodeId,
 }
 
 impl Node {

@@ -188,6 +188,15 @@ pub struct PodTemplate {
     pub tolerations: Vec<Toleration>,
     /// Node selector and node affinity.
     pub node_affinity: super::affinity::NodeAffinity,
+    /// Inter-pod affinity and anti-affinity.
+    pub pod_affinity: super::pod_affinity::PodAffinity,
+    /// `topologySpreadConstraints` the pods set themselves.
+    pub spread: Vec<super::pod_affinity::SpreadConstraint>,
+    /// The owner's selector (a ReplicaSet's), used by the system default spread constraints
+    /// when the pods set none; `None` for pods no ReplicaSet owns.
+    pub default_spread_selector: Option<super::pod_affinity::LabelSelector>,
+    /// `spec.nodeName`: the pods are bound to this node directly, without the scheduler.
+    pub node_name: Option<NodeId>,
 }
 
 #[cfg(test)]

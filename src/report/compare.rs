@@ -184,6 +184,7 @@ mod tests {
             unschedulable_attempts: 0,
             pods_succeeded: 0,
             pods_deleted_while_pending: 0,
+            pods_rejected_at_admission: 0,
             pods_pending_at_end: 0,
             pending_time_mean_s: 0.0,
             pending_time_p50_s: 0.0,

@@ -2,8 +2,8 @@
 
 use super::Scenario;
 use super::spec::{
-    NodeSelectorTermSpec, PodTemplateSpec, ResourceListSpec, ScenarioSpec, TaintSpec,
-    TolerationSpec,
+    LabelSelectorSpec, NodeSelectorTermSpec, PodAffinityTermSpec, PodTemplateSpec,
+    ResourceListSpec, ScenarioSpec, TaintSpec, TolerationSpec, TopologySpreadConstraintSpec,
 };
 use crate::cluster::ClusterState;
 use crate::cluster::affinity::{NodeAffinity, Requirement, SelectorOperator};
@@ -11,6 +11,10 @@ use crate::cluster::catalog;
 use crate::cluster::labels::{Labels, Taint, TaintEffect, Toleration, TolerationOperator};
 use crate::cluster::node::NodePool;
 use crate::cluster::pod::{Limits, PodTemplate};
+use crate::cluster::pod_affinity::{
+    InclusionPolicy, LabelSelector, PodAffinity, PodAffinityTerm, SpreadConstraint,
+    WeightedPodAffinityTerm, WhenUnsatisfiable,
+};
 use crate::cluster::resources::{DEFAULT_MAX_PODS, Resources};
 use crate::engine::rng::{self, Stream};
 use crate::engine::time::SimTime;
@@ -144,6 +148,22 @@ fn validate_template(t: &PodTemplateSpec, field: &str, spec: &ScenarioSpec) -> R
         }
     }
     validate_affinity(t, field)?;
+    validate_pod_affinity(t, field)?;
+    validate_spread(t, field)?;
+    if let Some(name) = &t.node_name {
+        let pool_node = spec.node_pools.iter().any(|p| {
+            name.strip_prefix(p.name.as_str())
+                .and_then(|r| r.strip_prefix('-'))
+                .and_then(|k| k.parse::<u32>().ok())
+                .is_some_and(|k| k < p.count && name == &format!("{}-{k}", p.name))
+        });
+        if !pool_node && spec.node_lists.is_empty() {
+            return Err(err(
+                format!("{field}.nodeName"),
+                format!("no node named {name:?}; node pool nodes are named <pool>-<ordinal>"),
+            ));
+        }
+    }
     for (i, tol) in t.tolerations.iter().enumerate() {
         let f = format!("{field}.tolerations[{i}]");
         if let Some(e) = &tol.effect {
@@ -241,6 +261,131 @@ fn validate_affinity(t: &PodTemplateSpec, field: &str) -> Result<()> {
             return Err(err(format!("{pf}.weight"), "expected 1..=100"));
         }
         validate_term(&p.preference, &format!("{pf}.preference"))?;
+    }
+    Ok(())
+}
+
+fn validate_selector(sel: &LabelSelectorSpec, field: &str) -> Result<()> {
+    for (i, r) in sel.match_expressions.iter().enumerate() {
+        let f = format!("{field}.matchExpressions[{i}]");
+        let ok = match r.operator.as_str() {
+            "In" | "NotIn" => !r.values.is_empty(),
+            "Exists" | "DoesNotExist" => r.values.is_empty(),
+            other => {
+                return Err(err(
+                    format!("{f}.operator"),
+                    format!(
+                        "unknown operator {other:?}; expected In, NotIn, Exists or DoesNotExist"
+                    ),
+                ));
+            }
+        };
+        if !ok {
+            return Err(err(
+                format!("{f}.values"),
+                "In/NotIn need at least one value, Exists/DoesNotExist none",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn validate_pod_affinity_term(t: &PodAffinityTermSpec, field: &str) -> Result<()> {
+    if t.topology_key.is_empty() {
+        return Err(err(format!("{field}.topologyKey"), "must not be empty"));
+    }
+    if let Some(sel) = &t.label_selector {
+        validate_selector(sel, &format!("{field}.labelSelector"))?;
+    }
+    Ok(())
+}
+
+fn validate_pod_affinity(t: &PodTemplateSpec, field: &str) -> Result<()> {
+    let Some(a) = &t.affinity else { return Ok(()) };
+    for (name, spec) in [
+        ("podAffinity", &a.pod_affinity),
+        ("podAntiAffinity", &a.pod_anti_affinity),
+    ] {
+        let Some(spec) = spec else { continue };
+        let f = format!("{field}.affinity.{name}");
+        for (i, term) in spec
+            .required_during_scheduling_ignored_during_execution
+            .iter()
+            .enumerate()
+        {
+            validate_pod_affinity_term(
+                term,
+                &format!("{f}.requiredDuringSchedulingIgnoredDuringExecution[{i}]"),
+            )?;
+        }
+        for (i, w) in spec
+            .preferred_during_scheduling_ignored_during_execution
+            .iter()
+            .enumerate()
+        {
+            let pf = format!("{f}.preferredDuringSchedulingIgnoredDuringExecution[{i}]");
+            if !(1..=100).contains(&w.weight) {
+                return Err(err(format!("{pf}.weight"), "expected 1..=100"));
+            }
+            validate_pod_affinity_term(&w.pod_affinity_term, &format!("{pf}.podAffinityTerm"))?;
+        }
+    }
+    Ok(())
+}
+
+fn validate_spread(t: &PodTemplateSpec, field: &str) -> Result<()> {
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for (i, c) in t.topology_spread_constraints.iter().enumerate() {
+        let f = format!("{field}.topologySpreadConstraints[{i}]");
+        if c.max_skew < 1 {
+            return Err(err(format!("{f}.maxSkew"), "must be at least 1"));
+        }
+        if c.topology_key.is_empty() {
+            return Err(err(format!("{f}.topologyKey"), "must not be empty"));
+        }
+        let when = c.when_unsatisfiable.as_str();
+        if !matches!(when, "DoNotSchedule" | "ScheduleAnyway") {
+            return Err(err(
+                format!("{f}.whenUnsatisfiable"),
+                format!("unknown value {when:?}; expected DoNotSchedule or ScheduleAnyway"),
+            ));
+        }
+        if let Some(m) = c.min_domains {
+            if m == 0 {
+                return Err(err(format!("{f}.minDomains"), "must be at least 1"));
+            }
+            if when != "DoNotSchedule" {
+                return Err(err(
+                    format!("{f}.minDomains"),
+                    "only allowed with whenUnsatisfiable: DoNotSchedule",
+                ));
+            }
+        }
+        for (name, v) in [
+            ("nodeAffinityPolicy", &c.node_affinity_policy),
+            ("nodeTaintsPolicy", &c.node_taints_policy),
+        ] {
+            if let Some(v) = v
+                && v != "Honor"
+                && v != "Ignore"
+            {
+                return Err(err(
+                    format!("{f}.{name}"),
+                    format!("unknown policy {v:?}; expected Honor or Ignore"),
+                ));
+            }
+        }
+        // Upstream validation: (topologyKey, whenUnsatisfiable) pairs must be unique.
+        if seen.contains(&(c.topology_key.as_str(), when)) {
+            return Err(err(
+                format!("{f}.topologyKey"),
+                "duplicate (topologyKey, whenUnsatisfiable) pair",
+            ));
+        }
+        seen.push((c.topology_key.as_str(), when));
+        if let Some(sel) = &c.label_selector {
+            validate_selector(sel, &format!("{f}.labelSelector"))?;
+        }
     }
     Ok(())
 }
@@ -588,19 +733,141 @@ impl Builder<'_> {
         }
     }
 
-    fn blueprint(&mut self, t: &PodTemplateSpec, prefix: &str) -> Result<Blueprint> {
+    fn label_selector(&mut self, sel: &Option<LabelSelectorSpec>) -> LabelSelector {
+        let Some(sel) = sel else {
+            return LabelSelector::nothing();
+        };
+        let match_labels = sel
+            .match_labels
+            .iter()
+            .map(|(k, v)| {
+                (
+                    self.cluster.interner.intern(k),
+                    self.cluster.interner.intern(v),
+                )
+            })
+            .collect();
+        let term = NodeSelectorTermSpec {
+            match_expressions: sel.match_expressions.clone(),
+        };
+        LabelSelector {
+            match_labels,
+            match_expressions: self.requirements(&term),
+        }
+    }
+
+    fn pod_affinity_term(&mut self, t: &PodAffinityTermSpec) -> PodAffinityTerm {
+        PodAffinityTerm {
+            selector: self.label_selector(&t.label_selector),
+            topology_key: self.cluster.interner.intern(&t.topology_key),
+        }
+    }
+
+    fn pod_affinity(&mut self, t: &PodTemplateSpec) -> PodAffinity {
+        let mut out = PodAffinity::default();
+        let Some(a) = &t.affinity else { return out };
+        for (spec, anti) in [(&a.pod_affinity, false), (&a.pod_anti_affinity, true)] {
+            let Some(spec) = spec else { continue };
+            let required: Vec<PodAffinityTerm> = spec
+                .required_during_scheduling_ignored_during_execution
+                .iter()
+                .map(|x| self.pod_affinity_term(x))
+                .collect();
+            let preferred: Vec<WeightedPodAffinityTerm> = spec
+                .preferred_during_scheduling_ignored_during_execution
+                .iter()
+                .map(|w| WeightedPodAffinityTerm {
+                    weight: w.weight,
+                    term: self.pod_affinity_term(&w.pod_affinity_term),
+                })
+                .collect();
+            if anti {
+                out.required_anti_affinity = required;
+                out.preferred_anti_affinity = preferred;
+            } else {
+                out.required_affinity = required;
+                out.preferred_affinity = preferred;
+            }
+        }
+        out
+    }
+
+    fn spread_constraint(&mut self, c: &TopologySpreadConstraintSpec) -> SpreadConstraint {
+        let policy = |v: &Option<String>, default| match v.as_deref() {
+            Some("Honor") => InclusionPolicy::Honor,
+            Some("Ignore") => InclusionPolicy::Ignore,
+            _ => default,
+        };
+        SpreadConstraint {
+            max_skew: c.max_skew,
+            topology_key: self.cluster.interner.intern(&c.topology_key),
+            when_unsatisfiable: if c.when_unsatisfiable == "DoNotSchedule" {
+                WhenUnsatisfiable::DoNotSchedule
+            } else {
+                WhenUnsatisfiable::ScheduleAnyway
+            },
+            selector: self.label_selector(&c.label_selector),
+            min_domains: c.min_domains,
+            node_affinity_policy: policy(&c.node_affinity_policy, InclusionPolicy::Honor),
+            node_taints_policy: policy(&c.node_taints_policy, InclusionPolicy::Ignore),
+        }
+    }
+
+    /// The pod template of a workload. `replica_set` names the Deployment whose ReplicaSet
+    /// owns the pods: they get its `pod-template-hash` label, and its selector feeds the
+    /// system default topology spread constraints.
+    fn blueprint(
+        &mut self,
+        t: &PodTemplateSpec,
+        prefix: &str,
+        replica_set: Option<&str>,
+    ) -> Result<Blueprint> {
         let (requests, limits) = requests_and_limits(t);
-        let labels = self.labels(&t.labels, &[]);
+        let extra: Vec<(&str, &str)> = replica_set
+            .map(|name| ("pod-template-hash", name))
+            .into_iter()
+            .collect();
+        let labels = self.labels(&t.labels, &extra);
         let tolerations = t
             .tolerations
             .iter()
             .map(|x| self.toleration(x))
             .collect::<Result<Vec<_>>>()?;
         let node_affinity = self.node_affinity(t);
+        let pod_affinity = self.pod_affinity(t);
+        let spread = t
+            .topology_spread_constraints
+            .iter()
+            .map(|c| self.spread_constraint(c))
+            .collect();
+        let default_spread_selector = replica_set.map(|_| LabelSelector {
+            match_labels: labels.pairs().to_vec(),
+            match_expressions: Vec::new(),
+        });
+        let node_name = match &t.node_name {
+            None => None,
+            Some(name) => Some(
+                self.cluster
+                    .nodes
+                    .iter()
+                    .position(|n| &n.name == name)
+                    .map(|i| crate::cluster::node::NodeId(i as u32))
+                    .ok_or_else(|| {
+                        Error::scenario(
+                            format!("{prefix}nodeName"),
+                            format!("no node named {name:?}"),
+                        )
+                    })?,
+            ),
+        };
         let template = self.cluster.add_template(PodTemplate {
             labels,
             tolerations,
             node_affinity,
+            pod_affinity,
+            spread,
+            default_spread_selector,
+            node_name,
         });
         Ok(Blueprint {
             requests,
@@ -610,6 +877,31 @@ impl Builder<'_> {
             template,
             prefix: self.cluster.add_name_prefix(prefix),
         })
+    }
+
+    /// Registers the topology keys and label selectors the pods use, so the cluster counts
+    /// bound pods per domain for them.
+    fn register_topology(&mut self) {
+        let zone = self.cluster.interner.intern(crate::cluster::LABEL_ZONE);
+        let mut keys = vec![zone];
+        let mut selectors: Vec<LabelSelector> = Vec::new();
+        for t in &self.cluster.templates {
+            keys.extend(t.pod_affinity.topology_keys());
+            keys.extend(t.spread.iter().map(|c| c.topology_key));
+            let a = &t.pod_affinity;
+            let terms = a
+                .required_affinity
+                .iter()
+                .chain(&a.required_anti_affinity)
+                .chain(a.preferred_affinity.iter().map(|w| &w.term))
+                .chain(a.preferred_anti_affinity.iter().map(|w| &w.term));
+            selectors.extend(terms.map(|x| x.selector.clone()));
+            selectors.extend(t.spread.iter().map(|c| c.selector.clone()));
+            selectors.extend(t.default_spread_selector.iter().cloned());
+        }
+        keys.sort();
+        keys.dedup();
+        self.cluster.register_topology(&keys, &selectors);
     }
 
     fn add_pools(&mut self) -> Result<()> {
@@ -721,7 +1013,7 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
     b.add_node_lists(scenario)?;
     let mut deployments = Vec::new();
     for (i, d) in spec.deployments.iter().enumerate() {
-        let blueprint = b.blueprint(&d.template, &format!("{}-", d.name))?;
+        let blueprint = b.blueprint(&d.template, &format!("{}-", d.name), Some(&d.name))?;
         deployments.push(DeploymentController {
             name: d.name.clone(),
             index: i as u32,
@@ -734,7 +1026,7 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
     }
     let mut jobs = Vec::new();
     for (i, j) in spec.jobs.iter().enumerate() {
-        let blueprint = b.blueprint(&j.template, &format!("{}-", j.name))?;
+        let blueprint = b.blueprint(&j.template, &format!("{}-", j.name), None)?;
         jobs.push(JobController {
             name: j.name.clone(),
             index: i as u32,
@@ -767,7 +1059,7 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
             ),
             _ => unreachable!("validated"),
         };
-        let bp = b.blueprint(&t.template, &prefix)?;
+        let bp = b.blueprint(&t.template, &prefix, None)?;
         sources.push(SourceSlot {
             name: t.name.clone(),
             source,
@@ -781,7 +1073,7 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
     }
     for g in &spec.generators {
         let i = sources.len() as u32;
-        let bp = b.blueprint(&g.template, &format!("{}-", g.name))?;
+        let bp = b.blueprint(&g.template, &format!("{}-", g.name), None)?;
         let shapes = if g.shapes.is_empty() {
             vec![Shape {
                 weight: 1,
@@ -827,6 +1119,7 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
             ignore_lifetimes: false,
         });
     }
+    b.register_topology();
     let scheduler = registry
         .build(&spec.scheduler, &mut b.cluster)
         .map_err(|e| e.in_file(&scenario.path))?;

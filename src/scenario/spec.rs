@@ -193,6 +193,13 @@ pub struct PluginArgs {
     /// NodeResourcesBalancedAllocationArgs.resources.
     #[serde(default)]
     pub resources: Option<Vec<ResourceWeight>>,
+    /// InterPodAffinityArgs.hardPodAffinityWeight (0..=100, default 1).
+    #[serde(default)]
+    pub hard_pod_affinity_weight: Option<i64>,
+    /// PodTopologySpreadArgs.defaultingType: `System` (default) or `List` (no default
+    /// constraints; custom `defaultConstraints` are not supported).
+    #[serde(default)]
+    pub defaulting_type: Option<String>,
 }
 
 /// NodeResourcesFitArgs.scoringStrategy.
@@ -389,9 +396,15 @@ pub struct PodTemplateSpec {
     /// `nodeSelector`: labels a node must have.
     #[serde(default)]
     pub node_selector: BTreeMap<String, String>,
-    /// `affinity` (node affinity only, for now).
+    /// `affinity`: node affinity, pod affinity and pod anti-affinity.
     #[serde(default)]
     pub affinity: Option<AffinitySpec>,
+    /// `topologySpreadConstraints`.
+    #[serde(default)]
+    pub topology_spread_constraints: Vec<TopologySpreadConstraintSpec>,
+    /// `nodeName`: bind the pods to this node directly, bypassing the scheduler.
+    #[serde(default)]
+    pub node_name: Option<String>,
 }
 
 /// `affinity`.
@@ -401,6 +414,81 @@ pub struct AffinitySpec {
     /// `nodeAffinity`.
     #[serde(default)]
     pub node_affinity: Option<NodeAffinitySpec>,
+    /// `podAffinity`.
+    #[serde(default)]
+    pub pod_affinity: Option<PodAffinitySpec>,
+    /// `podAntiAffinity`.
+    #[serde(default)]
+    pub pod_anti_affinity: Option<PodAffinitySpec>,
+}
+
+/// `podAffinity` or `podAntiAffinity`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PodAffinitySpec {
+    /// Hard terms, all of which must hold.
+    #[serde(default)]
+    pub required_during_scheduling_ignored_during_execution: Vec<PodAffinityTermSpec>,
+    /// Soft terms, weighted.
+    #[serde(default)]
+    pub preferred_during_scheduling_ignored_during_execution: Vec<WeightedPodAffinityTermSpec>,
+}
+
+/// A `PodAffinityTerm`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PodAffinityTermSpec {
+    /// Which pods the term is about (a missing selector matches no pod, as upstream).
+    #[serde(default)]
+    pub label_selector: Option<LabelSelectorSpec>,
+    /// Node label defining the topology domains.
+    pub topology_key: String,
+}
+
+/// A `WeightedPodAffinityTerm`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WeightedPodAffinityTermSpec {
+    /// Weight 1..=100.
+    pub weight: i64,
+    /// The term.
+    pub pod_affinity_term: PodAffinityTermSpec,
+}
+
+/// A `LabelSelector` over pod labels.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LabelSelectorSpec {
+    /// Labels a pod must have.
+    #[serde(default)]
+    pub match_labels: BTreeMap<String, String>,
+    /// Requirements (In, NotIn, Exists, DoesNotExist).
+    #[serde(default)]
+    pub match_expressions: Vec<RequirementSpec>,
+}
+
+/// A `TopologySpreadConstraint`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TopologySpreadConstraintSpec {
+    /// Largest allowed skew (≥ 1).
+    pub max_skew: i64,
+    /// Node label defining the domains.
+    pub topology_key: String,
+    /// `DoNotSchedule` or `ScheduleAnyway`.
+    pub when_unsatisfiable: String,
+    /// Which pods are counted (a missing selector matches no pod).
+    #[serde(default)]
+    pub label_selector: Option<LabelSelectorSpec>,
+    /// Minimum number of eligible domains (DoNotSchedule only).
+    #[serde(default)]
+    pub min_domains: Option<u32>,
+    /// `Honor` (default) or `Ignore`.
+    #[serde(default)]
+    pub node_affinity_policy: Option<String>,
+    /// `Honor` or `Ignore` (default).
+    #[serde(default)]
+    pub node_taints_policy: Option<String>,
 }
 
 /// `nodeAffinity`.

@@ -265,7 +265,7 @@ impl Scheduler for Framework {
         let pod = &cluster.pods[pod_id.0 as usize];
         let ids: Vec<NodeId> = feasible.iter().map(|f| f.0).collect();
         for scorer in &mut self.scorers {
-            if !scorer.plugin.pre_score(pod, cluster) {
+            if !scorer.plugin.pre_score_nodes(pod, &ids, cluster) {
                 continue;
             }
             let mut scores = Vec::new();
@@ -338,18 +338,17 @@ impl Scheduler for Framework {
         self.totals.resize(m, 0);
         self.active.clear();
         for s in &mut self.scorers {
-            self.active.push(s.plugin.pre_score(pod, cluster));
+            self.active
+                .push(s.plugin.pre_score_nodes(pod, &self.feasible, cluster));
         }
         for (scorer, &active) in self.scorers.iter().zip(&self.active) {
             if !active {
                 continue;
             }
             self.plugin_scores.clear();
-            self.plugin_scores.extend(self.feasible.iter().map(|&id| {
-                scorer
-                    .plugin
-                    .score(pod, &cluster.nodes[id.0 as usize], cluster)
-            }));
+            scorer
+                .plugin
+                .score_all(pod, &self.feasible, cluster, &mut self.plugin_scores);
             scorer.plugin.normalize(&mut self.plugin_scores);
             for (t, s) in self.totals.iter_mut().zip(&self.plugin_scores) {
                 *t += s * scorer.weight;
@@ -540,6 +539,7 @@ mod tests {
                     requested_to_capacity_ratio: None,
                 }),
                 resources: None,
+                ..Default::default()
             },
         };
         let mut reweighted = SchedulerSpec::default();

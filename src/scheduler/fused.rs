@@ -47,15 +47,35 @@ pub struct FusedProfile {
     /// NodeAffinity is in the profile: the kernel then only handles pods without a node
     /// selector or node affinity (for them the plugin passes every node and adds 0).
     pub node_affinity: bool,
+    /// Pod-placement plugins whose verdicts depend on other pods or on the pod's own node
+    /// name: the kernel handles only pods for which they pass every node and add 0.
+    pub placement: PlacementPlugins,
+}
+
+/// The placement plugins of a profile the kernel does not evaluate itself.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PlacementPlugins {
+    /// NodeName filter enabled.
+    pub node_name: bool,
+    /// PodTopologySpread enabled as a filter or a scorer.
+    pub spread: bool,
+    /// PodTopologySpread scoring enabled (system default constraints apply).
+    pub spread_score: bool,
+    /// InterPodAffinity enabled as a filter or a scorer.
+    pub inter_pod_affinity: bool,
 }
 
 impl FusedProfile {
     /// Whether the kernel decides exactly like the plugins for `pod`.
     pub fn handles(&self, pod: &crate::cluster::pod::Pod, cluster: &ClusterState) -> bool {
-        !self.node_affinity
-            || cluster.templates[pod.template.0 as usize]
-                .node_affinity
-                .is_empty()
+        let t = &cluster.templates[pod.template.0 as usize];
+        let p = &self.placement;
+        (!self.node_affinity || t.node_affinity.is_empty())
+            && (!p.node_name || t.node_name.is_none())
+            && (!p.spread || t.spread.is_empty())
+            && (!p.spread_score || t.default_spread_selector.is_none())
+            && (!p.inter_pod_affinity
+                || (t.pod_affinity.is_empty() && !cluster.bound_pods_have_pod_affinity()))
     }
 }
 

@@ -5,9 +5,12 @@
 //! (after their optional normalize step) and are combined with integer weights.
 
 pub mod balanced_allocation;
+pub mod inter_pod_affinity;
 pub mod node_affinity;
+pub mod node_name;
 pub mod node_resources_fit;
 pub mod node_unschedulable;
+pub mod pod_topology_spread;
 pub mod taint_toleration;
 
 use crate::cluster::ClusterState;
@@ -67,6 +70,12 @@ pub trait ScorePlugin: Send {
     /// this pod (upstream PreScore returning Skip).
     fn pre_score(&mut self, _pod: &Pod, _cluster: &ClusterState) -> bool {
         true
+    }
+    /// PreScore with the feasible nodes about to be scored (upstream passes them too); the
+    /// default calls [`ScorePlugin::pre_score`]. Plugins whose raw scores depend on the whole
+    /// feasible set (e.g. PodTopologySpread's domain counts) override this one.
+    fn pre_score_nodes(&mut self, pod: &Pod, _nodes: &[NodeId], cluster: &ClusterState) -> bool {
+        self.pre_score(pod, cluster)
     }
     /// Raw score of `node` for `pod`.
     fn score(&self, pod: &Pod, node: &Node, cluster: &ClusterState) -> i64;

@@ -171,6 +171,24 @@ impl SchedulingQueue {
         }
     }
 
+    /// Releases every parked pod for which `pred` holds (a queueing hint for cluster events
+    /// that are not capacity changes, e.g. a pod bound that others have affinity to). Returns
+    /// how many were released.
+    pub fn release_where(&mut self, mut pred: impl FnMut(PodId) -> bool) -> usize {
+        self.moved.clear();
+        for (&key, parked) in &self.unschedulable {
+            if pred(parked.pod) {
+                self.moved.push(key);
+            }
+        }
+        for i in 0..self.moved.len() {
+            if let Some(parked) = self.unschedulable.remove(&self.moved[i]) {
+                self.released.push((parked.pod, parked.since));
+            }
+        }
+        self.moved.len()
+    }
+
     /// Releases, in queue order, the parked pods that `passes_filters` on `node` and fit in its
     /// remaining free capacity (see the module docs; collect them with
     /// [`Self::take_released`]). Returns how many were released.

@@ -9,7 +9,10 @@ fn scores_and_choice_are_explained_exactly() {
     // Node a: 4 cpu / 8Gi; node b: 2 cpu / 8Gi; a 1-cpu / 1Gi pod.
     // LeastAllocated: a = (75 + 87) / 2 = 81, b = (50 + 87) / 2 = 68.
     // BalancedAllocation: a = int((1 - |0.25 - 0.125| / 2) * 100) = 93, b = int((1 - 0.1875) * 100) = 81.
-    // TaintToleration: no taints, 100 on both. Totals (weights 1, 1, 3): a = 474, b = 449.
+    // TaintToleration: no taints, 100 on both. PodTopologySpread (system defaults, the pod is
+    // owned by a ReplicaSet): no matching pod anywhere, raw 2 + 4 on both, max == min, so
+    // 100 on both. InterPodAffinity: no terms anywhere, skipped.
+    // Totals (weights 1, 1, 3, 2): a = 674, b = 649.
     let s = scenario(
         r#"
 name: ex
@@ -33,7 +36,9 @@ deployments:
     assert_eq!(a.scores["NodeResourcesBalancedAllocation"], 93);
     assert_eq!(b.scores["NodeResourcesBalancedAllocation"], 81);
     assert_eq!(a.scores["TaintToleration"], 100);
-    assert_eq!((a.total, b.total), (474, 449));
+    assert_eq!(a.scores["PodTopologySpread"], 100);
+    assert!(!a.scores.contains_key("InterPodAffinity"));
+    assert_eq!((a.total, b.total), (674, 649));
     assert!(!t.feasible);
     assert_eq!(t.reasons, vec!["node(s) had untolerated taint".to_string()]);
     assert!(t.scores.is_empty());

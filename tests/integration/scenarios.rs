@@ -17,9 +17,10 @@ fn pods_per_node(sim: &kubesim::Simulation) -> Vec<usize> {
 
 #[test]
 fn least_allocated_spreads_and_most_allocated_packs() {
+    // A Job's pods: no ReplicaSet, so no system default spreading.
     let base = format!(
-        "name: spread\nduration: 1m\n{TWO_NODES}deployments:\n  - name: web\n    replicas: 2\n    \
-         template: {{requests: {{cpu: '1', memory: 1Gi}}}}\n"
+        "name: spread\nduration: 1m\n{TWO_NODES}jobs:\n  - name: web\n    completions: 2\n    \
+         parallelism: 2\n    duration: 1h\n    template: {{requests: {{cpu: '1', memory: 1Gi}}}}\n"
     );
     // LeastAllocated: the second pod scores higher on the empty node.
     let sim = simulate(&scenario(&base));
@@ -31,6 +32,26 @@ fn least_allocated_spreads_and_most_allocated_packs() {
     );
     let sim = simulate(&scenario(&packed));
     let mut counts = pods_per_node(&sim);
+    counts.sort();
+    assert_eq!(counts, vec![0, 2]);
+}
+
+#[test]
+fn default_spreading_outweighs_most_allocated_for_two_replicas() {
+    // Deployment pods get the system default spread constraints (hostname maxSkew 3, zone 5).
+    // Second replica, MostAllocated: fit 37 (occupied node) vs 18 (empty); balanced 87 vs 93.
+    // PodTopologySpread raw: occupied = round(1·ln 4 + 2 + 1·ln 3 + 4) = 8, empty =
+    // round(0 + 2 + 1·ln 3 + 4) = 7; normalized 100·(8+7−8)/8 = 87 and 100·(8+7−7)/8 = 100,
+    // weight 2. Totals: occupied 37 + 87 + 174 + 300 = 598 < empty 18 + 93 + 200 + 300 = 611.
+    let s = format!(
+        "name: spread\nduration: 1m\n{TWO_NODES}deployments:\n  - name: web\n    replicas: 2\n    \
+         template: {{requests: {{cpu: '1', memory: 1Gi}}}}\nscheduler:\n  pluginConfig:\n    \
+         - name: NodeResourcesFit\n      args: {{scoringStrategy: {{type: MostAllocated}}}}\n"
+    );
+    assert_eq!(pods_per_node(&simulate(&scenario(&s))), vec![1, 1]);
+    // Without the defaults (defaultingType: List) MostAllocated packs them.
+    let list = format!("{s}    - name: PodTopologySpread\n      args: {{defaultingType: List}}\n");
+    let mut counts = pods_per_node(&simulate(&scenario(&list)));
     counts.sort();
     assert_eq!(counts, vec![0, 2]);
 }
@@ -321,13 +342,23 @@ fn affinity_mistakes_are_reported() {
         "{e}"
     );
     let pod_affinity = format!(
-        "{base}deployments:\n  - name: d\n    replicas: 1\n    template:\n      affinity: {{podAffinity: {{}}}}\n"
+        "{base}deployments:\n  - name: d\n    replicas: 1\n    template:\n      affinity: {{podAffinity: {{requiredDuringSchedulingIgnoredDuringExecution: [{{topologyKey: ''}}]}}}}\n"
     );
     let e = crate::support::try_scenario(&pod_affinity)
         .unwrap_err()
         .to_string();
     assert!(
-        e.contains("unknown field `podAffinity`") && e.contains("nodeAffinity"),
+        e.contains("podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey"),
+        "{e}"
+    );
+    let unknown = format!(
+        "{base}deployments:\n  - name: d\n    replicas: 1\n    template:\n      affinity: {{podAfinity: {{}}}}\n"
+    );
+    let e = crate::support::try_scenario(&unknown)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("unknown field `podAfinity`") && e.contains("podAntiAffinity"),
         "{e}"
     );
 }

@@ -24,7 +24,7 @@ impl NodeAffinity {
     }
 }
 
-fn view<'a>(
+pub(crate) fn view<'a>(
     node: &'a Node,
     cluster: &'a ClusterState,
     hostname_key: Symbol,

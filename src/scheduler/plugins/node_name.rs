@@ -1,0 +1,31 @@
+//! NodeName filter (pkg/scheduler/framework/plugins/nodename/node_name.go): a pod with
+//! `spec.nodeName` fits only that node.
+//!
+//! The engine binds such pods directly, without the scheduler (as upstream, where they never
+//! enter the scheduling queue); the filter matters when a profile is asked about them, e.g. by
+//! `kubesim explain` or in what-if checks.
+
+use super::{FilterFailure, FilterPlugin};
+use crate::cluster::ClusterState;
+use crate::cluster::node::Node;
+use crate::cluster::pod::Pod;
+
+/// `ErrReason` of the NodeName plugin.
+pub const REASON: &str = "node(s) didn't match the requested node name";
+
+/// The NodeName filter.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NodeName;
+
+impl FilterPlugin for NodeName {
+    fn name(&self) -> &str {
+        "NodeName"
+    }
+
+    fn filter(&self, pod: &Pod, node: &Node, cluster: &ClusterState) -> Result<(), FilterFailure> {
+        match cluster.templates[pod.template.0 as usize].node_name {
+            Some(id) if id != node.id => Err(FilterFailure::Unresolvable(REASON)),
+            _ => Ok(()),
+        }
+    }
+}

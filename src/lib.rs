@@ -78,12 +78,29 @@ pub fn compare(
     registry: &Registry,
     progress: &mut dyn FnMut(&str, SimTime),
 ) -> Result<Vec<VariantResult>> {
+    let scenarios: Vec<(String, Scenario)> = variants
+        .iter()
+        .map(|(name, scheduler)| {
+            let mut s = scenario.clone();
+            s.spec.scheduler = scheduler.clone();
+            (name.clone(), s)
+        })
+        .collect();
+    compare_scenarios(&scenarios, seed, registry, progress)
+}
+
+/// Runs each named scenario variant (see [`Scenario::variant`]) with the same seed: common
+/// random numbers as in [`compare`], with variants that may differ in any field.
+pub fn compare_scenarios(
+    variants: &[(String, Scenario)],
+    seed: u64,
+    registry: &Registry,
+    progress: &mut dyn FnMut(&str, SimTime),
+) -> Result<Vec<VariantResult>> {
     let mut out = Vec::with_capacity(variants.len());
-    for (name, scheduler) in variants {
-        let mut s = scenario.clone();
-        s.spec.scheduler = scheduler.clone();
-        let result = run(&s, seed, registry, &mut |t| progress(name, t))
-            .map_err(|e| e.in_file(&scenario.path))?;
+    for (name, s) in variants {
+        let result =
+            run(s, seed, registry, &mut |t| progress(name, t)).map_err(|e| e.in_file(&s.path))?;
         out.push(VariantResult {
             name: name.clone(),
             result,

@@ -158,6 +158,11 @@ fn execute(cli: Cli) -> kubesim::Result<()> {
             let s = Scenario::load(&scenario, &set)?;
             // Building opens every referenced data file and constructs the scheduler.
             kubesim::scenario::build::build(&s, s.spec.seed, &Registry::with_builtins())?;
+            for v in &s.spec.variants {
+                let variant = s.variant(v)?;
+                kubesim::scenario::build::build(&variant, s.spec.seed, &Registry::with_builtins())
+                    .map_err(|e| kubesim::Error::Usage(format!("variant {:?}: {e}", v.name)))?;
+            }
             print_text(&format!("{}: ok\n", scenario.display()))
         }
         Command::Compare {
@@ -297,24 +302,23 @@ fn compare_command(
 ) -> kubesim::Result<()> {
     use kubesim::scenario::spec::SchedulerSpec;
     let (s, seed, out) = opts.load(scenario)?;
-    let variants: Vec<(String, SchedulerSpec)> = if scheduler.is_empty() {
+    let variants: Vec<(String, kubesim::Scenario)> = if scheduler.is_empty() {
         s.spec
             .variants
             .iter()
-            .map(|v| (v.name.clone(), v.scheduler.clone()))
-            .collect()
+            .map(|v| Ok((v.name.clone(), s.variant(v)?)))
+            .collect::<kubesim::Result<_>>()?
     } else {
         scheduler
             .iter()
             .map(|name| {
                 let name = name.trim().to_owned();
-                (
-                    name.clone(),
-                    SchedulerSpec {
-                        name,
-                        ..s.spec.scheduler.clone()
-                    },
-                )
+                let mut v = s.clone();
+                v.spec.scheduler = SchedulerSpec {
+                    name: name.clone(),
+                    ..s.spec.scheduler.clone()
+                };
+                (name, v)
             })
             .collect()
     };
@@ -327,10 +331,9 @@ fn compare_command(
     let end = s.spec.duration.0;
     let progress = Progress::new(end * variants.len() as u64, opts.quiet);
     let names: Vec<String> = variants.iter().map(|v| v.0.clone()).collect();
-    let results = kubesim::compare(
-        &s,
-        seed,
+    let results = kubesim::compare_scenarios(
         &variants,
+        seed,
         &Registry::with_builtins(),
         &mut |variant, t| {
             let done = names.iter().position(|n| n == variant).unwrap_or(0) as u64;

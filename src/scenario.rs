@@ -17,6 +17,10 @@ pub struct Scenario {
     pub spec: ScenarioSpec,
     /// The scenario file.
     pub path: PathBuf,
+    /// The YAML text it was parsed from (variants re-parse it with their own overrides).
+    pub source: String,
+    /// The `--set` overrides applied to it.
+    pub overrides: Vec<String>,
 }
 
 /// Formats a YAML/schema error with file, line, column and field path.
@@ -77,9 +81,28 @@ impl Scenario {
         let scenario = Scenario {
             spec,
             path: path.to_owned(),
+            source: text.to_owned(),
+            overrides: overrides.to_vec(),
         };
         build::validate(&scenario.spec).map_err(|e| e.in_file(path))?;
         Ok(scenario)
+    }
+
+    /// The scenario as variant `v` of its `variants` list runs it: the variant's `set`
+    /// overrides applied after the scenario's own, then its scheduler block if it has one.
+    pub fn variant(&self, v: &spec::VariantSpec) -> Result<Scenario> {
+        let mut s = if v.set.is_empty() {
+            self.clone()
+        } else {
+            let mut overrides = self.overrides.clone();
+            overrides.extend(v.set.iter().cloned());
+            Self::from_yaml(&self.source, &self.path, &overrides)
+                .map_err(|e| Error::Usage(format!("variant {:?}: {e}", v.name)))?
+        };
+        if let Some(scheduler) = &v.scheduler {
+            s.spec.scheduler = scheduler.clone();
+        }
+        Ok(s)
     }
 
     /// Resolves a data path relative to the scenario file's folder.

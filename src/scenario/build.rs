@@ -208,6 +208,24 @@ fn parse_operator(op: &str) -> Option<SelectorOperator> {
 }
 
 fn validate_term(term: &NodeSelectorTermSpec, field: &str) -> Result<()> {
+    for (i, r) in term.match_fields.iter().enumerate() {
+        let f = format!("{field}.matchFields[{i}]");
+        if r.key != "metadata.name" {
+            return Err(err(
+                format!("{f}.key"),
+                format!("unsupported field {:?}; expected metadata.name", r.key),
+            ));
+        }
+        if !matches!(r.operator.as_str(), "In" | "NotIn") {
+            return Err(err(
+                format!("{f}.operator"),
+                format!("unknown operator {:?}; expected In or NotIn", r.operator),
+            ));
+        }
+        if r.values.len() != 1 {
+            return Err(err(format!("{f}.values"), "expected exactly one node name"));
+        }
+    }
     for (i, r) in term.match_expressions.iter().enumerate() {
         let f = format!("{field}.matchExpressions[{i}]");
         let op = parse_operator(&r.operator).ok_or_else(|| {
@@ -663,10 +681,17 @@ impl Builder<'_> {
     }
 
     fn requirements(&mut self, term: &NodeSelectorTermSpec) -> Vec<Requirement> {
-        term.match_expressions
+        // `matchFields` on metadata.name is a requirement on the node name, which kubesim
+        // also exposes as the node's `kubernetes.io/hostname` label.
+        let fields = term
+            .match_fields
             .iter()
-            .map(|r| Requirement {
-                key: self.cluster.interner.intern(&r.key),
+            .map(|r| (crate::cluster::LABEL_HOSTNAME, r));
+        let labels = term.match_expressions.iter().map(|r| (r.key.as_str(), r));
+        labels
+            .chain(fields)
+            .map(|(key, r)| Requirement {
+                key: self.cluster.interner.intern(key),
                 operator: parse_operator(&r.operator).expect("validated"),
                 values: r
                     .values
@@ -749,6 +774,7 @@ impl Builder<'_> {
             .collect();
         let term = NodeSelectorTermSpec {
             match_expressions: sel.match_expressions.clone(),
+            match_fields: Vec::new(),
         };
         LabelSelector {
             match_labels,

@@ -65,14 +65,19 @@ pub struct ScenarioSpec {
     pub variants: Vec<VariantSpec>,
 }
 
-/// A named scheduler configuration for `kubesim compare`.
+/// A named variant of the scenario for `kubesim compare`: a scheduler block and/or
+/// overrides of any field (the `--set` syntax), run on the same seed.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct VariantSpec {
     /// Variant name (a row of `comparison.csv`).
     pub name: String,
-    /// The scheduler block this variant runs with.
-    pub scheduler: SchedulerSpec,
+    /// The scheduler block this variant runs with (default: the scenario's).
+    #[serde(default)]
+    pub scheduler: Option<SchedulerSpec>,
+    /// Field overrides, e.g. `deployments[0].replicas=6` (applied after `--set`).
+    #[serde(default)]
+    pub set: Vec<String>,
 }
 
 /// Output options.
@@ -518,6 +523,9 @@ pub struct NodeSelectorTermSpec {
     /// Label requirements.
     #[serde(default)]
     pub match_expressions: Vec<RequirementSpec>,
+    /// Field requirements: only `metadata.name` with In / NotIn and one value, as upstream.
+    #[serde(default)]
+    pub match_fields: Vec<RequirementSpec>,
 }
 
 /// A weighted preferred term.

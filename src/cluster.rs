@@ -6,6 +6,7 @@
 
 pub mod affinity;
 pub mod catalog;
+pub mod fragmentation;
 pub mod labels;
 pub mod node;
 pub mod pod;
@@ -43,6 +44,10 @@ pub struct Totals {
     pub cost_rate_micro_usd_per_hour: u64,
     /// Sum of the hourly prices of nodes with at least one pod [micro-USD/h].
     pub in_use_cost_rate_micro_usd_per_hour: u64,
+    /// Stranded capacity: free resources (cpu [millicores], memory [bytes], gpu [milli-GPUs],
+    /// pod slots) of the schedulable nodes on which the fragmentation probe does not fit
+    /// (see [`fragmentation`]).
+    pub stranded: Resources,
 }
 
 /// A price [USD/h] as integer micro-USD/h (rounded to the nearest micro-dollar).
@@ -123,6 +128,8 @@ pub struct ClusterState {
     pub interner: Interner,
     /// Cluster-wide aggregates.
     pub totals: Totals,
+    /// Fragmentation probe and per-node stranded contributions (behind `totals.stranded`).
+    fragmentation: fragmentation::Fragmentation,
 }
 
 impl ClusterState {
@@ -177,6 +184,7 @@ impl ClusterState {
         self.live_nodes.push(id);
         self.node_versions.push(1);
         self.capacity_epoch += 1;
+        self.update_stranded(id);
         id
     }
 
@@ -205,6 +213,7 @@ impl ClusterState {
         };
         self.pods_created += 1;
         self.totals.pending_pods += 1;
+        self.observe_pod_for_probe(&requests);
         match self.free_pod_slots.pop() {
             Some(id) => {
                 let slot = &mut self.pods[id.0 as usize];
@@ -253,6 +262,7 @@ impl ClusterState {
         self.node_versions[node_id.0 as usize] += 1;
         self.totals.requested += req;
         self.totals.usage += usage;
+        self.update_stranded(node_id);
     }
 
     /// Removes a pod's requests and usage from `node_id` and the totals (the inverse of
@@ -278,6 +288,7 @@ impl ClusterState {
         self.node_versions[node_id.0 as usize] += 1;
         self.totals.requested -= req;
         self.totals.usage -= usage;
+        self.update_stranded(node_id);
     }
 
     /// Terminates a pod with `phase` (Succeeded or Failed) at `now`, releasing its node's
@@ -311,6 +322,7 @@ impl ClusterState {
         if !unschedulable {
             self.capacity_epoch += 1;
         }
+        self.update_stranded(node);
     }
 
     /// The rendered name of a pod.

@@ -46,6 +46,8 @@ pub struct Fragmentation {
     probe: Resources,
     /// Derive the probe from the created pods (no fixed probe configured).
     auto: bool,
+    /// The automatic probe has seen [`AUTO_PROBE_MAX_PODS`] pods and no longer changes.
+    frozen: bool,
     /// Requests of the pods created so far, while the automatic probe is not frozen.
     samples: Vec<Resources>,
     /// Per node id: the resources it currently adds to `Totals::stranded`.
@@ -60,6 +62,7 @@ impl Default for Fragmentation {
                 ..Resources::ZERO
             },
             auto: true,
+            frozen: false,
             samples: Vec::new(),
             stranded: Vec::new(),
         }
@@ -148,6 +151,7 @@ impl ClusterState {
     pub fn set_fragmentation_probe(&mut self, probe: Option<Resources>) {
         let f = &mut self.fragmentation;
         f.auto = probe.is_none();
+        f.frozen = false;
         f.samples.clear();
         f.probe = match probe {
             Some(p) => Resources { pods: 1, ..p },
@@ -170,16 +174,16 @@ impl ClusterState {
     #[inline]
     pub(crate) fn observe_pod_for_probe(&mut self, requests: &Resources) {
         let f = &mut self.fragmentation;
-        if !f.auto || f.samples.len() >= AUTO_PROBE_MAX_PODS {
+        if !f.auto || f.frozen {
             return;
         }
         f.samples.push(*requests);
         let n = f.samples.len();
         if n.is_power_of_two() {
             let probe = median_probe(&f.samples);
-            if n == AUTO_PROBE_MAX_PODS {
-                // Frozen: keep the length as the marker, release nothing else.
-                f.samples.truncate(AUTO_PROBE_MAX_PODS);
+            if n >= AUTO_PROBE_MAX_PODS {
+                f.frozen = true;
+                f.samples = Vec::new();
             }
             if probe != f.probe {
                 f.probe = probe;

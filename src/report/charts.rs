@@ -86,7 +86,7 @@ pub fn utilization_chart(title: &str, samples: &[Sample]) -> Result<String> {
         chart
             .configure_mesh()
             .x_desc(label)
-            .y_desc("requested or used / allocatable")
+            .y_desc("fraction of allocatable")
             .draw()
             .map_err(chart_error)?;
         chart

@@ -6,6 +6,7 @@
 
 pub mod affinity;
 pub mod catalog;
+pub mod fragmentation;
 pub mod labels;
 pub mod node;
 pub mod pod;
@@ -45,6 +46,10 @@ pub struct Totals {
     pub cost_rate_micro_usd_per_hour: u64,
     /// Sum of the hourly prices of nodes with at least one pod [micro-USD/h].
     pub in_use_cost_rate_micro_usd_per_hour: u64,
+    /// Stranded capacity: free resources (cpu [millicores], memory [bytes], gpu [milli-GPUs],
+    /// pod slots) of the schedulable nodes on which the fragmentation probe does not fit
+    /// (see [`fragmentation`]).
+    pub stranded: Resources,
 }
 
 /// A price [USD/h] as integer micro-USD/h (rounded to the nearest micro-dollar).
@@ -129,6 +134,8 @@ pub struct ClusterState {
     pub topology: topology::TopologyIndex,
     /// Templates whose pods carry inter-pod (anti-)affinity terms.
     pub templates_with_pod_affinity: Vec<TemplateId>,
+    /// Fragmentation probe and per-node stranded contributions (behind `totals.stranded`).
+    fragmentation: fragmentation::Fragmentation,
 }
 
 /// The well-known node label of the node name (`v1.LabelHostname`).
@@ -233,6 +240,7 @@ impl ClusterState {
         self.live_nodes.push(id);
         self.node_versions.push(1);
         self.capacity_epoch += 1;
+        self.update_stranded(id);
         id
     }
 
@@ -261,6 +269,7 @@ impl ClusterState {
         };
         self.pods_created += 1;
         self.totals.pending_pods += 1;
+        self.observe_pod_for_probe(&requests);
         match self.free_pod_slots.pop() {
             Some(id) => {
                 let slot = &mut self.pods[id.0 as usize];
@@ -310,6 +319,7 @@ impl ClusterState {
         self.node_versions[node_id.0 as usize] += 1;
         self.totals.requested += req;
         self.totals.usage += usage;
+        self.update_stranded(node_id);
     }
 
     /// Removes a pod's requests and usage from `node_id` and the totals (the inverse of
@@ -336,6 +346,7 @@ impl ClusterState {
         self.node_versions[node_id.0 as usize] += 1;
         self.totals.requested -= req;
         self.totals.usage -= usage;
+        self.update_stranded(node_id);
     }
 
     /// Terminates a pod with `phase` (Succeeded or Failed) at `now`, releasing its node's
@@ -369,6 +380,7 @@ impl ClusterState {
         if !unschedulable {
             self.capacity_epoch += 1;
         }
+        self.update_stranded(node);
     }
 
     /// The rendered name of a pod.

@@ -671,6 +671,14 @@ impl Simulation {
                 u128::from(t.usage.memory_bytes),
                 u128::from(t.allocatable.memory_bytes),
             ),
+            cpu_stranded_ratio: crate::metrics::ratio(
+                u128::from(t.stranded.cpu_milli),
+                u128::from(t.allocatable.cpu_milli),
+            ),
+            memory_stranded_ratio: crate::metrics::ratio(
+                u128::from(t.stranded.memory_bytes),
+                u128::from(t.allocatable.memory_bytes),
+            ),
             running_pods: t.running_pods,
             pending_pods: t.pending_pods,
             cost_rate_usd_per_hour: t.cost_rate_micro_usd_per_hour as f64 / 1e6,

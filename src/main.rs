@@ -277,6 +277,16 @@ fn summary_text(s: &kubesim::RunSummary) -> String {
     );
     let _ = writeln!(
         t,
+        "  stranded cpu {:.1}% memory {:.1}% gpu {:.1}% (probe: {} cores, {:.2} GiB, {} GPUs)",
+        100.0 * s.cpu_stranded_ratio,
+        100.0 * s.memory_stranded_ratio,
+        100.0 * s.gpu_stranded_ratio,
+        s.fragmentation_probe_cpu_cores,
+        s.fragmentation_probe_memory_gib,
+        s.fragmentation_probe_gpu
+    );
+    let _ = writeln!(
+        t,
         "  pods created {} scheduled {} pending at end {} | pending time p50 {:.1} s p95 {:.1} s p99 {:.1} s max {:.1} s",
         s.pods_created,
         s.pods_scheduled,

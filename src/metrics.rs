@@ -26,6 +26,12 @@ pub struct Integrals {
     pub gpu_allocatable: u128,
     /// ∫ requested gpu dt [milli-GPU·ms].
     pub gpu_requested: u128,
+    /// ∫ stranded cpu dt [millicore·ms] (see [`crate::cluster::fragmentation`]).
+    pub cpu_stranded: u128,
+    /// ∫ stranded memory dt [byte·ms].
+    pub memory_stranded: u128,
+    /// ∫ stranded gpu dt [milli-GPU·ms].
+    pub gpu_stranded: u128,
     /// ∫ node count dt [node·ms].
     pub nodes: u128,
     /// ∫ nodes with at least one pod dt [node·ms].
@@ -107,6 +113,9 @@ impl Metrics {
         i.memory_used += mul(totals.usage.memory_bytes, dt);
         i.gpu_allocatable += mul(totals.allocatable.gpu_milli, dt);
         i.gpu_requested += mul(totals.requested.gpu_milli, dt);
+        i.cpu_stranded += mul(totals.stranded.cpu_milli, dt);
+        i.memory_stranded += mul(totals.stranded.memory_bytes, dt);
+        i.gpu_stranded += mul(totals.stranded.gpu_milli, dt);
         i.nodes += mul(totals.nodes, dt);
         i.nodes_in_use += mul(totals.nodes_in_use, dt);
         i.running_pods += mul(totals.running_pods, dt);

@@ -29,6 +29,10 @@ pub struct Sample {
     pub cpu_used_ratio: f64,
     /// Used / allocatable memory.
     pub memory_used_ratio: f64,
+    /// Stranded / allocatable cpu (see [`crate::cluster::fragmentation`]).
+    pub cpu_stranded_ratio: f64,
+    /// Stranded / allocatable memory.
+    pub memory_stranded_ratio: f64,
     /// Running pods.
     pub running_pods: u64,
     /// Pods waiting to be scheduled.
@@ -74,6 +78,22 @@ pub struct RunSummary {
     pub cpu_used_ratio: f64,
     /// ∫used memory / ∫allocatable memory.
     pub memory_used_ratio: f64,
+    // Fragmentation (crate::cluster::fragmentation).
+    /// ∫stranded cpu / ∫allocatable cpu: the time-weighted share of cpu left free on nodes
+    /// where the fragmentation probe does not fit.
+    pub cpu_stranded_ratio: f64,
+    /// ∫stranded memory / ∫allocatable memory.
+    pub memory_stranded_ratio: f64,
+    /// ∫stranded gpu / ∫allocatable gpu (0 without GPUs).
+    pub gpu_stranded_ratio: f64,
+    /// Time-weighted mean stranded cpu [cores].
+    pub cpu_stranded_cores_mean: f64,
+    /// The probe's cpu request at the end of the run [cores].
+    pub fragmentation_probe_cpu_cores: f64,
+    /// The probe's memory request at the end of the run [GiB].
+    pub fragmentation_probe_memory_gib: f64,
+    /// The probe's gpu request at the end of the run [GPUs].
+    pub fragmentation_probe_gpu: f64,
     /// Time-weighted mean running pods.
     pub running_pods_mean: f64,
     /// Time-weighted mean pending pods.
@@ -117,6 +137,7 @@ pub struct RunSummary {
 pub fn summarize(sim: &mut Simulation, scenario: &str, seed: u64, wall_time_s: f64) -> RunSummary {
     let span = u128::from(sim.end.since(sim.metrics.window_start));
     let events_processed = sim.events_processed();
+    let probe = sim.cluster.fragmentation().probe();
     let m = &mut sim.metrics;
     let i = &m.integrals;
     let mean = |v: u128| ratio(v, span);
@@ -138,6 +159,13 @@ pub fn summarize(sim: &mut Simulation, scenario: &str, seed: u64, wall_time_s: f
         gpu_requested_ratio: ratio(i.gpu_requested, i.gpu_allocatable),
         cpu_used_ratio: ratio(i.cpu_used, i.cpu_allocatable),
         memory_used_ratio: ratio(i.memory_used, i.memory_allocatable),
+        cpu_stranded_ratio: ratio(i.cpu_stranded, i.cpu_allocatable),
+        memory_stranded_ratio: ratio(i.memory_stranded, i.memory_allocatable),
+        gpu_stranded_ratio: ratio(i.gpu_stranded, i.gpu_allocatable),
+        cpu_stranded_cores_mean: mean(i.cpu_stranded) / 1000.0,
+        fragmentation_probe_cpu_cores: probe.cpu_milli as f64 / 1000.0,
+        fragmentation_probe_memory_gib: probe.memory_bytes as f64 / (1u64 << 30) as f64,
+        fragmentation_probe_gpu: probe.gpu_milli as f64 / 1000.0,
         running_pods_mean: mean(i.running_pods),
         pending_pods_mean: mean(i.pending_pods),
         pending_pods_peak: m.peak_pending_pods,

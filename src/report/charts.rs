@@ -61,7 +61,8 @@ fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
         .map_err(chart_error)
 }
 
-/// Requested and used cpu/memory ratios (left axis) and node count (right axis) over time.
+/// Requested, used and stranded cpu/memory ratios (left axis) and node count (right axis) over
+/// time.
 pub fn utilization_chart(title: &str, samples: &[Sample]) -> Result<String> {
     let mut svg = String::new();
     {
@@ -85,7 +86,7 @@ pub fn utilization_chart(title: &str, samples: &[Sample]) -> Result<String> {
         chart
             .configure_mesh()
             .x_desc(label)
-            .y_desc("requested or used / allocatable")
+            .y_desc("fraction of allocatable")
             .draw()
             .map_err(chart_error)?;
         chart
@@ -107,6 +108,9 @@ pub fn utilization_chart(title: &str, samples: &[Sample]) -> Result<String> {
                 ("cpu used", RGBColor(44, 160, 44), |s| s.cpu_used_ratio),
                 ("memory used", RGBColor(214, 39, 40), |s| {
                     s.memory_used_ratio
+                }),
+                ("cpu stranded", RGBColor(148, 103, 189), |s| {
+                    s.cpu_stranded_ratio
                 }),
             ],
         )?;

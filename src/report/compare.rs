@@ -30,29 +30,33 @@ pub fn comparison_csv(variants: &[VariantResult]) -> Result<Vec<u8>> {
 /// A metric shown in the comparison chart and table.
 type Metric = (&'static str, fn(&crate::RunSummary) -> f64);
 
-const METRICS: [Metric; 4] = [
+/// Panels in reading order (two rows of three).
+const METRICS: [Metric; 6] = [
     ("cost of nodes in use [USD]", |s| s.cost_in_use_usd),
     ("cpu requested / allocatable", |s| s.cpu_requested_ratio),
+    ("cpu stranded / allocatable", |s| s.cpu_stranded_ratio),
     ("nodes in use (mean)", |s| s.nodes_in_use_mean),
     ("pending time p95 [s]", |s| s.pending_time_p95_s),
+    ("memory stranded / allocatable", |s| s.memory_stranded_ratio),
 ];
 
 fn chart_error<E: std::fmt::Display>(e: E) -> Error {
     Error::Usage(format!("chart rendering failed: {e}"))
 }
 
-/// Four bar panels (cost of nodes in use, cpu requested ratio, nodes in use, pending p95), one bar per variant.
+/// Six bar panels (cost of nodes in use, cpu requested ratio, cpu stranded ratio, nodes in use,
+/// pending p95, memory stranded ratio), one bar per variant.
 pub fn comparison_chart(title: &str, variants: &[VariantResult]) -> Result<String> {
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (1000, 640)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (1200, 640)).into_drawing_area();
         root.fill(&WHITE).map_err(chart_error)?;
         let root = root
             .titled(&format!("Comparison: {title}"), ("sans-serif", 22))
             .map_err(chart_error)?;
         let names: Vec<&str> = variants.iter().map(|v| v.name.as_str()).collect();
         let n = variants.len() as u32;
-        for (panel, (label, value)) in root.split_evenly((2, 2)).iter().zip(METRICS) {
+        for (panel, (label, value)) in root.split_evenly((2, 3)).iter().zip(METRICS) {
             let values: Vec<f64> = variants.iter().map(|v| value(&v.result.summary)).collect();
             let max = values.iter().copied().fold(0.0f64, f64::max);
             let top = if max > 0.0 { max * 1.15 } else { 1.0 };
@@ -108,11 +112,12 @@ pub fn comparison_table(variants: &[VariantResult]) -> String {
         .unwrap_or(7)
         .max(7);
     let mut t = format!(
-        "{:<width$}  {:>11}  {:>9}  {:>9}  {:>9}  {:>12}  {:>11}  {:>12}\n",
+        "{:<width$}  {:>11}  {:>9}  {:>9}  {:>11}  {:>9}  {:>12}  {:>11}  {:>12}\n",
         "variant",
         "cost_in_use",
         "cpu_req%",
         "mem_req%",
+        "cpu_strand%",
         "nodes_use",
         "pending_p95",
         "pending_end",
@@ -121,11 +126,12 @@ pub fn comparison_table(variants: &[VariantResult]) -> String {
     for v in variants {
         let s = &v.result.summary;
         t.push_str(&format!(
-            "{:<width$}  {:>11.2}  {:>9.1}  {:>9.1}  {:>9.1}  {:>11.1}s  {:>11}  {:>12}\n",
+            "{:<width$}  {:>11.2}  {:>9.1}  {:>9.1}  {:>11.1}  {:>9.1}  {:>11.1}s  {:>11}  {:>12}\n",
             v.name,
             s.cost_in_use_usd,
             100.0 * s.cpu_requested_ratio,
             100.0 * s.memory_requested_ratio,
+            100.0 * s.cpu_stranded_ratio,
             s.nodes_in_use_mean,
             s.pending_time_p95_s,
             s.pods_pending_at_end,
@@ -176,6 +182,13 @@ mod tests {
             gpu_requested_ratio: 0.0,
             cpu_used_ratio: 0.5,
             memory_used_ratio: 0.5,
+            cpu_stranded_ratio: 0.1,
+            memory_stranded_ratio: 0.1,
+            gpu_stranded_ratio: 0.0,
+            cpu_stranded_cores_mean: 1.0,
+            fragmentation_probe_cpu_cores: 0.5,
+            fragmentation_probe_memory_gib: 1.0,
+            fragmentation_probe_gpu: 0.0,
             running_pods_mean: 1.0,
             pending_pods_mean: 0.0,
             pending_pods_peak: 0,

@@ -625,7 +625,36 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
             validate_template(&t, &format!("{f}.shapes[{j}]"), spec)?;
         }
     }
+    fragmentation_probe(spec)?;
     Ok(())
+}
+
+/// The configured fragmentation probe (`metrics.fragmentationProbe`), checked; `None` = derive
+/// it from the workload.
+fn fragmentation_probe(spec: &ScenarioSpec) -> Result<Option<Resources>> {
+    let Some(p) = &spec.metrics.fragmentation_probe else {
+        return Ok(None);
+    };
+    let f = "metrics.fragmentationProbe";
+    if p.pods.is_some() {
+        return Err(err(
+            format!("{f}.pods"),
+            "not allowed: the probe always takes one pod slot",
+        ));
+    }
+    let probe = Resources {
+        cpu_milli: p.cpu.map_or(0, |q| q.0),
+        memory_bytes: p.memory.map_or(0, |q| q.0),
+        gpu_milli: p.gpu.map_or(0, |q| q.0),
+        pods: 1,
+    };
+    if probe.cpu_milli == 0 && probe.memory_bytes == 0 && probe.gpu_milli == 0 {
+        return Err(err(
+            f,
+            "must request some cpu, memory or nvidia.com/gpu (omit it to derive the probe from the workload)",
+        ));
+    }
+    Ok(Some(probe))
 }
 
 struct Builder<'a> {
@@ -1035,6 +1064,8 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
         spec,
         cluster: ClusterState::default(),
     };
+    b.cluster
+        .set_fragmentation_probe(fragmentation_probe(spec).map_err(|e| e.in_file(&scenario.path))?);
     b.add_pools()?;
     b.add_node_lists(scenario)?;
     let mut deployments = Vec::new();

@@ -60,6 +60,9 @@ pub struct ScenarioSpec {
     /// Output options.
     #[serde(default)]
     pub output: OutputSpec,
+    /// Metric options.
+    #[serde(default)]
+    pub metrics: MetricsSpec,
     /// Scheduler variants compared by `kubesim compare` on the same workload and seed.
     #[serde(default)]
     pub variants: Vec<VariantSpec>,
@@ -93,6 +96,17 @@ impl Default for OutputSpec {
     fn default() -> Self {
         OutputSpec { charts: true }
     }
+}
+
+/// Metric options.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct MetricsSpec {
+    /// The reference pod for stranded capacity (cpu, memory, `nvidia.com/gpu` requests); by
+    /// default the median request of the first pods created (see
+    /// [`crate::cluster::fragmentation`]).
+    #[serde(default)]
+    pub fragmentation_probe: Option<ResourceListSpec>,
 }
 
 /// A PriorityClass: a named priority value.

@@ -6,6 +6,7 @@ mod compare;
 mod determinism;
 mod errors;
 mod explain;
+mod fragmentation;
 mod placement;
 mod scenarios;
 mod support;

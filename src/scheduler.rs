@@ -2,10 +2,11 @@
 //! that users can add their own schedulers by name.
 //!
 //! The default profile follows kube-scheduler's (pkg/scheduler/apis/config/v1/default_plugins.go)
-//! for the plugins kubesim models: filters NodeUnschedulable, TaintToleration, NodeAffinity,
-//! NodeResourcesFit; scorers TaintToleration (weight 3), NodeAffinity (2), NodeResourcesFit (1)
-//! and NodeResourcesBalancedAllocation (1). ImageLocality (weight 1) is not modelled: images are not
-//! part of the cluster model.
+//! for the plugins kubesim models: filters NodeUnschedulable, NodeName, TaintToleration,
+//! NodeAffinity, NodeResourcesFit, PodTopologySpread, InterPodAffinity; scorers TaintToleration
+//! (weight 3), NodeAffinity (2), NodeResourcesFit (1), PodTopologySpread (2), InterPodAffinity (2)
+//! and NodeResourcesBalancedAllocation (1). ImageLocality (weight 1) is not modelled: images are
+//! not part of the cluster model.
 
 pub mod baselines;
 pub mod explain;

@@ -11,6 +11,10 @@
 //! that recomputation is within the tolerance or flips the direction. The utilization and
 //! average reported are always those of the first computation. Float arithmetic (ratios,
 //! `ceil`) is `f64` as upstream's `float64`; sums are exact integers.
+//!
+//! Simplified: the input has one sample per selected pod, so samples of pods the HPA does not
+//! select (which upstream counts in the recomputation's pod count) cannot occur, and a
+//! container metric is expressed by passing that container's request and usage.
 
 use super::pod_metrics::{PodGroup, PodMetricInput, ReadinessConfig, classify_pod};
 use super::utilization::{metric_usage_ratio, resource_utilization_ratio};

@@ -3,4 +3,5 @@
 //! plain library functions that take per-pod samples and return replica counts. The engine
 //! drives it every sync period; the functions can also be used and tested on their own.
 
+pub mod horizontal;
 pub mod hpa;

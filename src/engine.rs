@@ -77,6 +77,12 @@ pub struct Simulation {
     grown_flag: Vec<bool>,
     events: u64,
     new_pods: Vec<PodId>,
+    /// Horizontal Pod Autoscalers.
+    pub hpas: Vec<crate::autoscale::horizontal::HorizontalController>,
+    /// `hpa.csv` rows: HPA syncs whose recommendation, outcome or reason changed.
+    pub hpa_rows: Vec<crate::report::HpaRow>,
+    /// Per HPA: index of its last row in `hpa_rows`.
+    hpa_last_row: Vec<Option<usize>>,
     /// Set by `kubesim explain`: capture the target pod's scheduling attempts.
     pub explain: Option<ExplainRequest>,
     /// Stop the run at the next event boundary.
@@ -145,6 +151,9 @@ impl Simulation {
             grown_flag: Vec::new(),
             events: 0,
             new_pods: Vec::new(),
+            hpas: Vec::new(),
+            hpa_rows: Vec::new(),
+            hpa_last_row: Vec::new(),
             explain: None,
             stop: false,
             pods_wait_on_pods: false,
@@ -201,6 +210,10 @@ impl Simulation {
         }
         for (i, j) in self.jobs.iter().enumerate() {
             self.queue.push(j.start, Event::JobStart(i as u32));
+        }
+        for (i, h) in self.hpas.iter().enumerate() {
+            let start = self.deployments[h.deployment as usize].start;
+            self.queue.push(start, Event::HpaSync(i as u32));
         }
         for i in 0..self.sources.len() {
             self.pull_source(i)?;
@@ -272,6 +285,13 @@ impl Simulation {
                     self.arm_flush();
                 }
                 self.request_cycle();
+            }
+            Event::HpaSync(i) => {
+                self.sync_hpa(i as usize);
+                let next = self.now.plus_ms(self.hpas[i as usize].config.sync_period_ms);
+                if next <= self.end {
+                    self.queue.push(next, Event::HpaSync(i));
+                }
             }
             Event::Sample => {
                 self.record_sample();
@@ -420,6 +440,52 @@ impl Simulation {
         if released > 0 {
             self.release_parked();
         }
+    }
+
+    /// One HPA sync: compute the decision, log it if something changed, and scale the
+    /// Deployment to the final replica count.
+    fn sync_hpa(&mut self, i: usize) {
+        let d = self.hpas[i].deployment as usize;
+        let decision = {
+            let (hpas, cluster, deployments) = (&mut self.hpas, &self.cluster, &self.deployments);
+            hpas[i].sync(self.now, cluster, &deployments[d], &|_| None)
+        };
+        let row = crate::report::HpaRow::new(&self.deployments[d].name, &decision);
+        if self.hpa_last_row.len() < self.hpas.len() {
+            self.hpa_last_row.resize(self.hpas.len(), None);
+        }
+        let changed = self.hpa_last_row[i].is_none_or(|k| !self.hpa_rows[k].same_outcome(&row));
+        if changed || decision.rescaled() {
+            self.hpa_last_row[i] = Some(self.hpa_rows.len());
+            self.hpa_rows.push(row);
+        }
+        if decision.rescaled() {
+            self.scale_deployment(d, decision.final_replicas.max(0) as u32);
+        }
+    }
+
+    /// Sets Deployment `d` to `replicas`: creates the missing pods or deletes the surplus.
+    fn scale_deployment(&mut self, d: usize, replicas: u32) {
+        self.deployments[d].replicas = replicas;
+        let mut out = std::mem::take(&mut self.new_pods);
+        let dep = &mut self.deployments[d];
+        dep.reconcile(&mut self.cluster, self.now, &mut out);
+        let mut surplus = Vec::new();
+        dep.surplus(&self.cluster, &mut surplus);
+        self.enqueue_new(&mut out);
+        self.new_pods = out;
+        for pod in surplus {
+            self.delete_pod(pod);
+        }
+    }
+
+    /// Deletes a pod (a controller scaling down): it leaves the scheduling queue if pending
+    /// and frees its node at once (graceful termination is not modelled).
+    fn delete_pod(&mut self, pod: PodId) {
+        if self.cluster.pods[pod.0 as usize].phase == PodPhase::Pending {
+            self.scheduling_queue.remove(pod, &self.cluster);
+        }
+        self.end_pod(pod, PodPhase::Failed);
     }
 
     /// Bookkeeping after a pod is bound: metrics and its run-end timer.
@@ -619,7 +685,7 @@ impl Simulation {
         match self.cluster.pods[pod.0 as usize].owner {
             Owner::Deployment(d) => {
                 let dep = &mut self.deployments[d as usize];
-                dep.on_pod_terminated();
+                dep.on_pod_terminated(pod);
                 match defer_ms {
                     Some(ms) => self
                         .queue

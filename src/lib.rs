@@ -39,6 +39,10 @@ pub struct RunResult {
     pub summary: RunSummary,
     /// The `timeseries.csv` rows.
     pub samples: Vec<Sample>,
+    /// The `hpa.csv` rows (empty without HPAs).
+    pub hpa: Vec<report::HpaRow>,
+    /// Whether the scenario has HPAs (`hpa.csv` is written even if it has no rows).
+    pub has_hpa: bool,
 }
 
 /// Runs `scenario` with master seed `seed`. `progress` is called now and then with the
@@ -57,6 +61,8 @@ pub fn run(
     Ok(RunResult {
         summary,
         samples: std::mem::take(&mut sim.samples),
+        hpa: std::mem::take(&mut sim.hpa_rows),
+        has_hpa: !sim.hpas.is_empty(),
     })
 }
 

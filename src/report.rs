@@ -133,6 +133,53 @@ pub struct RunSummary {
     pub cost_in_use_usd: f64,
 }
 
+/// One row of `hpa.csv`: an HPA sync (see [`crate::autoscale::hpa::HPA_CSV_COLUMNS`]).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct HpaRow {
+    /// Simulated time [s].
+    pub time_s: f64,
+    /// The target Deployment.
+    pub workload: String,
+    /// Replicas before the sync.
+    pub current_replicas: i32,
+    /// The deciding metric's utilization [% of request] (empty if none was computed).
+    pub utilization_percent: Option<i32>,
+    /// The metrics' proposal before normalization (empty if metrics were not used).
+    pub raw_desired_replicas: Option<i32>,
+    /// After stabilization.
+    pub stabilized_replicas: i32,
+    /// The replica count set.
+    pub final_replicas: i32,
+    /// Upstream reason (`DesiredWithinRange`, `ScaleUpLimit`, ...).
+    pub reason: &'static str,
+}
+
+impl HpaRow {
+    /// The row of `decision` for Deployment `workload`.
+    pub fn new(workload: &str, d: &crate::autoscale::hpa::HpaDecision) -> HpaRow {
+        HpaRow {
+            time_s: d.time_ms as f64 / 1000.0,
+            workload: workload.to_owned(),
+            current_replicas: d.current_replicas,
+            utilization_percent: d.utilization_percent,
+            raw_desired_replicas: d.raw_desired,
+            stabilized_replicas: d.stabilized,
+            final_replicas: d.final_replicas,
+            reason: d.reason.as_str(),
+        }
+    }
+
+    /// True when `other` reports the same recommendation, outcome and reason (only the time
+    /// and utilization may differ).
+    pub fn same_outcome(&self, other: &HpaRow) -> bool {
+        self.current_replicas == other.current_replicas
+            && self.raw_desired_replicas == other.raw_desired_replicas
+            && self.stabilized_replicas == other.stabilized_replicas
+            && self.final_replicas == other.final_replicas
+            && self.reason == other.reason
+    }
+}
+
 /// Builds the summary row of a finished simulation.
 pub fn summarize(sim: &mut Simulation, scenario: &str, seed: u64, wall_time_s: f64) -> RunSummary {
     let span = u128::from(sim.end.since(sim.metrics.window_start));
@@ -191,6 +238,16 @@ pub fn summarize(sim: &mut Simulation, scenario: &str, seed: u64, wall_time_s: f
     }
 }
 
+/// `hpa.csv` bytes: the header even when there are no rows.
+fn hpa_csv(rows: &[HpaRow]) -> Result<Vec<u8>> {
+    if rows.is_empty() {
+        let mut header = crate::autoscale::hpa::HPA_CSV_COLUMNS.join(",");
+        header.push('\n');
+        return Ok(header.into_bytes());
+    }
+    to_csv(rows)
+}
+
 /// Serializes rows to CSV bytes with a header row.
 pub fn to_csv<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -206,13 +263,16 @@ pub fn to_csv<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
 /// nothing.
 pub fn write_run_outputs(
     dir: &Path,
-    summary: &RunSummary,
-    samples: &[Sample],
+    result: &crate::RunResult,
     charts: bool,
 ) -> Result<Vec<String>> {
+    let (summary, samples) = (&result.summary, &result.samples);
     let mut set = atomic::OutputSet::default();
     set.add("summary.csv", to_csv(std::slice::from_ref(summary))?);
     set.add("timeseries.csv", to_csv(samples)?);
+    if result.has_hpa {
+        set.add("hpa.csv", hpa_csv(&result.hpa)?);
+    }
     if charts {
         let title = format!("{} ({})", summary.scenario, summary.scheduler);
         set.add(

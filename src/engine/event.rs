@@ -40,4 +40,6 @@ pub enum Event {
     UnschedulableFlush,
     /// Record a time-series sample.
     Sample,
+    /// Sync HPA `0` (index into the simulation's HPAs).
+    HpaSync(u32),
 }

@@ -216,6 +216,8 @@ mod tests {
                 result: crate::RunResult {
                     summary: summary(c),
                     samples: vec![],
+                    hpa: vec![],
+                    has_hpa: false,
                 },
             })
             .collect();

@@ -417,6 +417,43 @@ fn pool_allocatable(a: &ResourceListSpec) -> Resources {
     }
 }
 
+/// The HPA controller flags and metrics-server model of the scenario.
+fn hpa_config(
+    spec: &ScenarioSpec,
+) -> Result<(
+    crate::autoscale::hpa::HpaConfig,
+    crate::autoscale::hpa::metrics_lag::MetricsServer,
+)> {
+    let h = &spec.hpa_controller;
+    let mut config = crate::autoscale::hpa::HpaConfig::default();
+    let mut server = crate::autoscale::hpa::metrics_lag::MetricsServer::default();
+    if let Some(d) = h.sync_period {
+        if d.0 == 0 {
+            return Err(err("hpaController.syncPeriod", "must be > 0"));
+        }
+        config.sync_period_ms = d.0;
+    }
+    if let Some(t) = h.tolerance {
+        if !(0.0..1.0).contains(&t) {
+            return Err(err("hpaController.tolerance", "expected 0 <= tolerance < 1"));
+        }
+        config.tolerance = t;
+    }
+    if let Some(d) = h.downscale_stabilization {
+        config.downscale_stabilization_ms = d.0;
+    }
+    if let Some(d) = h.cpu_initialization_period {
+        config.readiness.cpu_initialization_period_ms = d.0;
+    }
+    if let Some(d) = h.initial_readiness_delay {
+        config.readiness.initial_readiness_delay_ms = d.0;
+    }
+    if let Some(d) = h.metric_resolution {
+        server.resolution_ms = d.0;
+    }
+    Ok((config, server))
+}
+
 /// Checks every value and cross-reference of a spec that the schema alone cannot.
 pub fn validate(spec: &ScenarioSpec) -> Result<()> {
     if spec.name.is_empty()
@@ -568,7 +605,11 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
             ));
         }
         validate_template(&d.template, &format!("deployments[{i}].template"), spec)?;
+        if let Some(h) = &d.hpa {
+            h.validate(&format!("deployments[{i}].hpa"))?;
+        }
     }
+    hpa_config(spec)?;
     for (i, j) in spec.jobs.iter().enumerate() {
         let f = format!("jobs[{i}]");
         if j.completions == 0 {
@@ -1071,15 +1112,13 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
     let mut deployments = Vec::new();
     for (i, d) in spec.deployments.iter().enumerate() {
         let blueprint = b.blueprint(&d.template, &format!("{}-", d.name), Some(&d.name))?;
-        deployments.push(DeploymentController {
-            name: d.name.clone(),
-            index: i as u32,
-            replicas: d.replicas,
-            start: SimTime(d.start.0),
+        deployments.push(DeploymentController::new(
+            d.name.clone(),
+            i as u32,
+            d.replicas,
+            SimTime(d.start.0),
             blueprint,
-            live: 0,
-            created: 0,
-        });
+        ));
     }
     let mut jobs = Vec::new();
     for (i, j) in spec.jobs.iter().enumerate() {
@@ -1176,6 +1215,18 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
             ignore_lifetimes: false,
         });
     }
+    let (hpa_config, metrics_server) = hpa_config(spec)?;
+    let mut hpas = Vec::new();
+    for (i, d) in spec.deployments.iter().enumerate() {
+        if let Some(h) = &d.hpa {
+            hpas.push(crate::autoscale::horizontal::HorizontalController::new(
+                i as u32,
+                h.validate(&format!("deployments[{i}].hpa"))?,
+                hpa_config,
+                metrics_server,
+            ));
+        }
+    }
     b.register_topology();
     let scheduler = registry
         .build(&spec.scheduler, &mut b.cluster)
@@ -1191,5 +1242,6 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
         SimTime(spec.duration.0),
     );
     sim.metrics.window_start = SimTime(spec.warmup.0);
+    sim.hpas = hpas;
     Ok(sim)
 }

@@ -57,6 +57,9 @@ pub struct ScenarioSpec {
     /// Synthetic pod streams.
     #[serde(default)]
     pub generators: Vec<GeneratorSpec>,
+    /// HPA controller flags (defaults as upstream).
+    #[serde(default)]
+    pub hpa_controller: HpaControllerSpec,
     /// Output options.
     #[serde(default)]
     pub output: OutputSpec,
@@ -579,6 +582,33 @@ pub struct DeploymentSpec {
     /// Pod template.
     #[serde(default)]
     pub template: PodTemplateSpec,
+    /// A HorizontalPodAutoscaler targeting this Deployment (`autoscaling/v2` spec).
+    #[serde(default)]
+    pub hpa: Option<crate::autoscale::hpa::spec::HpaSpec>,
+}
+
+/// kube-controller-manager's HPA flags and the metrics-server resolution.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HpaControllerSpec {
+    /// `--horizontal-pod-autoscaler-sync-period` (default 15s).
+    #[serde(default)]
+    pub sync_period: Option<Duration>,
+    /// `--horizontal-pod-autoscaler-tolerance` (default 0.1).
+    #[serde(default)]
+    pub tolerance: Option<f64>,
+    /// `--horizontal-pod-autoscaler-downscale-stabilization` (default 5m).
+    #[serde(default)]
+    pub downscale_stabilization: Option<Duration>,
+    /// `--horizontal-pod-autoscaler-cpu-initialization-period` (default 5m).
+    #[serde(default)]
+    pub cpu_initialization_period: Option<Duration>,
+    /// `--horizontal-pod-autoscaler-initial-readiness-delay` (default 30s).
+    #[serde(default)]
+    pub initial_readiness_delay: Option<Duration>,
+    /// metrics-server `--metric-resolution` (default 15s; 0s = the HPA sees usage at once).
+    #[serde(default)]
+    pub metric_resolution: Option<Duration>,
 }
 
 /// A Job: runs `completions` pods, at most `parallelism` at once.

@@ -1,0 +1,151 @@
+//! The HPA controller as the engine runs it (pkg/controller/podautoscaler/horizontal.go): one
+//! [`HorizontalController`] per Deployment with an `hpa` block, synced every sync period
+//! (15 s) from the Deployment's creation. Each sync turns the Deployment's pods into
+//! [`PodMetricInput`]s, runs the upstream algorithm ([`HpaState::reconcile`]) and returns the
+//! decision; the engine sets the Deployment's replicas to its `final_replicas` and logs it to
+//! `hpa.csv`.
+//!
+//! What the HPA sees of the pods: a bound pod is Running and Ready from its bind time (start
+//! latency is not modelled yet), its start time is the bind time. Samples come through the
+//! metrics-server model ([`MetricsServer`]): a pod whose usage is constant (no load curve) is
+//! sampled from that constant; a pod of a load-driven service carries the sample the service
+//! recorded at the last scrape (see [`crate::workload::service`]).
+
+use super::hpa::metrics_lag::{MetricsServer, UsagePoint};
+use super::hpa::pod_metrics::{
+    ConditionStatus, MetricSample, PodMetricInput, PodPhase as HpaPodPhase, ReadyCondition,
+};
+use super::hpa::spec::{MetricResource, ValidHpa};
+use super::hpa::{HpaConfig, HpaDecision, HpaState};
+use crate::cluster::ClusterState;
+use crate::cluster::pod::{Pod, PodPhase};
+use crate::engine::time::SimTime;
+use crate::workload::deployment::DeploymentController;
+
+/// A sample the metrics pipeline holds for a pod: cpu [millicores] and memory [bytes] averaged
+/// over the window ending at `at`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PodSample {
+    /// cpu usage [millicores].
+    pub cpu_milli: u64,
+    /// memory usage [bytes].
+    pub memory_bytes: u64,
+    /// Scrape time.
+    pub at: SimTime,
+}
+
+/// One HPA in the running simulation.
+#[derive(Clone, Debug)]
+pub struct HorizontalController {
+    /// Index of the target Deployment.
+    pub deployment: u32,
+    /// The validated spec.
+    pub spec: ValidHpa,
+    /// Controller flags.
+    pub config: HpaConfig,
+    /// The metrics-server model.
+    pub metrics_server: MetricsServer,
+    state: HpaState,
+}
+
+impl HorizontalController {
+    /// An HPA for Deployment `deployment`.
+    pub fn new(
+        deployment: u32,
+        spec: ValidHpa,
+        config: HpaConfig,
+        metrics_server: MetricsServer,
+    ) -> Self {
+        HorizontalController {
+            deployment,
+            spec,
+            config,
+            metrics_server,
+            state: HpaState::new(),
+        }
+    }
+
+    /// One sync at `now`. `samples(pod)` gives the recorded sample of a load-driven pod
+    /// (`None` for pods whose usage is constant, which are sampled from that constant).
+    pub fn sync(
+        &mut self,
+        now: SimTime,
+        cluster: &ClusterState,
+        dep: &DeploymentController,
+        samples: &dyn Fn(&Pod) -> Option<Option<PodSample>>,
+    ) -> HpaDecision {
+        let now_ms = now.as_ms();
+        let server = self.metrics_server;
+        self.state.reconcile(
+            now_ms,
+            dep.replicas as i32,
+            &self.spec,
+            &self.config,
+            &mut |resource, out| {
+                for &id in &dep.pods {
+                    let pod = &cluster.pods[id.0 as usize];
+                    out.push(pod_input(pod, resource, now_ms, server, samples(pod)));
+                }
+            },
+        )
+    }
+}
+
+/// What the replica calculator sees of one pod.
+fn pod_input(
+    pod: &Pod,
+    resource: MetricResource,
+    now_ms: u64,
+    server: MetricsServer,
+    recorded: Option<Option<PodSample>>,
+) -> PodMetricInput {
+    let running = pod.phase == PodPhase::Running;
+    let start = pod.scheduled.as_ms();
+    let request = match resource {
+        MetricResource::Cpu => pod.requests.cpu_milli,
+        MetricResource::Memory => pod.requests.memory_bytes.saturating_mul(1000),
+    };
+    let sample = if !running {
+        None
+    } else {
+        match recorded {
+            Some(recorded) => recorded.map(|s| MetricSample {
+                value_milli: match resource {
+                    MetricResource::Cpu => s.cpu_milli,
+                    MetricResource::Memory => s.memory_bytes.saturating_mul(1000),
+                },
+                timestamp_ms: s.at.as_ms(),
+                window_ms: server.resolution_ms,
+            }),
+            None => {
+                let value = match resource {
+                    MetricResource::Cpu => pod.usage.cpu_milli,
+                    MetricResource::Memory => pod.usage.memory_bytes.saturating_mul(1000),
+                };
+                let series = [UsagePoint {
+                    from_ms: start,
+                    value_milli: value,
+                }];
+                match resource {
+                    MetricResource::Cpu => server.rate_sample(now_ms, start, &series),
+                    MetricResource::Memory => server.gauge_sample(now_ms, start, &series),
+                }
+            }
+        }
+    };
+    PodMetricInput {
+        phase: if running {
+            HpaPodPhase::Running
+        } else {
+            HpaPodPhase::Pending
+        },
+        deleting: false,
+        ready: running.then_some(ReadyCondition {
+            status: ConditionStatus::True,
+            last_transition_ms: start,
+        }),
+        start_time_ms: running.then_some(start),
+        request_milli: (request > 0).then_some(request),
+        sample,
+    }
+}

@@ -392,30 +392,34 @@ impl LoadCurve {
 
     /// Requests above each threshold over `[a_ms, b_ms)`: `out[i] = ∫ max(0, rate − thresholds[i])
     /// dt` [requests], for thresholds in requests/s. `out` must be as long as `thresholds`.
+    /// Returns all requests in the interval (as [`LoadCurve::requests`]), from the same pass.
     ///
     /// Exact for piecewise-linear curves (steps, ramps, spikes, series, sums of them) and for
     /// noisy curves. For curves with a diurnal or a product of varying factors, the parts
     /// clearly above or below a threshold are exact; within a sub-interval of at most 60 s where
     /// the rate crosses a threshold, the rate is taken as linear.
-    pub fn requests_above(&self, a_ms: u64, b_ms: u64, thresholds: &[f64], out: &mut [f64]) {
+    pub fn requests_above(&self, a_ms: u64, b_ms: u64, thresholds: &[f64], out: &mut [f64]) -> f64 {
         out.iter_mut().for_each(|o| *o = 0.0);
         if b_ms <= a_ms {
-            return;
+            return 0.0;
         }
+        let mut all = 0.0;
         if let Some(n) = &self.noise {
             let len = n.interval_ms;
             let mut k = a_ms / len;
             while k * len < b_ms {
                 let lo = a_ms.max(k * len);
                 let hi = b_ms.min((k + 1) * len);
-                let rate = self.noisy_count(n, k) * MS / len as f64;
+                let count = self.noisy_count(n, k);
+                let rate = count * MS / len as f64;
                 let secs = (hi - lo) as f64 / MS;
+                all += count * (hi - lo) as f64 / len as f64;
                 for (o, &th) in out.iter_mut().zip(thresholds) {
                     *o += (rate - th).max(0.0) * secs;
                 }
                 k += 1;
             }
-            return;
+            return all;
         }
         let (a, b) = (a_ms as f64, b_ms as f64);
         let mut t = a;
@@ -429,15 +433,17 @@ impl LoadCurve {
             let mut s = t;
             while s < piece_end {
                 let e = (s + step).min(piece_end);
-                self.above_on_smooth(s, e, thresholds, out);
+                all += self.above_on_smooth(s, e, thresholds, out);
                 s = e;
             }
             t = piece_end;
         }
+        all
     }
 
-    /// Adds the requests above each threshold on `[s, e)`, where the curve has no breakpoint.
-    fn above_on_smooth(&self, s: f64, e: f64, thresholds: &[f64], out: &mut [f64]) {
+    /// Adds the requests above each threshold on `[s, e)`, where the curve has no breakpoint;
+    /// returns all requests on `[s, e)`.
+    fn above_on_smooth(&self, s: f64, e: f64, thresholds: &[f64], out: &mut [f64]) -> f64 {
         let r0 = self.root.rate(s);
         let mid = self.root.rate((s + e) / 2.0);
         // The value just before `e` (the curve may jump at `e`): exact for a linear piece.
@@ -464,6 +470,7 @@ impl LoadCurve {
                 }
             };
         }
+        total
     }
 }
 
@@ -633,7 +640,8 @@ mod tests {
             None,
         );
         let mut out = [0.0; 4];
-        c.requests_above(0, 20_000, &[0.0, 50.0, 100.0, 150.0], &mut out);
+        let all = c.requests_above(0, 20_000, &[0.0, 50.0, 100.0, 150.0], &mut out);
+        assert!(close(all, c.requests(0, 20_000), 1e-12));
         // Above 0: everything (500 + 1000). Above 50: triangle 5 s × 50 / 2 + 10 s × 50.
         assert!(close(out[0], 1500.0, 1e-12));
         assert!(close(out[1], 125.0 + 500.0, 1e-12));

@@ -231,8 +231,8 @@ impl ServiceLoadModel {
         pods: &[ReadyPod],
         scratch: &mut ServeScratch,
     ) -> Served {
-        let demand = curve.requests(a_ms, b_ms);
         if pods.is_empty() {
+            let demand = curve.requests(a_ms, b_ms);
             return Served {
                 demand,
                 served: 0.0,
@@ -250,16 +250,17 @@ impl ServiceLoadModel {
                     f64::INFINITY
                 }
             }));
-        scratch.above.clear();
-        scratch.above.resize(pods.len(), 0.0);
         if scratch.thresholds.iter().all(|t| t.is_infinite()) {
+            let demand = curve.requests(a_ms, b_ms);
             return Served {
                 demand,
                 served: demand,
                 unserved: 0.0,
             };
         }
-        curve.requests_above(a_ms, b_ms, &scratch.thresholds, &mut scratch.above);
+        scratch.above.clear();
+        scratch.above.resize(pods.len(), 0.0);
+        let demand = curve.requests_above(a_ms, b_ms, &scratch.thresholds, &mut scratch.above);
         let unserved: f64 = scratch
             .fractions
             .iter()

@@ -88,3 +88,20 @@ fn scaled_nasa_week_overloads_a_fixed_service() {
     let raw = nasa("{file: nasa-http-1995-07-per-minute.csv.gz}");
     assert!((whole.demand - 20.0 * raw.requests(9 * DAY, 16 * DAY)).abs() < 1e-6 * whole.demand);
 }
+
+#[test]
+fn readme_examples_build() {
+    let dir = root().join("scenarios");
+    for yaml in [
+        "{diurnal: {mean: 200, amplitude: 150, peakHour: 14, weekendFactor: 0.6, startDay: Monday},
+          spikes: [{at: 2d, factor: 40, rampUp: 2h, hold: 6h, rampDown: 1h}], noise: poisson}",
+        "{file: {path: data/nasa-http-1995-07-per-minute.csv.gz, skip: 9d, scale: 20}}",
+    ] {
+        let spec: LoadSpec = serde_yaml_ng::from_str(yaml).unwrap();
+        spec.validate("load").unwrap();
+        let c = spec
+            .build("load", &dir, &mut stream(1, Stream::Load(0)))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(c.requests(0, DAY) > 0.0);
+    }
+}

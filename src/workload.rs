@@ -8,6 +8,8 @@ pub mod alibaba;
 pub mod deployment;
 pub mod distribution;
 pub mod job;
+pub mod load_curve;
+pub mod service_load;
 pub mod synthetic;
 pub mod trace;
 

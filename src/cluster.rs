@@ -373,6 +373,22 @@ impl ClusterState {
         Some(node_id)
     }
 
+    /// Sets a pod's current usage (cpu [millicores], memory [bytes]), keeping its node's and
+    /// the cluster's usage sums in step. Usage is not read by the scheduler, so node versions
+    /// do not change.
+    pub fn set_pod_usage(&mut self, pod_id: PodId, usage: Resources) {
+        let pod = &mut self.pods[pod_id.0 as usize];
+        let old = pod.usage;
+        pod.usage = usage;
+        if let (Some(node), PodPhase::Running) = (pod.node, pod.phase) {
+            let n = &mut self.nodes[node.0 as usize];
+            n.usage -= old;
+            n.usage += usage;
+            self.totals.usage -= old;
+            self.totals.usage += usage;
+        }
+    }
+
     /// Cordons (`true`) or uncordons a node (`spec.unschedulable`).
     pub fn set_unschedulable(&mut self, node: NodeId, unschedulable: bool) {
         self.nodes[node.0 as usize].unschedulable = unschedulable;

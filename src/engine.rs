@@ -288,7 +288,9 @@ impl Simulation {
             }
             Event::HpaSync(i) => {
                 self.sync_hpa(i as usize);
-                let next = self.now.plus_ms(self.hpas[i as usize].config.sync_period_ms);
+                let next = self
+                    .now
+                    .plus_ms(self.hpas[i as usize].config.sync_period_ms);
                 if next <= self.end {
                     self.queue.push(next, Event::HpaSync(i));
                 }

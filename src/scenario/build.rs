@@ -435,7 +435,10 @@ fn hpa_config(
     }
     if let Some(t) = h.tolerance {
         if !(0.0..1.0).contains(&t) {
-            return Err(err("hpaController.tolerance", "expected 0 <= tolerance < 1"));
+            return Err(err(
+                "hpaController.tolerance",
+                "expected 0 <= tolerance < 1",
+            ));
         }
         config.tolerance = t;
     }

@@ -30,7 +30,13 @@ pub struct DeploymentController {
 
 impl DeploymentController {
     /// A Deployment of `replicas` pods made from `blueprint`, created at `start`.
-    pub fn new(name: String, index: u32, replicas: u32, start: SimTime, blueprint: Blueprint) -> Self {
+    pub fn new(
+        name: String,
+        index: u32,
+        replicas: u32,
+        start: SimTime,
+        blueprint: Blueprint,
+    ) -> Self {
         DeploymentController {
             name,
             index,
@@ -83,19 +89,24 @@ impl DeploymentController {
                     .count()
             })
         };
-        let mut ranked: Vec<(bool, std::cmp::Reverse<usize>, std::cmp::Reverse<u64>, PodId)> =
-            self.pods
-                .iter()
-                .map(|&p| {
-                    let pod = &cluster.pods[p.0 as usize];
-                    (
-                        pod.phase != PodPhase::Pending,
-                        std::cmp::Reverse(colocated(p)),
-                        std::cmp::Reverse(pod.seq),
-                        p,
-                    )
-                })
-                .collect();
+        let mut ranked: Vec<(
+            bool,
+            std::cmp::Reverse<usize>,
+            std::cmp::Reverse<u64>,
+            PodId,
+        )> = self
+            .pods
+            .iter()
+            .map(|&p| {
+                let pod = &cluster.pods[p.0 as usize];
+                (
+                    pod.phase != PodPhase::Pending,
+                    std::cmp::Reverse(colocated(p)),
+                    std::cmp::Reverse(pod.seq),
+                    p,
+                )
+            })
+            .collect();
         ranked.sort();
         out.extend(ranked.iter().take(excess).map(|r| r.3));
     }

@@ -16,7 +16,8 @@ use crate::engine::time::SimTime;
 use labels::{Interner, Labels};
 use node::{Node, NodeId, NodePool, NodeState, PoolId};
 use pod::{
-    Lifetime, Limits, Owner, Pod, PodId, PodName, PodPhase, PodTemplate, TemplateId, qos_class,
+    DisruptionReason, Lifetime, Limits, Owner, Pod, PodId, PodName, PodPhase, PodTemplate,
+    TemplateId, qos_class,
 };
 use resources::Resources;
 
@@ -202,6 +203,9 @@ impl ClusterState {
             generation: 0,
             failed_attempts: 0,
             seq: self.pods_created,
+            nominated_node: None,
+            deletion_started: SimTime::NEVER,
+            disruption: None,
         };
         self.pods_created += 1;
         self.totals.pending_pods += 1;
@@ -302,6 +306,19 @@ impl ClusterState {
         self.detach(pod_id, node_id);
         self.totals.running_pods -= 1;
         Some(node_id)
+    }
+
+    /// Starts the graceful deletion of a bound pod at `now` (sets `deletionTimestamp` and the
+    /// disruption reason). The pod keeps its node and resources until it is terminated; its
+    /// generation is bumped so that its own timers (run end, trace deletion) no longer fire.
+    /// Returns the new generation, for the timer that ends the grace period.
+    pub fn begin_deletion(&mut self, pod_id: PodId, now: SimTime, reason: DisruptionReason) -> u32 {
+        let pod = &mut self.pods[pod_id.0 as usize];
+        debug_assert!(!pod.is_terminated());
+        pod.deletion_started = now;
+        pod.disruption = Some(reason);
+        pod.generation = pod.generation.wrapping_add(1);
+        pod.generation
     }
 
     /// Cordons (`true`) or uncordons a node (`spec.unschedulable`).

@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod cluster;
+pub mod disruption;
 pub mod engine;
 pub mod error;
 pub mod metrics;

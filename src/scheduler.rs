@@ -12,6 +12,7 @@ pub mod explain;
 pub mod framework;
 pub mod fused;
 pub mod plugins;
+pub mod preemption;
 pub mod queue;
 
 use crate::cluster::ClusterState;
@@ -29,7 +30,7 @@ use plugins::node_resources_fit::{
 };
 use plugins::node_unschedulable::NodeUnschedulable;
 use plugins::taint_toleration::TaintToleration;
-use plugins::{FilterPlugin, ScorePlugin};
+use plugins::{FilterFailure, FilterPlugin, ScorePlugin};
 use std::collections::BTreeMap;
 
 /// The outcome of one scheduling attempt.
@@ -68,6 +69,27 @@ pub trait Scheduler {
             &cluster.nodes[node.0 as usize],
         )
         .is_ok()
+    }
+
+    /// The filter verdict of `pod` on every live node, in `cluster.live_nodes` order: the
+    /// per-node statuses preemption (PostFilter) starts from. Only `Unschedulable` nodes are
+    /// preemption candidates. The default asks [`Scheduler::feasible`] node by node and reports
+    /// every rejection as `Unschedulable` (preemption then finds out by itself where removing
+    /// pods cannot help).
+    fn filter_statuses(
+        &mut self,
+        pod: PodId,
+        cluster: &ClusterState,
+        out: &mut Vec<Result<(), FilterFailure>>,
+    ) {
+        out.clear();
+        for &node in &cluster.live_nodes {
+            out.push(if self.feasible(pod, node, cluster) {
+                Ok(())
+            } else {
+                Err(FilterFailure::Unschedulable("rejected by the scheduler"))
+            });
+        }
     }
 }
 
@@ -329,12 +351,14 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
                 balanced_resources =
                     weighted_resources(&pc.args.resources, &format!("{field}.args.resources"))?;
             }
+            // Read by `preemption::from_spec`.
+            preemption::DEFAULT_PREEMPTION => {}
             other => {
                 return Err(Error::scenario(
                     format!("{field}.name"),
                     format!(
-                        "no configurable args for plugin {other:?}; expected NodeResourcesFit or \
-                         NodeResourcesBalancedAllocation"
+                        "no configurable args for plugin {other:?}; expected NodeResourcesFit, \
+                         NodeResourcesBalancedAllocation or DefaultPreemption"
                     ),
                 ));
             }

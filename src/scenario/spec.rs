@@ -63,6 +63,45 @@ pub struct ScenarioSpec {
     /// Scheduler variants compared by `kubesim compare` on the same workload and seed.
     #[serde(default)]
     pub variants: Vec<VariantSpec>,
+    /// PodDisruptionBudgets (respected by preemption where possible).
+    #[serde(default)]
+    pub pod_disruption_budgets: Vec<PodDisruptionBudgetSpec>,
+}
+
+/// A PodDisruptionBudget: exactly one of `minAvailable` and `maxUnavailable`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PodDisruptionBudgetSpec {
+    /// Name.
+    pub name: String,
+    /// Pods covered by the budget.
+    pub selector: LabelSelectorSpec,
+    /// Pods that must stay healthy: a count (`2`) or a percentage of the controllers' scale
+    /// (`"50%"`, rounded up).
+    #[serde(default)]
+    pub min_available: Option<IntOrString>,
+    /// Pods that may be unavailable: a count or a percentage of the scale (rounded up).
+    #[serde(default)]
+    pub max_unavailable: Option<IntOrString>,
+}
+
+/// A label selector (`matchLabels` only).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LabelSelectorSpec {
+    /// Labels a pod must all have.
+    #[serde(default)]
+    pub match_labels: BTreeMap<String, String>,
+}
+
+/// An integer or a string such as `"25%"` (`intstr.IntOrString`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum IntOrString {
+    /// An integer.
+    Int(i64),
+    /// A string (a percentage).
+    Str(String),
 }
 
 /// A named scheduler configuration for `kubesim compare`.
@@ -101,6 +140,9 @@ pub struct PriorityClassSpec {
     /// Used for pods that name no class (at most one class may set this).
     #[serde(default)]
     pub global_default: bool,
+    /// `PreemptLowerPriority` (default) or `Never` (the class's pods never preempt).
+    #[serde(default)]
+    pub preemption_policy: Option<String>,
 }
 
 /// The `scheduler` block, shaped like a KubeSchedulerConfiguration profile.
@@ -147,6 +189,9 @@ pub struct PluginsSpec {
     /// Score plugins.
     #[serde(default)]
     pub score: PluginSet,
+    /// PostFilter plugins (`DefaultPreemption`, enabled by default).
+    #[serde(default)]
+    pub post_filter: PluginSet,
 }
 
 /// Enabled and disabled plugins of one extension point.
@@ -193,6 +238,12 @@ pub struct PluginArgs {
     /// NodeResourcesBalancedAllocationArgs.resources.
     #[serde(default)]
     pub resources: Option<Vec<ResourceWeight>>,
+    /// DefaultPreemptionArgs.minCandidateNodesPercentage (default 10).
+    #[serde(default)]
+    pub min_candidate_nodes_percentage: Option<i64>,
+    /// DefaultPreemptionArgs.minCandidateNodesAbsolute (default 100).
+    #[serde(default)]
+    pub min_candidate_nodes_absolute: Option<i64>,
 }
 
 /// NodeResourcesFitArgs.scoringStrategy.
@@ -392,6 +443,10 @@ pub struct PodTemplateSpec {
     /// `affinity` (node affinity only, for now).
     #[serde(default)]
     pub affinity: Option<AffinitySpec>,
+    /// How long a deleted pod (e.g. a preemption victim) keeps running and holding its
+    /// resources [s] (default 30).
+    #[serde(default)]
+    pub termination_grace_period_seconds: Option<u64>,
 }
 
 /// `affinity`.

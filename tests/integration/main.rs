@@ -6,6 +6,7 @@ mod compare;
 mod determinism;
 mod errors;
 mod explain;
+mod preemption;
 mod scenarios;
 mod support;
 mod traces;

@@ -612,11 +612,15 @@ impl Simulation {
             .scheduler
             .explain_placement(pod, &self.cluster)
             .unwrap_or_default();
+        let nominated = self.cluster.pods[pod.0 as usize]
+            .nominated_node
+            .map(|n| self.cluster.nodes[n.0 as usize].name.clone());
         if let Some(req) = &mut self.explain {
             req.result = Some(Explanation {
                 pod: req.pod.clone(),
                 time_ms: self.now.as_ms(),
                 chosen: None,
+                nominated,
                 nodes,
             });
         }

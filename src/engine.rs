@@ -644,18 +644,20 @@ impl Simulation {
             .filter(|&p| !self.cluster.pods[p.0 as usize].is_terminated())
             .find(|&p| self.cluster.pod_name(p) == target);
         let Some(pod) = found else { return false };
+        if let Some(pre) = self.preemption.as_mut() {
+            pre.add_nominated_pods(pod, &mut self.cluster);
+        }
         self.capture_explanation(pod);
-        let p = &self.cluster.pods[pod.0 as usize];
-        let chosen = match p.node {
+        let chosen = match self.cluster.pods[pod.0 as usize].node {
             Some(node) => Some(node),
-            None => match self
-                .scheduler
-                .schedule(pod, &self.cluster, &mut self.scheduler_rng)
-            {
+            None => match self.decide(pod) {
                 Decision::Bind(node) => Some(node),
                 Decision::Unschedulable => None,
             },
         };
+        if let Some(pre) = self.preemption.as_mut() {
+            pre.remove_nominated_pods(&mut self.cluster);
+        }
         self.set_explained_choice(chosen);
         true
     }

@@ -230,3 +230,29 @@ fn bad_budgets_and_policies_are_reported_with_their_field() {
         .to_string();
     assert!(e.contains("priorityClasses[1].preemptionPolicy"), "{e}");
 }
+
+#[test]
+fn explain_shows_the_nomination() {
+    let s = crate::support::shipped("priority-preemption-pdb.yaml");
+    let registry = kubesim::Registry::with_builtins();
+    // At 615 s checkout-5 waits for its victims (30 s grace from 600 s): nominated, unschedulable.
+    let at = kubesim::explain(
+        &s,
+        s.spec.seed,
+        &registry,
+        "checkout-5",
+        Some(kubesim::SimTime(615_000)),
+    )
+    .unwrap();
+    let nominated = at.nominated.clone().expect("nominated");
+    assert_eq!(at.chosen, None);
+    // Its first successful attempt (630 s) binds it on the nominated node.
+    let first = kubesim::explain(&s, s.spec.seed, &registry, "checkout-5", None).unwrap();
+    assert_eq!(first.time_ms, 630_000);
+    assert_eq!(first.chosen.as_deref(), Some(nominated.as_str()));
+    assert!(
+        first
+            .table("default-scheduler")
+            .contains("(nominated general-")
+    );
+}

@@ -433,6 +433,7 @@ pub(crate) mod tests {
     use crate::cluster::resources::Resources;
     use crate::disruption::pdb::Budget;
     use crate::engine::time::SimTime;
+    use crate::scheduler::Decision;
     use crate::scheduler::framework::Framework;
 
     /// A small hand-built cluster with the default profile's filters.
@@ -744,9 +745,20 @@ pub(crate) mod tests {
         let mut p = t.preemption();
         p.nominate(preemptor, NodeId(0), &mut t.c);
         let (epoch, totals) = (t.c.capacity_epoch, t.c.totals);
+        // The fused kernel (this profile's fast path) caches per node version: the what-if
+        // must invalidate it both ways.
+        assert!(t.scheduler.is_fused());
+        let mut rng = stream(1, Stream::Scheduler);
+        let bind = Decision::Bind(NodeId(0));
+        assert_eq!(t.scheduler.schedule(low, &t.c, &mut rng), bind);
         p.add_nominated_pods(low, &mut t.c);
         assert!(!t.scheduler.feasible(low, NodeId(0), &t.c), "room held");
+        assert_eq!(
+            t.scheduler.schedule(low, &t.c, &mut rng),
+            Decision::Unschedulable
+        );
         p.remove_nominated_pods(&mut t.c);
+        assert_eq!(t.scheduler.schedule(low, &t.c, &mut rng), bind);
         assert_eq!((t.c.capacity_epoch, t.c.totals), (epoch, totals));
         assert!(t.c.nodes[0].pods.is_empty());
         p.add_nominated_pods(high, &mut t.c);

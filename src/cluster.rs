@@ -19,7 +19,8 @@ use crate::engine::time::SimTime;
 use labels::{Interner, Labels};
 use node::{Node, NodeId, NodePool, NodeState, PoolId};
 use pod::{
-    Lifetime, Limits, Owner, Pod, PodId, PodName, PodPhase, PodTemplate, TemplateId, qos_class,
+    DisruptionReason, Lifetime, Limits, Owner, Pod, PodId, PodName, PodPhase, PodTemplate,
+    TemplateId, qos_class,
 };
 use resources::Resources;
 
@@ -266,6 +267,9 @@ impl ClusterState {
             generation: 0,
             failed_attempts: 0,
             seq: self.pods_created,
+            nominated_node: None,
+            deletion_started: SimTime::NEVER,
+            disruption: None,
         };
         self.pods_created += 1;
         self.totals.pending_pods += 1;
@@ -387,6 +391,19 @@ impl ClusterState {
             self.totals.usage -= old;
             self.totals.usage += usage;
         }
+    }
+
+    /// Starts the graceful deletion of a bound pod at `now` (sets `deletionTimestamp` and the
+    /// disruption reason). The pod keeps its node and resources until it is terminated; its
+    /// generation is bumped so that its own timers (run end, trace deletion) no longer fire.
+    /// Returns the new generation, for the timer that ends the grace period.
+    pub fn begin_deletion(&mut self, pod_id: PodId, now: SimTime, reason: DisruptionReason) -> u32 {
+        let pod = &mut self.pods[pod_id.0 as usize];
+        debug_assert!(!pod.is_terminated());
+        pod.deletion_started = now;
+        pod.disruption = Some(reason);
+        pod.generation = pod.generation.wrapping_add(1);
+        pod.generation
     }
 
     /// Cordons (`true`) or uncordons a node (`spec.unschedulable`).

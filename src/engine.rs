@@ -8,11 +8,13 @@ pub mod time;
 
 use crate::cluster::ClusterState;
 use crate::cluster::node::NodeId;
-use crate::cluster::pod::{Lifetime, Owner, PodId, PodPhase, TemplateId};
+use crate::cluster::pod::{DisruptionReason, Lifetime, Owner, PodId, PodPhase, TemplateId};
+use crate::disruption::pdb::{OwnerScale, PodDisruptionBudget};
 use crate::error::Result;
 use crate::metrics::Metrics;
 use crate::report::Sample;
 use crate::scheduler::explain::Explanation;
+use crate::scheduler::preemption::{Outcome, Preemption};
 use crate::scheduler::queue::{FLUSH_PERIOD_MS, SchedulingQueue, backoff_ms};
 use crate::scheduler::{Decision, Scheduler};
 use crate::workload::deployment::DeploymentController;
@@ -85,6 +87,10 @@ pub struct Simulation {
     hpa_last_row: Vec<Option<usize>>,
     /// Set by `kubesim explain`: capture the target pod's scheduling attempts.
     pub explain: Option<ExplainRequest>,
+    /// PodDisruptionBudgets.
+    pub pdbs: Vec<PodDisruptionBudget>,
+    /// DefaultPreemption (PostFilter) and the nominated pods; `None` when disabled.
+    pub preemption: Option<Preemption>,
     /// Stop the run at the next event boundary.
     stop: bool,
     /// Some pods wait for other pods (required pod affinity or hard topology spread), so a
@@ -155,6 +161,8 @@ impl Simulation {
             hpa_rows: Vec::new(),
             hpa_last_row: Vec::new(),
             explain: None,
+            pdbs: Vec::new(),
+            preemption: None,
             stop: false,
             pods_wait_on_pods: false,
         }
@@ -265,6 +273,12 @@ impl Simulation {
                     } else {
                         self.end_pod(pod, PodPhase::Succeeded);
                     }
+                }
+            }
+            Event::GracefulTerminationEnd { pod, generation } => {
+                let p = &self.cluster.pods[pod.0 as usize];
+                if p.generation == generation && !p.is_terminated() {
+                    self.end_pod(pod, PodPhase::Failed);
                 }
             }
             Event::ScheduleCycle => self.schedule_cycle(),
@@ -490,8 +504,12 @@ impl Simulation {
         self.end_pod(pod, PodPhase::Failed);
     }
 
-    /// Bookkeeping after a pod is bound: metrics and its run-end timer.
+    /// Bookkeeping after a pod is bound: preemption state, metrics and its run-end timer.
     fn on_bound(&mut self, pod: PodId) {
+        if let Some(pre) = self.preemption.as_mut() {
+            pre.on_bound(self.cluster.pods[pod.0 as usize].priority);
+            pre.clear_nomination(pod, &mut self.cluster);
+        }
         let p = &self.cluster.pods[pod.0 as usize];
         if self.metrics.measuring(self.now) {
             self.metrics.pods_scheduled += 1;
@@ -533,6 +551,13 @@ impl Simulation {
         for k in 0..self.grown_nodes.len() {
             let node = self.grown_nodes[k];
             self.grown_flag[node.0 as usize] = false;
+            // Pods nominated to the node are retried whatever the queue-order budget says: the
+            // room was freed for them (upstream requeues every pod the freed room could fit).
+            if let Some(pre) = self.preemption.as_ref().filter(|p| p.has_nominations()) {
+                for pod in pre.nominated_to(node, &self.cluster) {
+                    self.scheduling_queue.release(pod, &self.cluster);
+                }
+            }
             let (scheduler, cluster) = (&mut self.scheduler, &self.cluster);
             self.scheduling_queue
                 .activate_for_node(node, cluster, |pod| scheduler.feasible(pod, node, cluster));
@@ -587,6 +612,11 @@ impl Simulation {
 
     fn drain_active_queue(&mut self) {
         while let Some(pod) = self.scheduling_queue.pop() {
+            // Nominated pods of at least this priority hold their nominated room
+            // (`addNominatedPods`) for the decision and any preemption it triggers.
+            if let Some(p) = self.preemption.as_mut() {
+                p.add_nominated_pods(pod, &mut self.cluster);
+            }
             let explaining = self
                 .explain
                 .as_ref()
@@ -594,10 +624,15 @@ impl Simulation {
             if explaining {
                 self.capture_explanation(pod);
             }
-            match self
-                .scheduler
-                .schedule(pod, &self.cluster, &mut self.scheduler_rng)
-            {
+            let decision = self.decide(pod);
+            let outcome = match decision {
+                Decision::Unschedulable => self.post_filter(pod),
+                Decision::Bind(_) => None,
+            };
+            if let Some(p) = self.preemption.as_mut() {
+                p.remove_nominated_pods(&mut self.cluster);
+            }
+            match decision {
                 Decision::Bind(node) => {
                     if explaining {
                         self.set_explained_choice(Some(node));
@@ -611,6 +646,9 @@ impl Simulation {
                     if self.metrics.measuring(self.now) {
                         self.metrics.unschedulable_attempts += 1;
                     }
+                    if let Some(outcome) = outcome {
+                        self.apply_preemption(pod, outcome);
+                    }
                     self.cluster.pods[pod.0 as usize].failed_attempts += 1;
                     let epoch = self.cluster.capacity_epoch;
                     self.scheduling_queue
@@ -621,17 +659,131 @@ impl Simulation {
         }
     }
 
+    /// One scheduling decision: the pod's nominated node first, if it passes the filters
+    /// (`evaluateNominatedNode`), otherwise a full cycle of the scheduler.
+    fn decide(&mut self, pod: PodId) -> Decision {
+        if let Some(node) = self.cluster.pods[pod.0 as usize].nominated_node
+            && self.cluster.nodes[node.0 as usize].is_alive()
+            && self.scheduler.feasible(pod, node, &self.cluster)
+        {
+            return Decision::Bind(node);
+        }
+        self.scheduler
+            .schedule(pod, &self.cluster, &mut self.scheduler_rng)
+    }
+
+    /// Runs preemption for a pod that fits nowhere (`None` when preemption is disabled).
+    fn post_filter(&mut self, pod: PodId) -> Option<Outcome> {
+        let preemption = self.preemption.as_mut()?;
+        let deployments = &self.deployments;
+        let scale_of = |owner: Owner| match owner {
+            Owner::Deployment(d) => OwnerScale::Scale(deployments[d as usize].replicas),
+            Owner::Job(_) => OwnerScale::NoScale,
+            Owner::Source(_) => OwnerScale::Unmanaged,
+        };
+        Some(preemption.post_filter(
+            pod,
+            &mut self.cluster,
+            &mut *self.scheduler,
+            &self.pdbs,
+            &scale_of,
+        ))
+    }
+
+    /// Carries out a preemption outcome for `pod`: deletes the victims, clears lower-priority
+    /// nominations to the node and nominates it (`prepareCandidate` and the PostFilter result).
+    fn apply_preemption(&mut self, pod: PodId, outcome: Outcome) {
+        let Some(pre) = self.preemption.as_mut() else {
+            return;
+        };
+        match outcome {
+            Outcome::NotEligible => {}
+            Outcome::NoCandidate => pre.clear_nomination(pod, &mut self.cluster),
+            Outcome::Preempted(candidate) => {
+                let priority = self.cluster.pods[pod.0 as usize].priority;
+                pre.clear_lower_priority_nominations(candidate.node, priority, &mut self.cluster);
+                pre.nominate(pod, candidate.node, &mut self.cluster);
+                let mut deleted = 0;
+                for &victim in &candidate.victims {
+                    // A victim already being deleted is not deleted again.
+                    if !self.cluster.pods[victim.0 as usize].is_terminating() {
+                        self.delete_gracefully(victim, DisruptionReason::PreemptionByScheduler);
+                        deleted += 1;
+                    }
+                }
+                if self.metrics.measuring(self.now) {
+                    self.metrics.preemptions += 1;
+                    self.metrics.preemption_victims += deleted;
+                    self.metrics.preemption_pdb_violations += u64::from(candidate.pdb_violations);
+                }
+            }
+        }
+    }
+
+    /// Starts the graceful deletion of a bound pod: it keeps running and holding its resources
+    /// for its termination grace period, and its owner replaces it at once (the ReplicaSet and
+    /// Job controllers do not count terminating pods).
+    fn delete_gracefully(&mut self, pod: PodId, reason: DisruptionReason) {
+        let generation = self.cluster.begin_deletion(pod, self.now, reason);
+        let p = &self.cluster.pods[pod.0 as usize];
+        let grace = self.cluster.templates[p.template.0 as usize].termination_grace_ms();
+        self.queue.push(
+            self.now.plus_ms(grace),
+            Event::GracefulTerminationEnd { pod, generation },
+        );
+        let mut out = std::mem::take(&mut self.new_pods);
+        self.notify_owner(pod, false, None, &mut out);
+        self.enqueue_new(&mut out);
+        self.new_pods = out;
+    }
+
+    /// Tells a pod's owner that the pod is gone (`succeeded` or not); the owner may create
+    /// replacements into `out`.
+    fn notify_owner(
+        &mut self,
+        pod: PodId,
+        succeeded: bool,
+        defer_ms: Option<u64>,
+        out: &mut Vec<PodId>,
+    ) {
+        match self.cluster.pods[pod.0 as usize].owner {
+            Owner::Deployment(d) => {
+                let dep = &mut self.deployments[d as usize];
+                dep.on_pod_terminated(pod);
+                match defer_ms {
+                    Some(ms) => self
+                        .queue
+                        .push(self.now.plus_ms(ms), Event::DeploymentStart(d)),
+                    None => dep.reconcile(&mut self.cluster, self.now, out),
+                }
+            }
+            Owner::Job(j) => {
+                let job = &mut self.jobs[j as usize];
+                job.on_pod_terminated(succeeded, self.now);
+                match defer_ms {
+                    Some(ms) => self.queue.push(self.now.plus_ms(ms), Event::JobStart(j)),
+                    None => job.reconcile(&mut self.cluster, self.now, out),
+                }
+            }
+            Owner::Source(_) => {}
+        }
+    }
+
     /// Records the scheduler's per-node view of `pod` now into the explain request.
     fn capture_explanation(&mut self, pod: PodId) {
         let nodes = self
             .scheduler
             .explain_placement(pod, &self.cluster)
             .unwrap_or_default();
+        let nominated = self.cluster.pods[pod.0 as usize]
+            .nominated_node
+            .map(|n| self.cluster.nodes[n.0 as usize].name.clone());
         if let Some(req) = &mut self.explain {
             req.result = Some(Explanation {
                 pod: req.pod.clone(),
                 time_ms: self.now.as_ms(),
                 chosen: None,
+                nominated,
                 nodes,
             });
         }
@@ -655,23 +807,26 @@ impl Simulation {
             .filter(|&p| !self.cluster.pods[p.0 as usize].is_terminated())
             .find(|&p| self.cluster.pod_name(p) == target);
         let Some(pod) = found else { return false };
+        if let Some(pre) = self.preemption.as_mut() {
+            pre.add_nominated_pods(pod, &mut self.cluster);
+        }
         self.capture_explanation(pod);
-        let p = &self.cluster.pods[pod.0 as usize];
-        let chosen = match p.node {
+        let chosen = match self.cluster.pods[pod.0 as usize].node {
             Some(node) => Some(node),
-            None => match self
-                .scheduler
-                .schedule(pod, &self.cluster, &mut self.scheduler_rng)
-            {
+            None => match self.decide(pod) {
                 Decision::Bind(node) => Some(node),
                 Decision::Unschedulable => None,
             },
         };
+        if let Some(pre) = self.preemption.as_mut() {
+            pre.remove_nominated_pods(&mut self.cluster);
+        }
         self.set_explained_choice(chosen);
         true
     }
 
-    /// Terminates a pod, frees its node, tells its owner and re-activates waiting pods.
+    /// Terminates a pod, frees its node, tells its owner (unless it already knew, when the
+    /// pod's graceful deletion started) and re-activates waiting pods.
     fn end_pod(&mut self, pod: PodId, phase: PodPhase) {
         self.end_pod_with(pod, phase, None);
     }
@@ -679,31 +834,21 @@ impl Simulation {
     /// [`Simulation::end_pod`], with the owner's reconcile deferred by `defer_ms` if given
     /// (so a controller whose pods are rejected at once does not loop at one instant).
     fn end_pod_with(&mut self, pod: PodId, phase: PodPhase, defer_ms: Option<u64>) {
+        let p = &self.cluster.pods[pod.0 as usize];
+        let (owner_knows, priority) = (p.is_terminating(), p.priority);
         let node = self.cluster.terminate(pod, phase, self.now);
+        if let Some(pre) = self.preemption.as_mut() {
+            pre.clear_nomination(pod, &mut self.cluster);
+            if node.is_some() {
+                pre.on_unbound(priority);
+            }
+        }
         if phase == PodPhase::Succeeded && self.metrics.measuring(self.now) {
             self.metrics.pods_succeeded += 1;
         }
         let mut out = std::mem::take(&mut self.new_pods);
-        match self.cluster.pods[pod.0 as usize].owner {
-            Owner::Deployment(d) => {
-                let dep = &mut self.deployments[d as usize];
-                dep.on_pod_terminated(pod);
-                match defer_ms {
-                    Some(ms) => self
-                        .queue
-                        .push(self.now.plus_ms(ms), Event::DeploymentStart(d)),
-                    None => dep.reconcile(&mut self.cluster, self.now, &mut out),
-                }
-            }
-            Owner::Job(j) => {
-                let job = &mut self.jobs[j as usize];
-                job.on_pod_terminated(phase == PodPhase::Succeeded, self.now);
-                match defer_ms {
-                    Some(ms) => self.queue.push(self.now.plus_ms(ms), Event::JobStart(j)),
-                    None => job.reconcile(&mut self.cluster, self.now, &mut out),
-                }
-            }
-            Owner::Source(_) => {}
+        if !owner_knows {
+            self.notify_owner(pod, phase == PodPhase::Succeeded, defer_ms, &mut out);
         }
         if let Some(node) = node {
             self.node_capacity_grew(node);

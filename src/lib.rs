@@ -17,6 +17,7 @@
 
 pub mod autoscale;
 pub mod cluster;
+pub mod disruption;
 pub mod engine;
 pub mod error;
 pub mod metrics;

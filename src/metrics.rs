@@ -81,6 +81,12 @@ pub struct Metrics {
     pub pods_deleted_while_pending: u64,
     /// Pods with `nodeName` the kubelet rejected at admission (they did not fit the node).
     pub pods_rejected_at_admission: u64,
+    /// Preemption attempts that chose a node.
+    pub preemptions: u64,
+    /// Pods deleted by preemption.
+    pub preemption_victims: u64,
+    /// Preemption victims whose deletion violated a PodDisruptionBudget.
+    pub preemption_pdb_violations: u64,
     /// Highest node count seen.
     pub peak_nodes: u64,
     /// Highest number of nodes with at least one pod.

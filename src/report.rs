@@ -114,6 +114,12 @@ pub struct RunSummary {
     pub pods_rejected_at_admission: u64,
     /// Pods still pending at the end.
     pub pods_pending_at_end: u64,
+    /// Preemption attempts that chose a node (each deletes victims and nominates the node).
+    pub preemptions: u64,
+    /// Pods deleted by preemption.
+    pub preemption_victims: u64,
+    /// Preemption victims whose deletion violated a PodDisruptionBudget.
+    pub preemption_pdb_violations: u64,
     /// Mean pending time of scheduled pods [s].
     pub pending_time_mean_s: f64,
     /// Median pending time [s].
@@ -223,6 +229,9 @@ pub fn summarize(sim: &mut Simulation, scenario: &str, seed: u64, wall_time_s: f
         pods_deleted_while_pending: m.pods_deleted_while_pending,
         pods_rejected_at_admission: m.pods_rejected_at_admission,
         pods_pending_at_end: sim.cluster.totals.pending_pods,
+        preemptions: m.preemptions,
+        preemption_victims: m.preemption_victims,
+        preemption_pdb_violations: m.preemption_pdb_violations,
         pending_time_mean_s: m.pending.mean_ms() / 1000.0,
         pending_time_p50_s: m.pending.percentile_ms(50.0) as f64 / 1000.0,
         pending_time_p95_s: m.pending.percentile_ms(95.0) as f64 / 1000.0,

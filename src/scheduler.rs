@@ -13,6 +13,7 @@ pub mod explain;
 pub mod framework;
 pub mod fused;
 pub mod plugins;
+pub mod preemption;
 pub mod queue;
 
 use crate::cluster::ClusterState;
@@ -33,7 +34,7 @@ use plugins::node_resources_fit::{
 use plugins::node_unschedulable::NodeUnschedulable;
 use plugins::pod_topology_spread::PodTopologySpread;
 use plugins::taint_toleration::TaintToleration;
-use plugins::{FilterPlugin, ScorePlugin};
+use plugins::{FilterFailure, FilterPlugin, ScorePlugin};
 use std::collections::BTreeMap;
 
 /// The outcome of one scheduling attempt.
@@ -72,6 +73,27 @@ pub trait Scheduler {
             &cluster.nodes[node.0 as usize],
         )
         .is_ok()
+    }
+
+    /// The filter verdict of `pod` on every live node, in `cluster.live_nodes` order: the
+    /// per-node statuses preemption (PostFilter) starts from. Only `Unschedulable` nodes are
+    /// preemption candidates. The default asks [`Scheduler::feasible`] node by node and reports
+    /// every rejection as `Unschedulable` (preemption then finds out by itself where removing
+    /// pods cannot help).
+    fn filter_statuses(
+        &mut self,
+        pod: PodId,
+        cluster: &ClusterState,
+        out: &mut Vec<Result<(), FilterFailure>>,
+    ) {
+        out.clear();
+        for &node in &cluster.live_nodes {
+            out.push(if self.feasible(pod, node, cluster) {
+                Ok(())
+            } else {
+                Err(FilterFailure::Unschedulable("rejected by the scheduler"))
+            });
+        }
     }
 }
 
@@ -368,12 +390,15 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
                     ));
                 }
             },
+            // Read by `preemption::from_spec`.
+            preemption::DEFAULT_PREEMPTION => {}
             other => {
                 return Err(Error::scenario(
                     format!("{field}.name"),
                     format!(
                         "no configurable args for plugin {other:?}; expected NodeResourcesFit, \
-                         NodeResourcesBalancedAllocation, InterPodAffinity or PodTopologySpread"
+                         NodeResourcesBalancedAllocation, InterPodAffinity, PodTopologySpread or \
+                         DefaultPreemption"
                     ),
                 ));
             }

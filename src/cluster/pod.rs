@@ -146,7 +146,35 @@ pub struct Pod {
     /// Creation sequence number (unique and increasing, unlike the reusable [`PodId`]); breaks
     /// queue-order ties first come, first served.
     pub seq: u64,
+    /// The node a preemption reserved for this pending pod (`status.nominatedNodeName`).
+    pub nominated_node: Option<NodeId>,
+    /// When its graceful deletion started (`metadata.deletionTimestamp`; [`SimTime::NEVER`] if
+    /// not being deleted). A terminating pod keeps its node and resources until it ends.
+    pub deletion_started: SimTime,
+    /// Why it is being deleted (the `DisruptionTarget` condition's reason), if it is.
+    pub disruption: Option<DisruptionReason>,
 }
+
+/// Why a pod is being deleted (the reason of its `DisruptionTarget` condition).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DisruptionReason {
+    /// Deleted by the scheduler to make room for a higher-priority pod
+    /// (`PreemptionByScheduler`).
+    PreemptionByScheduler,
+}
+
+/// `preemptionPolicy` of a pod, from its PriorityClass (pkg/apis/scheduling).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum PreemptionPolicy {
+    /// May preempt lower-priority pods (the default).
+    #[default]
+    PreemptLowerPriority,
+    /// Never preempts; waits for capacity like any pod (still ordered by priority).
+    Never,
+}
+
+/// Default `terminationGracePeriodSeconds` [s] (pkg/apis/core/v1 defaults).
+pub const DEFAULT_TERMINATION_GRACE_PERIOD_S: u64 = 30;
 
 impl Pod {
     /// The cpu [millicores] and memory [bytes] requests used by the resource scorers, with
@@ -159,6 +187,11 @@ impl Pod {
     /// True when the pod has terminated (Succeeded or Failed).
     pub fn is_terminated(&self) -> bool {
         matches!(self.phase, PodPhase::Succeeded | PodPhase::Failed)
+    }
+
+    /// True while the pod is being deleted (graceful termination in progress).
+    pub fn is_terminating(&self) -> bool {
+        self.deletion_started != SimTime::NEVER && !self.is_terminated()
     }
 }
 
@@ -197,6 +230,19 @@ pub struct PodTemplate {
     pub default_spread_selector: Option<super::pod_affinity::LabelSelector>,
     /// `spec.nodeName`: the pods are bound to this node directly, without the scheduler.
     pub node_name: Option<NodeId>,
+    /// `preemptionPolicy` (from the pods' PriorityClass).
+    pub preemption_policy: PreemptionPolicy,
+    /// `terminationGracePeriodSeconds` [s]; `None` = the upstream default of 30 s.
+    pub termination_grace_period_s: Option<u64>,
+}
+
+impl PodTemplate {
+    /// How long a deleted pod keeps running before it terminates [ms].
+    pub fn termination_grace_ms(&self) -> u64 {
+        self.termination_grace_period_s
+            .unwrap_or(DEFAULT_TERMINATION_GRACE_PERIOD_S)
+            .saturating_mul(1000)
+    }
 }
 
 #[cfg(test)]

@@ -36,6 +36,14 @@ pub enum Event {
         /// Pod generation when the timer was set.
         generation: u32,
     },
+    /// A pod being deleted reaches the end of its termination grace period and stops,
+    /// releasing its node's resources.
+    GracefulTerminationEnd {
+        /// The pod.
+        pod: PodId,
+        /// Pod generation when its deletion started.
+        generation: u32,
+    },
     /// The periodic flush of long-parked unschedulable pods.
     UnschedulableFlush,
     /// Record a time-series sample.

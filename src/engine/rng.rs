@@ -25,6 +25,8 @@ pub enum Stream {
     Deployment(u32),
     /// Load curve number `i` (Poisson noise of a service's request rate).
     Load(u32),
+    /// Preemption (the dry run's random node offset).
+    Preemption,
 }
 
 impl Stream {
@@ -35,6 +37,7 @@ impl Stream {
             Stream::Job(i) => (3 << 32) | u64::from(i),
             Stream::Deployment(i) => (4 << 32) | u64::from(i),
             Stream::Load(i) => (5 << 32) | u64::from(i),
+            Stream::Preemption => 6,
         }
     }
 }

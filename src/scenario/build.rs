@@ -2,20 +2,22 @@
 
 use super::Scenario;
 use super::spec::{
-    LabelSelectorSpec, NodeSelectorTermSpec, PodAffinityTermSpec, PodTemplateSpec,
-    ResourceListSpec, ScenarioSpec, TaintSpec, TolerationSpec, TopologySpreadConstraintSpec,
+    IntOrString, LabelSelectorSpec, NodeSelectorTermSpec, PodAffinityTermSpec,
+    PodDisruptionBudgetSpec, PodTemplateSpec, ResourceListSpec, ScenarioSpec, TaintSpec,
+    TolerationSpec, TopologySpreadConstraintSpec,
 };
 use crate::cluster::ClusterState;
 use crate::cluster::affinity::{NodeAffinity, Requirement, SelectorOperator};
 use crate::cluster::catalog;
 use crate::cluster::labels::{Labels, Taint, TaintEffect, Toleration, TolerationOperator};
 use crate::cluster::node::NodePool;
-use crate::cluster::pod::{Limits, PodTemplate};
+use crate::cluster::pod::{Limits, PodTemplate, PreemptionPolicy};
 use crate::cluster::pod_affinity::{
     InclusionPolicy, LabelSelector, PodAffinity, PodAffinityTerm, SpreadConstraint,
     WeightedPodAffinityTerm, WhenUnsatisfiable,
 };
 use crate::cluster::resources::{DEFAULT_MAX_PODS, Resources};
+use crate::disruption::pdb::{Budget, IntOrPercent, PodDisruptionBudget};
 use crate::engine::rng::{self, Stream};
 use crate::engine::time::SimTime;
 use crate::engine::{Simulation, SourceSlot};
@@ -191,6 +193,75 @@ fn validate_template(t: &PodTemplateSpec, field: &str, spec: &ScenarioSpec) -> R
                 "an empty key requires operator Exists",
             ));
         }
+    }
+    Ok(())
+}
+
+fn parse_preemption_policy(policy: Option<&str>, field: &str) -> Result<PreemptionPolicy> {
+    match policy {
+        None | Some("PreemptLowerPriority") => Ok(PreemptionPolicy::PreemptLowerPriority),
+        Some("Never") => Ok(PreemptionPolicy::Never),
+        Some(other) => Err(err(
+            field,
+            format!("unknown preemption policy {other:?}; expected PreemptLowerPriority or Never"),
+        )),
+    }
+}
+
+/// Parses a PDB's `minAvailable`/`maxUnavailable`: a non-negative integer or `"N%"` with
+/// N in 0..=100 (as upstream validation requires).
+fn parse_int_or_percent(v: &IntOrString, field: &str) -> Result<IntOrPercent> {
+    let expected = "expected a non-negative integer or a percentage such as \"25%\" (0% to 100%)";
+    match v {
+        IntOrString::Int(n) => u32::try_from(*n)
+            .map(IntOrPercent::Int)
+            .map_err(|_| err(field, format!("{n} is out of range; {expected}"))),
+        IntOrString::Str(text) => text
+            .strip_suffix('%')
+            .and_then(|n| n.parse::<u32>().ok())
+            .filter(|&p| p <= 100)
+            .map(IntOrPercent::Percent)
+            .ok_or_else(|| err(field, format!("invalid value {text:?}; {expected}"))),
+    }
+}
+
+fn pdb_budget(p: &PodDisruptionBudgetSpec, field: &str) -> Result<Budget> {
+    match (&p.min_available, &p.max_unavailable) {
+        (Some(m), None) => Ok(Budget::MinAvailable(parse_int_or_percent(
+            m,
+            &format!("{field}.minAvailable"),
+        )?)),
+        (None, Some(m)) => Ok(Budget::MaxUnavailable(parse_int_or_percent(
+            m,
+            &format!("{field}.maxUnavailable"),
+        )?)),
+        _ => Err(err(
+            field,
+            "set exactly one of minAvailable and maxUnavailable",
+        )),
+    }
+}
+
+fn validate_pdbs(spec: &ScenarioSpec) -> Result<()> {
+    check_unique(
+        spec.pod_disruption_budgets.iter().map(|p| p.name.as_str()),
+        "podDisruptionBudgets",
+    )?;
+    for (i, p) in spec.pod_disruption_budgets.iter().enumerate() {
+        let field = format!("podDisruptionBudgets[{i}]");
+        if !p.selector.match_expressions.is_empty() {
+            return Err(err(
+                format!("{field}.selector.matchExpressions"),
+                "not supported for PodDisruptionBudgets; use matchLabels",
+            ));
+        }
+        if p.selector.match_labels.is_empty() {
+            return Err(err(
+                format!("{field}.selector.matchLabels"),
+                "must not be empty (an empty selector selects no pod for preemption)",
+            ));
+        }
+        pdb_budget(p, &field)?;
     }
     Ok(())
 }
@@ -504,6 +575,13 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
             "at most one class may set globalDefault",
         ));
     }
+    for (i, c) in spec.priority_classes.iter().enumerate() {
+        parse_preemption_policy(
+            c.preemption_policy.as_deref(),
+            &format!("priorityClasses[{i}].preemptionPolicy"),
+        )?;
+    }
+    validate_pdbs(spec)?;
     check_unique(spec.node_pools.iter().map(|p| p.name.as_str()), "nodePools")?;
     for (i, p) in spec.node_pools.iter().enumerate() {
         let f = format!("nodePools[{i}]");
@@ -814,6 +892,44 @@ impl Builder<'_> {
         }
     }
 
+    /// The `preemptionPolicy` of the template's pods: that of their PriorityClass (named, or
+    /// the global default when they name none and set no explicit priority).
+    fn preemption_policy(&self, t: &PodTemplateSpec) -> PreemptionPolicy {
+        let classes = &self.spec.priority_classes;
+        let class = match (&t.priority_class_name, t.priority) {
+            (Some(name), _) => classes.iter().find(|c| &c.name == name),
+            (None, None) => classes.iter().find(|c| c.global_default),
+            (None, Some(_)) => None,
+        };
+        class
+            .and_then(|c| parse_preemption_policy(c.preemption_policy.as_deref(), "").ok())
+            .unwrap_or_default()
+    }
+
+    fn pdbs(&mut self) -> Result<Vec<PodDisruptionBudget>> {
+        let mut out = Vec::new();
+        for (i, p) in self.spec.pod_disruption_budgets.iter().enumerate() {
+            let budget = pdb_budget(p, &format!("podDisruptionBudgets[{i}]"))?;
+            let match_labels = p
+                .selector
+                .match_labels
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        self.cluster.interner.intern(k),
+                        self.cluster.interner.intern(v),
+                    )
+                })
+                .collect();
+            out.push(PodDisruptionBudget {
+                name: p.name.clone(),
+                match_labels,
+                budget,
+            });
+        }
+        Ok(out)
+    }
+
     fn priority(&self, t: &PodTemplateSpec) -> i32 {
         if let Some(p) = t.priority {
             return p;
@@ -967,6 +1083,8 @@ impl Builder<'_> {
             spread,
             default_spread_selector,
             node_name,
+            preemption_policy: self.preemption_policy(t),
+            termination_grace_period_s: t.termination_grace_period_seconds,
         });
         Ok(Blueprint {
             requests,
@@ -1231,6 +1349,9 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
         }
     }
     b.register_topology();
+    let pdbs = b.pdbs()?;
+    let preemption = crate::scheduler::preemption::from_spec(&spec.scheduler)
+        .map_err(|e| e.in_file(&scenario.path))?;
     let scheduler = registry
         .build(&spec.scheduler, &mut b.cluster)
         .map_err(|e| e.in_file(&scenario.path))?;
@@ -1246,5 +1367,7 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
     );
     sim.metrics.window_start = SimTime(spec.warmup.0);
     sim.hpas = hpas;
+    sim.pdbs = pdbs;
+    sim.preemption = preemption.map(|p| crate::scheduler::preemption::Preemption::new(p, seed));
     Ok(sim)
 }

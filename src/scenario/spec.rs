@@ -69,6 +69,36 @@ pub struct ScenarioSpec {
     /// Scheduler variants compared by `kubesim compare` on the same workload and seed.
     #[serde(default)]
     pub variants: Vec<VariantSpec>,
+    /// PodDisruptionBudgets (respected by preemption where possible).
+    #[serde(default)]
+    pub pod_disruption_budgets: Vec<PodDisruptionBudgetSpec>,
+}
+
+/// A PodDisruptionBudget: exactly one of `minAvailable` and `maxUnavailable`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PodDisruptionBudgetSpec {
+    /// Name.
+    pub name: String,
+    /// Pods covered by the budget.
+    pub selector: LabelSelectorSpec,
+    /// Pods that must stay healthy: a count (`2`) or a percentage of the controllers' scale
+    /// (`"50%"`, rounded up).
+    #[serde(default)]
+    pub min_available: Option<IntOrString>,
+    /// Pods that may be unavailable: a count or a percentage of the scale (rounded up).
+    #[serde(default)]
+    pub max_unavailable: Option<IntOrString>,
+}
+
+/// An integer or a string such as `"25%"` (`intstr.IntOrString`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum IntOrString {
+    /// An integer.
+    Int(i64),
+    /// A string (a percentage).
+    Str(String),
 }
 
 /// A named variant of the scenario for `kubesim compare`: a scheduler block and/or
@@ -123,6 +153,9 @@ pub struct PriorityClassSpec {
     /// Used for pods that name no class (at most one class may set this).
     #[serde(default)]
     pub global_default: bool,
+    /// `PreemptLowerPriority` (default) or `Never` (the class's pods never preempt).
+    #[serde(default)]
+    pub preemption_policy: Option<String>,
 }
 
 /// The `scheduler` block, shaped like a KubeSchedulerConfiguration profile.
@@ -169,6 +202,9 @@ pub struct PluginsSpec {
     /// Score plugins.
     #[serde(default)]
     pub score: PluginSet,
+    /// PostFilter plugins (`DefaultPreemption`, enabled by default).
+    #[serde(default)]
+    pub post_filter: PluginSet,
 }
 
 /// Enabled and disabled plugins of one extension point.
@@ -222,6 +258,12 @@ pub struct PluginArgs {
     /// constraints; custom `defaultConstraints` are not supported).
     #[serde(default)]
     pub defaulting_type: Option<String>,
+    /// DefaultPreemptionArgs.minCandidateNodesPercentage (default 10).
+    #[serde(default)]
+    pub min_candidate_nodes_percentage: Option<i64>,
+    /// DefaultPreemptionArgs.minCandidateNodesAbsolute (default 100).
+    #[serde(default)]
+    pub min_candidate_nodes_absolute: Option<i64>,
 }
 
 /// NodeResourcesFitArgs.scoringStrategy.
@@ -427,6 +469,10 @@ pub struct PodTemplateSpec {
     /// `nodeName`: bind the pods to this node directly, bypassing the scheduler.
     #[serde(default)]
     pub node_name: Option<String>,
+    /// How long a deleted pod (e.g. a preemption victim) keeps running and holding its
+    /// resources [s] (default 30).
+    #[serde(default)]
+    pub termination_grace_period_seconds: Option<u64>,
 }
 
 /// `affinity`.

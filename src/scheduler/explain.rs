@@ -29,6 +29,10 @@ pub struct Explanation {
     pub time_ms: u64,
     /// Node the scheduler chose (`null` if the pod was unschedulable).
     pub chosen: Option<String>,
+    /// Node a preemption had nominated for the pod at the time (omitted when none); the
+    /// scheduler tries it first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nominated: Option<String>,
     /// Every live node, in node order.
     pub nodes: Vec<NodeExplanation>,
 }
@@ -59,6 +63,9 @@ impl Explanation {
             scheduler,
             self.chosen.as_deref().unwrap_or("none (unschedulable)")
         );
+        if let Some(n) = &self.nominated {
+            t.insert_str(t.len() - 1, &format!(" (nominated {n} by preemption)"));
+        }
         t.push_str(&format!(
             "{:<width$}  {:>8}  {:>6}",
             "node", "feasible", "total"

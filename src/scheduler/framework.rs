@@ -107,6 +107,24 @@ impl FilterChain {
         }
     }
 
+    /// Prepares for `pod` and writes its verdict on every live node into `out` (in
+    /// `cluster.live_nodes` order).
+    pub fn statuses(
+        &mut self,
+        pod: PodId,
+        cluster: &ClusterState,
+        out: &mut Vec<Result<(), FilterFailure>>,
+    ) {
+        self.prepare(pod, cluster);
+        out.clear();
+        out.extend(
+            cluster
+                .live_nodes
+                .iter()
+                .map(|&node| self.check(pod, node, cluster)),
+        );
+    }
+
     /// Prepares for `pod` and checks one node (for one-off feasibility questions).
     pub fn prepare_and_check(&mut self, pod: PodId, node: NodeId, cluster: &ClusterState) -> bool {
         self.prepare(pod, cluster);
@@ -233,6 +251,15 @@ impl Scheduler for Framework {
 
     fn feasible(&mut self, pod: PodId, node: NodeId, cluster: &ClusterState) -> bool {
         self.filters.prepare_and_check(pod, node, cluster)
+    }
+
+    fn filter_statuses(
+        &mut self,
+        pod: PodId,
+        cluster: &ClusterState,
+        out: &mut Vec<Result<(), FilterFailure>>,
+    ) {
+        self.filters.statuses(pod, cluster, out);
     }
 
     /// Filters every live node (not just the sampled ones) and scores all feasible nodes with
@@ -538,7 +565,6 @@ mod tests {
                     ]),
                     requested_to_capacity_ratio: None,
                 }),
-                resources: None,
                 ..Default::default()
             },
         };

@@ -189,6 +189,19 @@ impl SchedulingQueue {
         self.moved.len()
     }
 
+    /// Releases one parked pod (collect it with [`Self::take_released`]); returns whether it was
+    /// parked. Used for the pods nominated to a node that gained capacity: the room was freed
+    /// for them, whatever the queue-order budget of [`Self::activate_for_node`] says.
+    pub fn release(&mut self, pod: PodId, cluster: &ClusterState) -> bool {
+        match self.unschedulable.remove(&parked_key(pod, cluster)) {
+            Some(parked) => {
+                self.released.push((parked.pod, parked.since));
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Releases, in queue order, the parked pods that `passes_filters` on `node` and fit in its
     /// remaining free capacity (see the module docs; collect them with
     /// [`Self::take_released`]). Returns how many were released.

@@ -1,7 +1,7 @@
 //! `kubesim compare`: common random numbers, comparison.csv and the command line.
 
 use crate::support::{root, shipped, temp_dir};
-use kubesim::scenario::spec::SchedulerSpec;
+use kubesim::scenario::spec::{PluginRef, SchedulerSpec};
 use kubesim::{Registry, compare};
 use std::process::Command;
 
@@ -11,13 +11,19 @@ fn variants_see_the_same_workload() {
     let variants: Vec<(String, SchedulerSpec)> = ["default-scheduler", "random"]
         .iter()
         .map(|n| {
-            (
-                n.to_string(),
-                SchedulerSpec {
+            (n.to_string(), {
+                // Without preemption: pods it deletes are replaced, which would make the
+                // created pods and requests depend on the scheduler.
+                let mut spec = SchedulerSpec {
                     name: n.to_string(),
                     ..SchedulerSpec::default()
-                },
-            )
+                };
+                spec.plugins.post_filter.disabled = vec![PluginRef {
+                    name: "DefaultPreemption".into(),
+                    weight: None,
+                }];
+                spec
+            })
         })
         .collect();
     let results = compare(

@@ -9,6 +9,7 @@ mod explain;
 mod fragmentation;
 mod load;
 mod placement;
+mod preemption;
 mod scenarios;
 mod support;
 mod traces;

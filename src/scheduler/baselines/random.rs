@@ -5,7 +5,7 @@ use crate::cluster::node::NodeId;
 use crate::cluster::pod::PodId;
 use crate::engine::rng::SimRng;
 use crate::scheduler::framework::FilterChain;
-use crate::scheduler::plugins::FilterPlugin;
+use crate::scheduler::plugins::{FilterFailure, FilterPlugin};
 use crate::scheduler::{Decision, Scheduler};
 use rand::Rng;
 
@@ -30,6 +30,15 @@ impl Scheduler for RandomFit {
 
     fn feasible(&mut self, pod: PodId, node: NodeId, cluster: &ClusterState) -> bool {
         self.filters.prepare_and_check(pod, node, cluster)
+    }
+
+    fn filter_statuses(
+        &mut self,
+        pod: PodId,
+        cluster: &ClusterState,
+        out: &mut Vec<Result<(), FilterFailure>>,
+    ) {
+        self.filters.statuses(pod, cluster, out);
     }
 
     fn schedule(&mut self, pod: PodId, cluster: &ClusterState, rng: &mut SimRng) -> Decision {

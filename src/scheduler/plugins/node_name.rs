@@ -29,3 +29,36 @@ impl FilterPlugin for NodeName {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! pkg/scheduler/framework/plugins/nodename/node_name_test.go, TestNodeName.
+    use super::*;
+    use crate::cluster::pod::PodTemplate;
+    use crate::cluster::topology::test_support::TopoCluster;
+
+    #[test]
+    fn node_name() {
+        let mut tc = TopoCluster::new();
+        let foo = tc.node("foo", &[], &[]);
+        let cases = [
+            ("no host specified", None, Ok(())),
+            ("host matches", Some(foo), Ok(())),
+            (
+                "host doesn't match",
+                Some(tc.node("bar", &[], &[])),
+                Err(FilterFailure::Unresolvable(REASON)),
+            ),
+        ];
+        for (name, node_name, want) in cases {
+            let t = tc.template(PodTemplate {
+                node_name,
+                ..PodTemplate::default()
+            });
+            let pod = tc.pending(t);
+            let c = &tc.c;
+            let got = NodeName.filter(&c.pods[pod.0 as usize], &c.nodes[foo.0 as usize], c);
+            assert_eq!(got, want, "{name}");
+        }
+    }
+}

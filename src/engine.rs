@@ -79,6 +79,12 @@ pub struct Simulation {
     grown_flag: Vec<bool>,
     events: u64,
     new_pods: Vec<PodId>,
+    /// Load-driven services.
+    pub services: Vec<crate::workload::service::Service>,
+    /// Per Deployment: its service, if load-driven.
+    service_of: Vec<Option<u32>>,
+    /// `services.csv` rows.
+    pub service_samples: Vec<crate::report::ServiceSample>,
     /// Horizontal Pod Autoscalers.
     pub hpas: Vec<crate::autoscale::horizontal::HorizontalController>,
     /// `hpa.csv` rows: HPA syncs whose recommendation, outcome or reason changed.
@@ -157,6 +163,9 @@ impl Simulation {
             grown_flag: Vec::new(),
             events: 0,
             new_pods: Vec::new(),
+            services: Vec::new(),
+            service_of: Vec::new(),
+            service_samples: Vec::new(),
             hpas: Vec::new(),
             hpa_rows: Vec::new(),
             hpa_last_row: Vec::new(),
@@ -167,6 +176,15 @@ impl Simulation {
             pods_wait_on_pods: false,
         }
         .with_pod_hints()
+    }
+
+    /// Installs the load-driven services (each names its Deployment).
+    pub fn set_services(&mut self, services: Vec<crate::workload::service::Service>) {
+        self.service_of = vec![None; self.deployments.len()];
+        for (i, s) in services.iter().enumerate() {
+            self.service_of[s.deployment as usize] = Some(i as u32);
+        }
+        self.services = services;
     }
 
     fn with_pod_hints(mut self) -> Self {
@@ -222,6 +240,10 @@ impl Simulation {
         for (i, h) in self.hpas.iter().enumerate() {
             let start = self.deployments[h.deployment as usize].start;
             self.queue.push(start, Event::HpaSync(i as u32));
+        }
+        for (i, s) in self.services.iter().enumerate() {
+            let start = self.deployments[s.deployment as usize].start;
+            self.queue.push(start, Event::LoadTick(i as u32));
         }
         for i in 0..self.sources.len() {
             self.pull_source(i)?;
@@ -307,6 +329,14 @@ impl Simulation {
                     .plus_ms(self.hpas[i as usize].config.sync_period_ms);
                 if next <= self.end {
                     self.queue.push(next, Event::HpaSync(i));
+                }
+            }
+            Event::LoadTick(i) => {
+                self.update_service(i as usize);
+                let tick = self.services[i as usize].tick_ms;
+                let next = SimTime((self.now.as_ms() / tick + 1) * tick);
+                if next <= self.end {
+                    self.queue.push(next, Event::LoadTick(i));
                 }
             }
             Event::Sample => {
@@ -464,7 +494,10 @@ impl Simulation {
         let d = self.hpas[i].deployment as usize;
         let decision = {
             let (hpas, cluster, deployments) = (&mut self.hpas, &self.cluster, &self.deployments);
-            hpas[i].sync(self.now, cluster, &deployments[d], &|_| None)
+            let (services, service) = (&self.services, self.service_of.get(d).copied().flatten());
+            hpas[i].sync(self.now, cluster, &deployments[d], &|id, pod| {
+                service.map(|s| services[s as usize].sample(id, pod.seq))
+            })
         };
         let row = crate::report::HpaRow::new(&self.deployments[d].name, &decision);
         if self.hpa_last_row.len() < self.hpas.len() {
@@ -477,6 +510,29 @@ impl Simulation {
         }
         if decision.rescaled() {
             self.scale_deployment(d, decision.final_replicas.max(0) as u32);
+        }
+    }
+
+    /// Accounts service `i`'s requests up to now and re-splits its load among its ready pods.
+    fn update_service(&mut self, i: usize) {
+        let d = self.services[i].deployment as usize;
+        let window = self.metrics.window_start;
+        let served = self.services[i].update(
+            self.now,
+            &self.deployments[d].pods,
+            &mut self.cluster,
+            window,
+        );
+        self.metrics.requests_total += served.demand;
+        self.metrics.requests_unserved += served.unserved;
+    }
+
+    /// Re-splits the load of `pod`'s service, if it belongs to one (its ready set changed).
+    fn service_pods_changed(&mut self, pod: PodId) {
+        if let Owner::Deployment(d) = self.cluster.pods[pod.0 as usize].owner
+            && let Some(Some(s)) = self.service_of.get(d as usize).copied()
+        {
+            self.update_service(s as usize);
         }
     }
 
@@ -520,6 +576,7 @@ impl Simulation {
             self.queue
                 .push(self.now.plus_ms(ms), Event::PodRunEnd { pod, generation });
         }
+        self.service_pods_changed(pod);
     }
 
     fn request_cycle(&mut self) {
@@ -767,6 +824,7 @@ impl Simulation {
             }
             Owner::Source(_) => {}
         }
+        self.service_pods_changed(pod);
     }
 
     /// Records the scheduler's per-node view of `pod` now into the explain request.
@@ -861,7 +919,36 @@ impl Simulation {
         self.request_cycle();
     }
 
+    fn record_service_samples(&mut self) {
+        for s in &self.services {
+            let dep = &self.deployments[s.deployment as usize];
+            let (mut ready, mut used, mut requested) = (0u32, 0u64, 0u64);
+            for &id in &dep.pods {
+                let p = &self.cluster.pods[id.0 as usize];
+                if p.phase == PodPhase::Running {
+                    ready += 1;
+                    used += p.usage.cpu_milli;
+                    requested += p.requests.cpu_milli;
+                }
+            }
+            self.service_samples.push(crate::report::ServiceSample {
+                time_s: self.now.as_secs_f64(),
+                service: dep.name.clone(),
+                load_rps: s.rate_rps,
+                replicas: dep.replicas,
+                ready_pods: ready,
+                cpu_utilization_percent: if requested > 0 {
+                    used as f64 * 100.0 / requested as f64
+                } else {
+                    0.0
+                },
+                unserved_rps: s.unserved_rps,
+            });
+        }
+    }
+
     fn record_sample(&mut self) {
+        self.record_service_samples();
         let t = &self.cluster.totals;
         self.samples.push(Sample {
             time_s: self.now.as_secs_f64(),

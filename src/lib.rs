@@ -44,6 +44,8 @@ pub struct RunResult {
     pub hpa: Vec<report::HpaRow>,
     /// Whether the scenario has HPAs (`hpa.csv` is written even if it has no rows).
     pub has_hpa: bool,
+    /// The `services.csv` rows (empty without load-driven services).
+    pub services: Vec<report::ServiceSample>,
 }
 
 /// Runs `scenario` with master seed `seed`. `progress` is called now and then with the
@@ -64,6 +66,7 @@ pub fn run(
         samples: std::mem::take(&mut sim.samples),
         hpa: std::mem::take(&mut sim.hpa_rows),
         has_hpa: !sim.hpas.is_empty(),
+        services: std::mem::take(&mut sim.service_samples),
     })
 }
 

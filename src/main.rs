@@ -291,6 +291,16 @@ fn summary_text(s: &kubesim::RunSummary) -> String {
         s.pending_time_p99_s,
         s.pending_time_max_s
     );
+    if s.requests_total > 0.0 {
+        let _ = writeln!(
+            t,
+            "  requests {:.0} | unserved {:.0} ({:.3}%) | cost per million served requests {:.4} USD",
+            s.requests_total,
+            s.requests_unserved,
+            100.0 * s.unserved_ratio,
+            s.cost_per_million_requests_usd
+        );
+    }
     let _ = writeln!(
         t,
         "  cost {:.2} USD ({:.2} USD/h)",

@@ -81,6 +81,10 @@ pub struct Metrics {
     pub pods_deleted_while_pending: u64,
     /// Pods with `nodeName` the kubelet rejected at admission (they did not fit the node).
     pub pods_rejected_at_admission: u64,
+    /// Requests that arrived at load-driven services in the window.
+    pub requests_total: f64,
+    /// Of those, requests beyond the ready pods' capacity.
+    pub requests_unserved: f64,
     /// Preemption attempts that chose a node.
     pub preemptions: u64,
     /// Pods deleted by preemption.

@@ -3,6 +3,9 @@
 pub mod atomic;
 pub mod charts;
 pub mod compare;
+pub mod services;
+
+pub use services::ServiceSample;
 
 use crate::engine::Simulation;
 use crate::error::Result;
@@ -137,6 +140,14 @@ pub struct RunSummary {
     /// Cost of node time while the node held at least one pod [USD]: the bill if empty nodes
     /// were removed at once (what bin-packing could save with ideal scale-down).
     pub cost_in_use_usd: f64,
+    /// Requests that arrived at load-driven services in the window.
+    pub requests_total: f64,
+    /// Of those, requests beyond the ready pods' capacity (dropped).
+    pub requests_unserved: f64,
+    /// `requests_unserved / requests_total` (0 without load).
+    pub unserved_ratio: f64,
+    /// `cost_usd` per million served requests (0 without load).
+    pub cost_per_million_requests_usd: f64,
 }
 
 /// One row of `hpa.csv`: an HPA sync (see [`crate::autoscale::hpa::HPA_CSV_COLUMNS`]).
@@ -244,6 +255,21 @@ pub fn summarize(sim: &mut Simulation, scenario: &str, seed: u64, wall_time_s: f
             cost_usd * 3_600_000.0 / span as f64
         },
         cost_in_use_usd: i.cost_in_use_usd(),
+        requests_total: m.requests_total,
+        requests_unserved: m.requests_unserved,
+        unserved_ratio: if m.requests_total > 0.0 {
+            m.requests_unserved / m.requests_total
+        } else {
+            0.0
+        },
+        cost_per_million_requests_usd: {
+            let served = m.requests_total - m.requests_unserved;
+            if served > 0.0 {
+                cost_usd * 1e6 / served
+            } else {
+                0.0
+            }
+        },
     }
 }
 
@@ -281,6 +307,16 @@ pub fn write_run_outputs(
     set.add("timeseries.csv", to_csv(samples)?);
     if result.has_hpa {
         set.add("hpa.csv", hpa_csv(&result.hpa)?);
+    }
+    if !result.services.is_empty() {
+        set.add("services.csv", to_csv(&result.services)?);
+        if charts {
+            let title = format!("{} ({})", summary.scenario, summary.scheduler);
+            set.add(
+                "services.svg",
+                services::services_chart(&title, &result.services)?.into_bytes(),
+            );
+        }
     }
     if charts {
         let title = format!("{} ({})", summary.scenario, summary.scheduler);

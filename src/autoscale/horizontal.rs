@@ -18,7 +18,7 @@ use super::hpa::pod_metrics::{
 use super::hpa::spec::{MetricResource, ValidHpa};
 use super::hpa::{HpaConfig, HpaDecision, HpaState};
 use crate::cluster::ClusterState;
-use crate::cluster::pod::{Pod, PodPhase};
+use crate::cluster::pod::{Pod, PodId, PodPhase};
 use crate::engine::time::SimTime;
 use crate::workload::deployment::DeploymentController;
 
@@ -72,7 +72,7 @@ impl HorizontalController {
         now: SimTime,
         cluster: &ClusterState,
         dep: &DeploymentController,
-        samples: &dyn Fn(&Pod) -> Option<Option<PodSample>>,
+        samples: &dyn Fn(PodId, &Pod) -> Option<Option<PodSample>>,
     ) -> HpaDecision {
         let now_ms = now.as_ms();
         let server = self.metrics_server;
@@ -84,7 +84,7 @@ impl HorizontalController {
             &mut |resource, out| {
                 for &id in &dep.pods {
                     let pod = &cluster.pods[id.0 as usize];
-                    out.push(pod_input(pod, resource, now_ms, server, samples(pod)));
+                    out.push(pod_input(pod, resource, now_ms, server, samples(id, pod)));
                 }
             },
         )

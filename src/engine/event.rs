@@ -50,4 +50,6 @@ pub enum Event {
     Sample,
     /// Sync HPA `0` (index into the simulation's HPAs).
     HpaSync(u32),
+    /// Load tick of service `0`: account requests, record metric samples, re-split the load.
+    LoadTick(u32),
 }

@@ -11,7 +11,7 @@ type Line = (&'static str, RGBColor, fn(&Sample) -> f64);
 const WIDTH: u32 = 960;
 const HEIGHT: u32 = 480;
 
-fn chart_error<E: std::fmt::Display>(e: E) -> Error {
+pub(crate) fn chart_error<E: std::fmt::Display>(e: E) -> Error {
     Error::Usage(format!("chart rendering failed: {e}"))
 }
 

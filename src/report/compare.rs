@@ -111,9 +111,15 @@ pub fn comparison_table(variants: &[VariantResult]) -> String {
         .max()
         .unwrap_or(7)
         .max(7);
+    // Columns about load and preemption appear only when some variant has them.
+    let load = variants
+        .iter()
+        .any(|v| v.result.summary.requests_total > 0.0);
+    let preempt = variants.iter().any(|v| v.result.summary.preemptions > 0);
     let mut t = format!(
-        "{:<width$}  {:>11}  {:>9}  {:>9}  {:>11}  {:>9}  {:>12}  {:>11}  {:>12}\n",
+        "{:<width$}  {:>9}  {:>11}  {:>8}  {:>8}  {:>11}  {:>9}  {:>11}  {:>11}  {:>11}",
         "variant",
+        "cost",
         "cost_in_use",
         "cpu_req%",
         "mem_req%",
@@ -123,11 +129,19 @@ pub fn comparison_table(variants: &[VariantResult]) -> String {
         "pending_end",
         "unsched_try"
     );
+    if load {
+        t.push_str(&format!("  {:>10}", "unserved%"));
+    }
+    if preempt {
+        t.push_str(&format!("  {:>9}", "preempted"));
+    }
+    t.push('\n');
     for v in variants {
         let s = &v.result.summary;
         t.push_str(&format!(
-            "{:<width$}  {:>11.2}  {:>9.1}  {:>9.1}  {:>11.1}  {:>9.1}  {:>11.1}s  {:>11}  {:>12}\n",
+            "{:<width$}  {:>9.2}  {:>11.2}  {:>8.1}  {:>8.1}  {:>11.1}  {:>9.1}  {:>10.1}s  {:>11}  {:>11}",
             v.name,
+            s.cost_usd,
             s.cost_in_use_usd,
             100.0 * s.cpu_requested_ratio,
             100.0 * s.memory_requested_ratio,
@@ -137,6 +151,13 @@ pub fn comparison_table(variants: &[VariantResult]) -> String {
             s.pods_pending_at_end,
             s.unschedulable_attempts,
         ));
+        if load {
+            t.push_str(&format!("  {:>10.3}", 100.0 * s.unserved_ratio));
+        }
+        if preempt {
+            t.push_str(&format!("  {:>9}", s.preemption_victims));
+        }
+        t.push('\n');
     }
     t
 }
@@ -210,6 +231,10 @@ mod tests {
             cost_usd: cost,
             cost_per_hour_usd: cost,
             cost_in_use_usd: cost,
+            requests_total: 0.0,
+            requests_unserved: 0.0,
+            unserved_ratio: 0.0,
+            cost_per_million_requests_usd: 0.0,
         };
         let variants: Vec<VariantResult> = [3.0, 1.0, 2.0, 5.0]
             .iter()
@@ -221,6 +246,7 @@ mod tests {
                     samples: vec![],
                     hpa: vec![],
                     has_hpa: false,
+                    services: vec![],
                 },
             })
             .collect();

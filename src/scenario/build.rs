@@ -689,6 +689,25 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
         if let Some(h) = &d.hpa {
             h.validate(&format!("deployments[{i}].hpa"))?;
         }
+        match (&d.load, &d.service) {
+            (Some(l), Some(sv)) => {
+                l.validate(&format!("deployments[{i}].load"))?;
+                sv.model(&format!("deployments[{i}].service"), 0)?;
+            }
+            (Some(_), None) => {
+                return Err(err(
+                    format!("deployments[{i}].service"),
+                    "required with `load`: e.g. {cpuPerRps: 2m, capacityPerPod: 100}",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(err(
+                    format!("deployments[{i}].load"),
+                    "required with `service`: the request rate, e.g. 150 or {diurnal: ...}",
+                ));
+            }
+            (None, None) => {}
+        }
     }
     hpa_config(spec)?;
     for (i, j) in spec.jobs.iter().enumerate() {
@@ -1337,6 +1356,38 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
         });
     }
     let (hpa_config, metrics_server) = hpa_config(spec)?;
+    let mut services = Vec::new();
+    for (i, d) in spec.deployments.iter().enumerate() {
+        if let (Some(load), Some(sv)) = (&d.load, &d.service) {
+            let field = format!("deployments[{i}]");
+            let base = scenario.path.parent().unwrap_or(std::path::Path::new("."));
+            let mut rng = rng::stream(seed, Stream::Load(i as u32));
+            let curve = load
+                .build(&format!("{field}.load"), base, &mut rng)
+                .map_err(|e| e.in_file(&scenario.path))?;
+            if let Some(end) = curve.data_end_ms()
+                && end < spec.duration.0
+            {
+                return Err(Error::scenario(
+                    format!("{field}.load.file"),
+                    format!(
+                        "the series ends at {} s, before the end of the run ({} s); shorten \
+                         `duration`, or set `loop: true`",
+                        end / 1000,
+                        spec.duration.0 / 1000
+                    ),
+                )
+                .in_file(&scenario.path));
+            }
+            let model = sv.model(&format!("{field}.service"), seed ^ (i as u64))?;
+            services.push(crate::workload::service::Service::new(
+                i as u32,
+                curve,
+                model,
+                metrics_server.resolution_ms,
+            ));
+        }
+    }
     let mut hpas = Vec::new();
     for (i, d) in spec.deployments.iter().enumerate() {
         if let Some(h) = &d.hpa {
@@ -1367,6 +1418,7 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
     );
     sim.metrics.window_start = SimTime(spec.warmup.0);
     sim.hpas = hpas;
+    sim.set_services(services);
     sim.pdbs = pdbs;
     sim.preemption = preemption.map(|p| crate::scheduler::preemption::Preemption::new(p, seed));
     Ok(sim)

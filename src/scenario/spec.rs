@@ -631,6 +631,13 @@ pub struct DeploymentSpec {
     /// A HorizontalPodAutoscaler targeting this Deployment (`autoscaling/v2` spec).
     #[serde(default)]
     pub hpa: Option<crate::autoscale::hpa::spec::HpaSpec>,
+    /// The request rate the Deployment serves (makes it a load-driven service; needs
+    /// `service`).
+    #[serde(default)]
+    pub load: Option<crate::workload::load_curve::spec::LoadSpec>,
+    /// How requests become per-pod usage and what a pod can serve.
+    #[serde(default)]
+    pub service: Option<crate::workload::service_load::ServiceLoadSpec>,
 }
 
 /// kube-controller-manager's HPA flags and the metrics-server resolution.

@@ -1,0 +1,134 @@
+//! Per-service outputs: `services.csv` (load, replicas, utilization and unserved requests per
+//! sample) and `services.svg` (one panel per service).
+
+use super::charts::chart_error;
+use crate::error::Result;
+use plotters::prelude::*;
+use serde::Serialize;
+
+/// One row of `services.csv`: a load-driven service at one instant.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ServiceSample {
+    /// Simulated time [s].
+    pub time_s: f64,
+    /// The service's Deployment.
+    pub service: String,
+    /// Request rate over the current load tick [requests/s].
+    pub load_rps: f64,
+    /// Desired replicas (`spec.replicas`, set by the HPA if any).
+    pub replicas: u32,
+    /// Pods serving traffic (running).
+    pub ready_pods: u32,
+    /// Σ cpu usage / Σ cpu requests of the ready pods [%] (what the HPA's utilization is based
+    /// on, before metrics lag).
+    pub cpu_utilization_percent: f64,
+    /// Requests/s beyond the ready pods' capacity.
+    pub unserved_rps: f64,
+}
+
+const PANEL_HEIGHT: u32 = 240;
+const WIDTH: u32 = 960;
+
+/// Load (left axis), replicas and ready pods (right axis) over time, one panel per service,
+/// with unserved requests as a red line on the load axis.
+pub fn services_chart(title: &str, samples: &[ServiceSample]) -> Result<String> {
+    let mut names: Vec<&str> = Vec::new();
+    for s in samples {
+        if !names.contains(&s.service.as_str()) {
+            names.push(&s.service);
+        }
+    }
+    let panels = names.len().max(1);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, PANEL_HEIGHT * panels as u32 + 40))
+            .into_drawing_area();
+        root.fill(&WHITE).map_err(chart_error)?;
+        let root = root
+            .titled(&format!("Services: {title}"), ("sans-serif", 20))
+            .map_err(chart_error)?;
+        let areas = root.split_evenly((panels, 1));
+        let end = samples.last().map_or(0.0, |s| s.time_s);
+        let (div, label) = if end > 3.0 * 3600.0 {
+            (3600.0, "time [h]")
+        } else {
+            (60.0, "time [min]")
+        };
+        for (area, name) in areas.iter().zip(&names) {
+            let rows: Vec<&ServiceSample> = samples.iter().filter(|s| s.service == *name).collect();
+            let t_end = (end / div).max(1e-9);
+            let max_load = rows.iter().map(|r| r.load_rps).fold(1e-9, f64::max);
+            let max_pods = rows
+                .iter()
+                .map(|r| r.replicas.max(r.ready_pods))
+                .max()
+                .unwrap_or(1)
+                .max(1) as f64;
+            let mut chart = ChartBuilder::on(area)
+                .caption(*name, ("sans-serif", 16))
+                .margin(8)
+                .x_label_area_size(32)
+                .y_label_area_size(56)
+                .right_y_label_area_size(48)
+                .build_cartesian_2d(0.0..t_end, 0.0..max_load * 1.1)
+                .map_err(chart_error)?
+                .set_secondary_coord(0.0..t_end, 0.0..max_pods * 1.2);
+            chart
+                .configure_mesh()
+                .x_desc(label)
+                .y_desc("requests/s")
+                .draw()
+                .map_err(chart_error)?;
+            chart
+                .configure_secondary_axes()
+                .y_desc("pods")
+                .draw()
+                .map_err(chart_error)?;
+            let blue = RGBColor(31, 119, 180);
+            let red = RGBColor(214, 39, 40);
+            let green = RGBColor(44, 160, 44);
+            let grey = RGBColor(90, 90, 90);
+            chart
+                .draw_series(LineSeries::new(
+                    rows.iter().map(|r| (r.time_s / div, r.load_rps)),
+                    blue.stroke_width(2),
+                ))
+                .map_err(chart_error)?
+                .label("load")
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], blue));
+            chart
+                .draw_series(LineSeries::new(
+                    rows.iter().map(|r| (r.time_s / div, r.unserved_rps)),
+                    red.stroke_width(2),
+                ))
+                .map_err(chart_error)?
+                .label("unserved")
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], red));
+            chart
+                .draw_secondary_series(LineSeries::new(
+                    rows.iter().map(|r| (r.time_s / div, r.replicas as f64)),
+                    grey.stroke_width(2),
+                ))
+                .map_err(chart_error)?
+                .label("replicas")
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], grey));
+            chart
+                .draw_secondary_series(LineSeries::new(
+                    rows.iter().map(|r| (r.time_s / div, r.ready_pods as f64)),
+                    green.stroke_width(1),
+                ))
+                .map_err(chart_error)?
+                .label("ready pods")
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], green));
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .position(SeriesLabelPosition::UpperLeft)
+                .draw()
+                .map_err(chart_error)?;
+        }
+        root.present().map_err(chart_error)?;
+    }
+    Ok(svg)
+}

@@ -332,7 +332,7 @@ impl Simulation {
                 }
             }
             Event::LoadTick(i) => {
-                self.update_service(i as usize);
+                self.update_service(i as usize, false);
                 let tick = self.services[i as usize].tick_ms;
                 let next = SimTime((self.now.as_ms() / tick + 1) * tick);
                 if next <= self.end {
@@ -514,12 +514,13 @@ impl Simulation {
     }
 
     /// Accounts service `i`'s requests up to now and re-splits its load among its ready pods.
-    fn update_service(&mut self, i: usize) {
+    fn update_service(&mut self, i: usize, pods_changed: bool) {
         let d = self.services[i].deployment as usize;
         let window = self.metrics.window_start;
         let served = self.services[i].update(
             self.now,
             &self.deployments[d].pods,
+            pods_changed,
             &mut self.cluster,
             window,
         );
@@ -532,7 +533,7 @@ impl Simulation {
         if let Owner::Deployment(d) = self.cluster.pods[pod.0 as usize].owner
             && let Some(Some(s)) = self.service_of.get(d as usize).copied()
         {
-            self.update_service(s as usize);
+            self.update_service(s as usize, true);
         }
     }
 

@@ -10,7 +10,7 @@
 //! (the usage in effect just before the scrape) for the HPA.
 
 use super::load_curve::LoadCurve;
-use super::service_load::{PodLoad, ReadyPod, ServeScratch, Served, ServiceLoadModel};
+use super::service_load::{ReadyPod, ServeScratch, Served, ServiceLoadModel};
 use crate::autoscale::horizontal::PodSample;
 use crate::cluster::ClusterState;
 use crate::cluster::pod::{PodId, PodPhase};
@@ -37,7 +37,11 @@ pub struct Service {
     /// The pods ready since `last`, with their ids.
     ready: Vec<ReadyPod>,
     ids: Vec<PodId>,
-    loads: Vec<PodLoad>,
+    /// Per ready pod: traffic fraction and capacity [requests/s].
+    fractions: Vec<f64>,
+    capacities: Vec<f64>,
+    /// `ready`, `ids`, `fractions` and `capacities` describe the current ready pods.
+    prepared: bool,
     scratch: ServeScratch,
     /// Per pod slot: (creation sequence, sample) recorded at the last scrape.
     samples: Vec<Option<(u64, PodSample)>>,
@@ -69,7 +73,9 @@ impl Service {
             last: SimTime::ZERO,
             ready: Vec::new(),
             ids: Vec::new(),
-            loads: Vec::new(),
+            fractions: Vec::new(),
+            capacities: Vec::new(),
+            prepared: false,
             scratch: ServeScratch::default(),
             samples: Vec::new(),
             rate_rps: 0.0,
@@ -87,25 +93,31 @@ impl Service {
 
     /// Accounts `[last, now)`, records scrape samples if `now` is a scrape instant, and
     /// re-splits the load among `pods` (the Deployment's live pods; the running ones are
-    /// ready). `measured_from`: start of the metrics window (requests before it are not
-    /// counted). Returns the requests of the interval that fall in the window.
+    /// ready). `pods_changed`: the ready set may differ from the previous update's.
+    /// `measured_from`: start of the metrics window (requests before it are not counted).
+    /// Returns the requests of the interval that fall in the window.
     pub fn update(
         &mut self,
         now: SimTime,
         pods: &[PodId],
+        pods_changed: bool,
         cluster: &mut ClusterState,
         measured_from: SimTime,
     ) -> Served {
         let a = self.last.max(measured_from);
         let mut counted = Served::default();
         if now > a {
-            counted = self.model.serve(
-                &self.curve,
-                a.as_ms(),
-                now.as_ms(),
-                &self.ready,
-                &mut self.scratch,
-            );
+            counted = if self.ready.is_empty() {
+                let demand = self.curve.requests(a.as_ms(), now.as_ms());
+                Served {
+                    demand,
+                    served: 0.0,
+                    unserved: demand,
+                }
+            } else {
+                self.model
+                    .serve_prepared(&self.curve, a.as_ms(), now.as_ms(), &mut self.scratch)
+            };
             self.served.add(counted);
         }
         self.last = now;
@@ -113,6 +125,30 @@ impl Service {
         if scrape {
             self.record_samples(now, cluster);
         }
+        if pods_changed || !self.prepared {
+            self.prepare(pods, cluster);
+        }
+        self.rate_rps = self
+            .curve
+            .mean_rate(now.as_ms(), now.as_ms() + self.tick_ms);
+        let mut unserved = if self.ready.is_empty() {
+            self.rate_rps
+        } else {
+            0.0
+        };
+        for i in 0..self.ids.len() {
+            let demand = self.rate_rps * self.fractions[i];
+            let served = demand.min(self.capacities[i]);
+            unserved += demand - served;
+            let (cpu, memory) = self.model.usage(served);
+            cluster.set_pod_usage(self.ids[i], Resources::cpu_mem(cpu, memory));
+        }
+        self.unserved_rps = unserved;
+        counted
+    }
+
+    /// Collects the ready pods with their traffic fractions and capacities.
+    fn prepare(&mut self, pods: &[PodId], cluster: &ClusterState) {
         self.ready.clear();
         self.ids.clear();
         for &id in pods {
@@ -125,26 +161,12 @@ impl Service {
                 });
             }
         }
-        self.rate_rps = self
-            .curve
-            .mean_rate(now.as_ms(), now.as_ms() + self.tick_ms);
-        self.model
-            .split(self.rate_rps, &self.ready, &mut self.loads);
-        self.unserved_rps = self
-            .loads
-            .iter()
-            .map(|l| l.demand_rps - l.served_rps)
-            .sum::<f64>()
-            .max(if self.ready.is_empty() {
-                self.rate_rps
-            } else {
-                0.0
-            });
-        for (&id, load) in self.ids.iter().zip(&self.loads) {
-            let usage = Resources::cpu_mem(load.cpu_milli, load.memory_bytes);
-            cluster.set_pod_usage(id, usage);
-        }
-        counted
+        self.model.fractions(&self.ready, &mut self.fractions);
+        self.capacities.clear();
+        self.capacities
+            .extend(self.ready.iter().map(|p| self.model.capacity_rps(p)));
+        self.model.prepare(&self.ready, &mut self.scratch);
+        self.prepared = true;
     }
 
     /// Records the metrics-server sample of every ready pod that has run for a whole window.

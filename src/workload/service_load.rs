@@ -180,7 +180,8 @@ impl ServiceLoadModel {
         }
     }
 
-    fn fractions(&self, pods: &[ReadyPod], out: &mut Vec<f64>) {
+    /// Each pod's fraction of the traffic, into `out` (cleared first).
+    pub fn fractions(&self, pods: &[ReadyPod], out: &mut Vec<f64>) {
         out.clear();
         out.extend(pods.iter().map(|p| self.weight(p.key)));
         let total: f64 = out.iter().sum();
@@ -190,11 +191,12 @@ impl ServiceLoadModel {
         }
     }
 
-    /// Usage of one pod serving `served_rps`.
-    fn usage(&self, served_rps: f64) -> (u64, u64) {
+    /// Usage (cpu [millicores], memory [bytes]) of one pod serving `served_rps`.
+    pub fn usage(&self, served_rps: f64) -> (u64, u64) {
         let cpu = self.cpu_base_milli + self.cpu_per_rps_milli * served_rps;
         let mem = self.memory_base_bytes + self.memory_per_rps_bytes * served_rps;
-        (cpu.round() as u64, mem.round() as u64)
+        // Both are >= 0: adding 0.5 and truncating rounds half up without a libm call.
+        ((cpu + 0.5) as u64, (mem + 0.5) as u64)
     }
 
     /// Splits `rate_rps` among `pods` into `out` (cleared first; one entry per pod, in order).
@@ -239,6 +241,13 @@ impl ServiceLoadModel {
                 unserved: demand,
             };
         }
+        self.prepare(pods, scratch);
+        self.serve_prepared(curve, a_ms, b_ms, scratch)
+    }
+
+    /// Computes the per-pod fractions and capacity thresholds of `pods` into `scratch`, for
+    /// [`ServiceLoadModel::serve_prepared`] (reusable while the pods stay the same).
+    pub fn prepare(&self, pods: &[ReadyPod], scratch: &mut ServeScratch) {
         self.fractions(pods, &mut scratch.fractions);
         scratch.thresholds.clear();
         scratch
@@ -250,6 +259,18 @@ impl ServiceLoadModel {
                     f64::INFINITY
                 }
             }));
+    }
+
+    /// [`ServiceLoadModel::serve`] for the (non-empty set of) pods last passed to
+    /// [`ServiceLoadModel::prepare`] with `scratch`.
+    pub fn serve_prepared(
+        &self,
+        curve: &LoadCurve,
+        a_ms: u64,
+        b_ms: u64,
+        scratch: &mut ServeScratch,
+    ) -> Served {
+        let pods = scratch.fractions.len();
         if scratch.thresholds.iter().all(|t| t.is_infinite()) {
             let demand = curve.requests(a_ms, b_ms);
             return Served {
@@ -259,7 +280,7 @@ impl ServiceLoadModel {
             };
         }
         scratch.above.clear();
-        scratch.above.resize(pods.len(), 0.0);
+        scratch.above.resize(pods, 0.0);
         let demand = curve.requests_above(a_ms, b_ms, &scratch.thresholds, &mut scratch.above);
         let unserved: f64 = scratch
             .fractions

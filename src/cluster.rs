@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod fragmentation;
 pub mod labels;
 pub mod node;
+pub mod node_changes;
 pub mod pod;
 pub mod pod_affinity;
 pub mod quantity;
@@ -18,6 +19,7 @@ pub mod topology;
 use crate::engine::time::SimTime;
 use labels::{Interner, Labels};
 use node::{Node, NodeId, NodePool, NodeState, PoolId};
+use node_changes::NodeChangeLog;
 use pod::{
     DisruptionReason, Lifetime, Limits, Owner, Pod, PodId, PodName, PodPhase, PodTemplate,
     TemplateId, qos_class,
@@ -103,12 +105,17 @@ pub struct ClusterState {
     pub pools: Vec<NodePool>,
     /// All nodes ever created (removed ones stay, with state `Removed`).
     pub nodes: Vec<Node>,
-    /// Ids of the live nodes, in creation order (the scheduler's node list).
+    /// Ids of the live nodes, in creation order (the scheduler's node list). Ids are assigned in
+    /// creation order, so the list is sorted by id; a removal must keep that order.
     pub live_nodes: Vec<NodeId>,
     /// Per node id: a counter bumped by every change to what the scheduler reads of the node
     /// (requested resources, pod count, cordon). Lets schedulers cache per-node results;
-    /// therefore change nodes only through `ClusterState` methods.
+    /// therefore change nodes only through `ClusterState` methods, which bump it with
+    /// `touch_node` (never write it directly: `node_changes` must record every bump).
     pub node_versions: Vec<u64>,
+    /// The nodes whose version was bumped (or that were added), most recent last: lets
+    /// schedulers revisit only changed nodes. Written only by `touch_node` and `add_node`.
+    pub node_changes: NodeChangeLog,
     /// Pod records. The slot of a terminated pod is reused by a later pod (its generation keeps
     /// increasing, so stale timers are ignored) unless `keep_terminated_pods` is set, so memory
     /// stays proportional to the pods alive at once, not to the length of the trace.
@@ -240,6 +247,7 @@ impl ClusterState {
         });
         self.live_nodes.push(id);
         self.node_versions.push(1);
+        self.node_changes.record(id);
         self.capacity_epoch += 1;
         self.update_stranded(id);
         id
@@ -320,7 +328,7 @@ impl ClusterState {
             self.totals.nodes_in_use += 1;
             self.totals.in_use_cost_rate_micro_usd_per_hour += price;
         }
-        self.node_versions[node_id.0 as usize] += 1;
+        self.touch_node(node_id);
         self.totals.requested += req;
         self.totals.usage += usage;
         self.update_stranded(node_id);
@@ -347,7 +355,7 @@ impl ClusterState {
                 self.totals.in_use_cost_rate_micro_usd_per_hour -= price;
             }
         }
-        self.node_versions[node_id.0 as usize] += 1;
+        self.touch_node(node_id);
         self.totals.requested -= req;
         self.totals.usage -= usage;
         self.update_stranded(node_id);
@@ -409,11 +417,20 @@ impl ClusterState {
     /// Cordons (`true`) or uncordons a node (`spec.unschedulable`).
     pub fn set_unschedulable(&mut self, node: NodeId, unschedulable: bool) {
         self.nodes[node.0 as usize].unschedulable = unschedulable;
-        self.node_versions[node.0 as usize] += 1;
+        self.touch_node(node);
         if !unschedulable {
             self.capacity_epoch += 1;
         }
         self.update_stranded(node);
+    }
+
+    /// Records that what the scheduler reads of `node` changed: bumps its version and logs it.
+    /// Every method that changes a node calls this; so must any code that changes a `Node` field
+    /// the scheduler reads without going through those methods.
+    #[inline]
+    pub fn touch_node(&mut self, node: NodeId) {
+        self.node_versions[node.0 as usize] += 1;
+        self.node_changes.record(node);
     }
 
     /// The rendered name of a pod.

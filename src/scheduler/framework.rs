@@ -638,6 +638,163 @@ mod tests {
         }
     }
 
+    /// Long random sequences of decisions, binds, terminations, cordons, node additions and
+    /// removals, with a few recurring pod shapes (more than the kernel caches), checked decision
+    /// by decision against the plugin path. Full scans exercise the kernel's per-shape index
+    /// (incremental updates, rebuilds after bursts that overflow the change log, growth, and
+    /// removals); the sampled case exercises the memo under the same churn.
+    #[test]
+    fn fused_kernel_follows_long_mutation_sequences() {
+        use crate::cluster::NewPod;
+        use crate::cluster::labels::{Labels, Toleration, TolerationOperator};
+        use crate::cluster::node::{NodeState, PoolId};
+        use crate::cluster::pod::{PodName, PodPhase, PodTemplate};
+        use crate::cluster::resources::Resources;
+        use crate::engine::time::SimTime;
+        // (seed, nodes, PreferNoSchedule taints, percentageOfNodesToScore, shrink). A shrinking
+        // cluster drops from sampling (which moves the round-robin start) to full scans (which
+        // keep it), so full scans start mid-list.
+        for (seed, nodes, soft, pct, shrink) in [
+            (11, 60, false, 100, false),
+            (12, 40, false, 0, false),
+            (13, 90, true, 100, false),
+            (14, 150, false, 100, false),
+            (15, 150, false, 0, false),
+            (16, 125, false, 0, true),
+        ] {
+            let (mut cluster, _) = random_cluster(seed, nodes, soft);
+            let spec = crate::scenario::spec::SchedulerSpec {
+                percentage_of_nodes_to_score: pct,
+                ..Default::default()
+            };
+            let mut fused = crate::scheduler::build_profile(&spec, &mut cluster).unwrap();
+            assert!(fused.is_fused());
+            let mut plain = crate::scheduler::build_profile(&spec, &mut cluster)
+                .unwrap()
+                .without_fused();
+            let plain_template = cluster.add_template(PodTemplate::default());
+            let (k, soft1, empty) = (
+                cluster.interner.intern("k"),
+                cluster.interner.intern("soft1"),
+                cluster.interner.intern(""),
+            );
+            let tolerant = cluster.add_template(PodTemplate {
+                labels: Labels::default(),
+                tolerations: [k, soft1]
+                    .map(|key| Toleration {
+                        key: Some(key),
+                        operator: TolerationOperator::Exists,
+                        value: empty,
+                        effect: None,
+                        toleration_ms: None,
+                    })
+                    .to_vec(),
+                ..Default::default()
+            });
+            let prefix = cluster.add_name_prefix("q");
+            // Six recurring shapes, one of which fits nowhere.
+            let shapes = [
+                (Resources::cpu_mem(500, 1 << 30), plain_template),
+                (Resources::cpu_mem(1000, 2 << 30), plain_template),
+                (Resources::cpu_mem(500, 1 << 30), tolerant),
+                (Resources::cpu_mem(2500, 4 << 30), tolerant),
+                (Resources::ZERO, plain_template),
+                (Resources::cpu_mem(100_000, 1 << 30), plain_template),
+            ];
+            let mut rng = stream(seed, Stream::Source(10));
+            let (mut r1, mut r2) = (
+                stream(seed, Stream::Scheduler),
+                stream(seed, Stream::Scheduler),
+            );
+            let mut running: Vec<PodId> = Vec::new();
+            let mut ordinal = 0;
+            let mut decisions = 0;
+            for step in 0..1000 {
+                let op = rng.random_range(0..100);
+                match op {
+                    0..55 => {
+                        let (requests, template) = shapes[rng.random_range(0..shapes.len())];
+                        ordinal += 1;
+                        let name = PodName {
+                            prefix,
+                            ordinal,
+                            width: 0,
+                        };
+                        let pod = cluster
+                            .create_pod(NewPod::bare(name, requests, template), SimTime::ZERO);
+                        // Sometimes decide twice on an unchanged cluster (a what-if).
+                        for _ in 0..1 + rng.random_range(0..2) {
+                            let a = fused.schedule(pod, &cluster, &mut r1);
+                            let b = plain.schedule(pod, &cluster, &mut r2);
+                            assert_eq!(a, b, "seed {seed}, step {step}");
+                            decisions += 1;
+                        }
+                        match fused.schedule(pod, &cluster, &mut r1) {
+                            Decision::Bind(node) => {
+                                assert_eq!(
+                                    plain.schedule(pod, &cluster, &mut r2),
+                                    Decision::Bind(node)
+                                );
+                                cluster.bind(pod, node, SimTime::ZERO);
+                                running.push(pod);
+                            }
+                            Decision::Unschedulable => {
+                                let b = plain.schedule(pod, &cluster, &mut r2);
+                                assert_eq!(b, Decision::Unschedulable);
+                                cluster.terminate(pod, PodPhase::Failed, SimTime::ZERO);
+                            }
+                        }
+                    }
+                    55..80 if !running.is_empty() => {
+                        let pod = running.swap_remove(rng.random_range(0..running.len()));
+                        cluster.terminate(pod, PodPhase::Succeeded, SimTime::ZERO);
+                    }
+                    80..92 => {
+                        let live = &cluster.live_nodes;
+                        let node = live[rng.random_range(0..live.len())];
+                        let cordon = rng.random_range(0..3) == 0;
+                        cluster.set_unschedulable(node, cordon);
+                    }
+                    92..96 if !shrink => {
+                        let pool = PoolId(rng.random_range(0..3));
+                        let name = format!("extra{step}");
+                        cluster.add_node(pool, name, None, SimTime::ZERO);
+                    }
+                    96..98 => {
+                        // A burst of changes: past the change log, or past the rebuild limit.
+                        let burst = if rng.random_range(0..2) == 0 {
+                            crate::cluster::node_changes::NodeChangeLog::CAPACITY + 10
+                        } else {
+                            70
+                        };
+                        for _ in 0..burst {
+                            let live = &cluster.live_nodes;
+                            let node = live[rng.random_range(0..live.len())];
+                            cluster.set_unschedulable(node, false);
+                        }
+                    }
+                    92..100 if cluster.live_nodes.len() > 5 && (shrink || op >= 98) => {
+                        // A node removal as a future `remove_node` would do it (order kept),
+                        // with or without a version bump; its pods keep running off the list.
+                        let i = rng.random_range(0..cluster.live_nodes.len());
+                        let node = cluster.live_nodes.remove(i);
+                        cluster.nodes[node.0 as usize].state = NodeState::Removed;
+                        if step % 2 == 0 {
+                            cluster.touch_node(node);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            assert!(decisions > 500, "seed {seed}: {decisions} decisions");
+            assert_eq!(
+                r1.random::<u64>(),
+                r2.random::<u64>(),
+                "seed {seed}: same number of draws"
+            );
+        }
+    }
+
     #[test]
     fn select_host_is_uniform_among_ties() {
         let mut rng = stream(1, Stream::Scheduler);

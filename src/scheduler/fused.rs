@@ -15,6 +15,21 @@
 //! (`ClusterState::node_versions`, bumped by every bind, termination and cordon) is unchanged.
 //! Between two decisions usually one or two nodes change, so a workload with recurring pod
 //! shapes re-evaluates almost nothing.
+//!
+//! When the TaintToleration score is the same for every candidate node (no PreferNoSchedule
+//! taint the pod does not tolerate), a node's total is its cached partial sum, and the sampled
+//! scan keeps only the best total and its number of ties, without branching on scores; one draw
+//! picks the k-th tie and a second pass over the same nodes finds it (`scan_for_best`).
+//!
+//! When every node is filtered and scored (`percentageOfNodesToScore: 100`, or fewer nodes
+//! than upstream's minimum sample) and the TaintToleration score is the same for every node, a
+//! shape also keeps a [`best_index::BestIndex`]: a tournament tree over node ids holding each
+//! feasible node's total. It is brought up to date from `ClusterState::node_changes` (only the
+//! nodes that changed since the shape's last decision are re-evaluated), and then the best
+//! total, the number of ties and the tied node the random draw selects in round-robin scan
+//! order are found in O(log nodes) instead of a pass over all nodes.
+
+mod best_index;
 
 use super::framework::{num_feasible_nodes_to_find, select_host};
 use super::plugins::balanced_allocation::balanced_score;
@@ -23,10 +38,11 @@ use super::plugins::taint_toleration::{intolerable_prefer_no_schedule, tolerates
 use super::plugins::{MAX_NODE_SCORE, default_normalize_score};
 use crate::cluster::ClusterState;
 use crate::cluster::labels::{Taint, tolerated};
-use crate::cluster::node::NodeId;
-use crate::cluster::pod::{PodId, TemplateId};
+use crate::cluster::node::{Node, NodeId};
+use crate::cluster::pod::{Pod, PodId, TemplateId};
 use crate::cluster::resources::Resources;
 use crate::engine::rng::SimRng;
+use best_index::BestIndex;
 use rand::Rng;
 
 /// Which built-in plugins a profile uses, and with which weights.
@@ -95,13 +111,35 @@ struct CacheEntry {
 /// (tolerations).
 type ShapeKey = (Resources, TemplateId);
 
-/// Per-shape caches kept (recently used shapes; replaced round-robin).
+/// Per-shape caches kept (recently used shapes; replaced round-robin). Bounds the memory to
+/// this many entries per node (plus a tree of two slots per node for shapes decided with full
+/// scans), whatever the number of shapes in a trace.
 const SHAPE_SLOTS: usize = 4;
+
+/// Where a shape's [`BestIndex`] was last brought up to date.
+#[derive(Clone, Copy)]
+struct IndexSync {
+    /// `ClusterState::node_changes` sequence number at the sync.
+    seq: u64,
+    /// `nodes.len() − live_nodes.len()` at the sync: a node removal forces a rebuild.
+    removed: usize,
+}
+
+/// The cached results for one pod shape.
+struct ShapeCache {
+    key: ShapeKey,
+    /// Per node id.
+    entries: Vec<CacheEntry>,
+    /// Totals of the feasible nodes, for full scans (see the module doc).
+    index: BestIndex,
+    /// None when `index` is not in step with `entries` (never built, or the slot was reused).
+    synced: Option<IndexSync>,
+}
 
 /// The fused kernel with its reusable buffers and its per-shape cache.
 pub struct FusedKernel {
     profile: FusedProfile,
-    shapes: Vec<(ShapeKey, Vec<CacheEntry>)>,
+    shapes: Vec<ShapeCache>,
     next_victim: usize,
     pool_allowed: Vec<bool>,
     pool_intolerable: Vec<i64>,
@@ -110,6 +148,176 @@ pub struct FusedKernel {
     recip: Vec<(f64, f64)>,
     totals: Vec<i64>,
     taint: Vec<i64>,
+}
+
+/// Everything one node's evaluation needs besides the node: the profile and the per-pod facts,
+/// computed once per decision.
+struct Evaluator<'a> {
+    pr: &'a FusedProfile,
+    pod: &'a Pod,
+    pool_allowed: &'a [bool],
+    pool_intolerable: &'a [i64],
+    recip: &'a [(f64, f64)],
+    tolerates_cordon: bool,
+    balanced_active: bool,
+    balanced_weight: i64,
+    nz_cpu: u64,
+    nz_mem: u64,
+    req_cpu: u64,
+    req_mem: u64,
+    /// 1 / (cpu weight + memory weight) of the fit score.
+    all_weights_recip: f64,
+}
+
+impl Evaluator<'_> {
+    /// The filter verdict and raw scores of node `id` at `version` (kept out of line: the scans
+    /// call it only for changed nodes).
+    #[inline(never)]
+    fn evaluate(&self, id: NodeId, node: &Node, version: u64) -> CacheEntry {
+        let pr = self.pr;
+        let pod = self.pod;
+        let mut entry = CacheEntry {
+            version,
+            ..CacheEntry::default()
+        };
+        entry.feasible = !((node.unschedulable && !self.tolerates_cordon)
+            || !self.pool_allowed[node.pool.0 as usize]
+            || (pr.fit_filter && fits_request(pod, node).is_err()));
+        if !entry.feasible {
+            return entry;
+        }
+        entry.taint = self
+            .pool_intolerable
+            .get(node.pool.0 as usize)
+            .map_or(0, |&t| t.min(i16::MAX as i64) as i16);
+        let mut partial = 0i64;
+        if let Some((fit_weight, least, wc, wm)) = pr.fit_score {
+            let (ac, am) = (
+                node.allocatable.cpu_milli as i64,
+                node.allocatable.memory_bytes as i64,
+            );
+            let rc = (node.non_zero_cpu_milli + self.nz_cpu) as i64;
+            let rm = (node.non_zero_memory_bytes + self.nz_mem) as i64;
+            let (rec_c, rec_m) = self.recip[id.0 as usize];
+            // least_requested_score / most_requested_score with a cached reciprocal.
+            let score = |req: i64, cap: i64, recip: f64| {
+                if least {
+                    if req > cap {
+                        0
+                    } else {
+                        div_floor_recip((cap - req) * MAX_NODE_SCORE, cap, recip)
+                    }
+                } else {
+                    div_floor_recip(req.min(cap) * MAX_NODE_SCORE, cap, recip)
+                }
+            };
+            // A resource with zero allocatable is skipped, as in the plugin.
+            let (mut sum, mut weights) = (0, 0);
+            if ac > 0 {
+                sum += score(rc, ac, rec_c) * wc;
+                weights += wc;
+            }
+            if am > 0 {
+                sum += score(rm, am, rec_m) * wm;
+                weights += wm;
+            }
+            partial += fit_weight
+                * if weights == wc + wm {
+                    div_floor_recip(sum, weights, self.all_weights_recip)
+                } else if weights == 0 {
+                    0
+                } else {
+                    div_floor(sum, weights)
+                };
+        }
+        if self.balanced_active {
+            let (ac, am) = (node.allocatable.cpu_milli, node.allocatable.memory_bytes);
+            let mut fractions = [0.0; 2];
+            let mut k = 0;
+            if ac > 0 {
+                fractions[k] =
+                    ((node.requested.cpu_milli + self.req_cpu) as f64 / ac as f64).min(1.0);
+                k += 1;
+            }
+            if am > 0 {
+                fractions[k] =
+                    ((node.requested.memory_bytes + self.req_mem) as f64 / am as f64).min(1.0);
+                k += 1;
+            }
+            partial += self.balanced_weight * balanced_score(&fractions[..k]);
+        }
+        // Scores are 0..=100 and weights 1..=100: the sum fits easily.
+        entry.partial = partial as i32;
+        entry
+    }
+
+    /// `entries[id]` brought up to date with the node's current version.
+    #[inline(always)]
+    fn refresh<'e>(
+        &self,
+        entries: &'e mut [CacheEntry],
+        id: NodeId,
+        cluster: &ClusterState,
+    ) -> &'e CacheEntry {
+        let version = cluster.node_versions[id.0 as usize];
+        let entry = &mut entries[id.0 as usize];
+        if entry.version != version {
+            *entry = self.evaluate(id, &cluster.nodes[id.0 as usize], version);
+        }
+        entry
+    }
+}
+
+/// The index leaf of a cache entry: its total when feasible (the TaintToleration part is left
+/// out; the index is used only when it is the same for every node).
+#[inline]
+fn leaf_score(entry: &CacheEntry) -> Option<i32> {
+    entry.feasible.then_some(entry.partial)
+}
+
+impl ShapeCache {
+    /// Brings the shape's [`BestIndex`] in step with the cluster: re-evaluates only the nodes
+    /// logged in `ClusterState::node_changes` since the last sync, or rebuilds the whole tree
+    /// when the log no longer reaches back that far, a node was removed or the tree is too
+    /// small. Returns false (index unusable) if `live_nodes` is not sorted by id.
+    fn sync_index(&mut self, cluster: &ClusterState, ev: &Evaluator) -> bool {
+        let removed = cluster.nodes.len() - cluster.live_nodes.len();
+        let changes = match self.synced {
+            Some(s) if s.removed == removed && cluster.nodes.len() <= self.index.capacity() => {
+                cluster.node_changes.since(s.seq)
+            }
+            _ => None,
+        };
+        // Past a sixteenth of the nodes, one pass over all of them is about as fast.
+        let limit = (cluster.live_nodes.len() / 16).max(64);
+        match changes {
+            Some(changed) if changed.len() <= limit => {
+                for id in changed {
+                    let alive = cluster.nodes[id.0 as usize].is_alive();
+                    let entry = ev.refresh(&mut self.entries, id, cluster);
+                    let score = if alive { leaf_score(entry) } else { None };
+                    self.index.update(id.0 as usize, score);
+                }
+            }
+            _ => {
+                if !cluster.live_nodes.is_sorted_by(|a, b| a < b) {
+                    self.synced = None;
+                    return false;
+                }
+                self.index.reset(cluster.nodes.len());
+                for &id in &cluster.live_nodes {
+                    let entry = ev.refresh(&mut self.entries, id, cluster);
+                    self.index.set_leaf(id.0 as usize, leaf_score(entry));
+                }
+                self.index.rebuild_inner();
+            }
+        }
+        self.synced = Some(IndexSync {
+            seq: cluster.node_changes.seq(),
+            removed,
+        });
+        true
+    }
 }
 
 impl FusedKernel {
@@ -131,6 +339,29 @@ impl FusedKernel {
             totals: Vec::new(),
             taint: Vec::new(),
         }
+    }
+
+    /// The cache slot of `key`, taking over the least recently created one when all are used.
+    fn shape_slot(&mut self, key: ShapeKey) -> usize {
+        if let Some(i) = self.shapes.iter().position(|s| s.key == key) {
+            return i;
+        }
+        if self.shapes.len() < SHAPE_SLOTS {
+            self.shapes.push(ShapeCache {
+                key,
+                entries: Vec::new(),
+                index: BestIndex::default(),
+                synced: None,
+            });
+            return self.shapes.len() - 1;
+        }
+        let i = self.next_victim;
+        self.next_victim = (i + 1) % SHAPE_SLOTS;
+        let shape = &mut self.shapes[i];
+        shape.key = key;
+        shape.entries.iter_mut().for_each(|e| e.version = 0);
+        shape.synced = None;
+        i
     }
 
     /// One scheduling cycle; `next_start` is the framework's round-robin start index.
@@ -162,12 +393,6 @@ impl FusedKernel {
             self.pool_intolerable
                 .extend((0..pools).map(|p| intolerable_prefer_no_schedule(pod, p, cluster)));
         }
-        let balanced_active = pr.balanced_score.is_some()
-            && (pod.requests.cpu_milli > 0 || pod.requests.memory_bytes > 0);
-        let (nz_cpu, nz_mem) = pod.non_zero_requests();
-        let (req_cpu, req_mem) = (pod.requests.cpu_milli, pod.requests.memory_bytes);
-        let balanced_weight = pr.balanced_score.unwrap_or(0);
-
         for node in &cluster.nodes[self.recip.len()..] {
             let r = |a: u64| if a == 0 { 0.0 } else { 1.0 / a as f64 };
             self.recip.push((
@@ -175,42 +400,67 @@ impl FusedKernel {
                 r(node.allocatable.memory_bytes),
             ));
         }
-        // The weight sum is the same for every node with both resources allocatable.
-        let all_weights_recip = pr
-            .fit_score
-            .map_or(1.0, |(_, _, wc, wm)| 1.0 / (wc + wm) as f64);
         let to_find = num_feasible_nodes_to_find(n, percentage);
-        self.feasible.clear();
-        self.totals.clear();
-        self.taint.clear();
-        let key: ShapeKey = (pod.requests, pod.template);
-        let slot = match self.shapes.iter().position(|(k, _)| *k == key) {
-            Some(i) => i,
-            None if self.shapes.len() < SHAPE_SLOTS => {
-                self.shapes.push((key, Vec::new()));
-                self.shapes.len() - 1
-            }
-            None => {
-                let i = self.next_victim;
-                self.next_victim = (i + 1) % SHAPE_SLOTS;
-                self.shapes[i].0 = key;
-                self.shapes[i].1.iter_mut().for_each(|e| e.version = 0);
-                i
-            }
-        };
-        let cache = &mut self.shapes[slot].1;
-        cache.resize(cluster.nodes.len(), CacheEntry::default());
-        // Work on local vectors so the compiler knows they do not alias `self`.
         // When no candidate pool has a PreferNoSchedule taint the pod does not tolerate, every
         // node's normalized TaintToleration score is 100: a constant that cannot change the
-        // best node or the ties. Then the best nodes are tracked during the scan itself.
+        // best node or the ties. Then only the best total and its ties are tracked
+        // (`scan_for_best`), or found in the shape's index.
         let taint_varies = pr.taint_score.is_some() && self.pool_intolerable.iter().any(|&c| c > 0);
+        let slot = self.shape_slot((pod.requests, pod.template));
+        let pr = &self.profile;
+        let (nz_cpu, nz_mem) = pod.non_zero_requests();
+        let ev = Evaluator {
+            pr,
+            pod,
+            pool_allowed: &self.pool_allowed,
+            pool_intolerable: &self.pool_intolerable,
+            recip: &self.recip,
+            tolerates_cordon,
+            balanced_active: pr.balanced_score.is_some()
+                && (pod.requests.cpu_milli > 0 || pod.requests.memory_bytes > 0),
+            balanced_weight: pr.balanced_score.unwrap_or(0),
+            nz_cpu,
+            nz_mem,
+            req_cpu: pod.requests.cpu_milli,
+            req_mem: pod.requests.memory_bytes,
+            // The weight sum is the same for every node with both resources allocatable.
+            all_weights_recip: pr
+                .fit_score
+                .map_or(1.0, |(_, _, wc, wm)| 1.0 / (wc + wm) as f64),
+        };
+        let shape = &mut self.shapes[slot];
+        shape
+            .entries
+            .resize(cluster.nodes.len(), CacheEntry::default());
+        let start = *next_start % n;
+
+        // Full scan: every node is filtered, so the scan ends where it started; the choice is
+        // the k-th node tied at the best total in scan order from `start`, with k drawn like
+        // `select_host` (no draw for a unique best).
+        if to_find >= n && !taint_varies && shape.sync_index(cluster, &ev) {
+            *next_start = start;
+            let (_, ties) = shape.index.best()?;
+            let k = if ties > 1 {
+                rng.random_range(0..ties)
+            } else {
+                0
+            };
+            let start_id = nodes[start].0 as usize;
+            return Some(NodeId(shape.index.nth_best_from(start_id, k) as u32));
+        }
+
+        let cache = &mut shape.entries;
+        if !taint_varies {
+            return scan_for_best(&ev, cache, cluster, start, to_find, next_start, rng);
+        }
         let mut found = 0usize;
-        let mut best = i32::MIN;
+        // Work on local vectors so the compiler knows they do not alias `self`.
         let mut feasible = std::mem::take(&mut self.feasible);
         let mut totals = std::mem::take(&mut self.totals);
         let mut taints = std::mem::take(&mut self.taint);
-        let start = *next_start % n;
+        feasible.clear();
+        totals.clear();
+        taints.clear();
         let mut index = start;
         let mut processed = 0;
         while processed < n {
@@ -220,102 +470,14 @@ impl FusedKernel {
                 index = 0;
             }
             processed += 1;
-            let version = cluster.node_versions[id.0 as usize];
-            let entry = &mut cache[id.0 as usize];
-            if entry.version != version {
-                let node = &cluster.nodes[id.0 as usize];
-                *entry = CacheEntry {
-                    version,
-                    ..CacheEntry::default()
-                };
-                entry.feasible = !((node.unschedulable && !tolerates_cordon)
-                    || !self.pool_allowed[node.pool.0 as usize]
-                    || (pr.fit_filter && fits_request(pod, node).is_err()));
-                if entry.feasible {
-                    entry.taint = self
-                        .pool_intolerable
-                        .get(node.pool.0 as usize)
-                        .map_or(0, |&t| t.min(i16::MAX as i64) as i16);
-                    let mut partial = 0i64;
-                    if let Some((fit_weight, least, wc, wm)) = pr.fit_score {
-                        let (ac, am) = (
-                            node.allocatable.cpu_milli as i64,
-                            node.allocatable.memory_bytes as i64,
-                        );
-                        let rc = (node.non_zero_cpu_milli + nz_cpu) as i64;
-                        let rm = (node.non_zero_memory_bytes + nz_mem) as i64;
-                        let (rec_c, rec_m) = self.recip[id.0 as usize];
-                        // least_requested_score / most_requested_score with a cached reciprocal.
-                        let score = |req: i64, cap: i64, recip: f64| {
-                            if least {
-                                if req > cap {
-                                    0
-                                } else {
-                                    div_floor_recip((cap - req) * MAX_NODE_SCORE, cap, recip)
-                                }
-                            } else {
-                                div_floor_recip(req.min(cap) * MAX_NODE_SCORE, cap, recip)
-                            }
-                        };
-                        // A resource with zero allocatable is skipped, as in the plugin.
-                        let (mut sum, mut weights) = (0, 0);
-                        if ac > 0 {
-                            sum += score(rc, ac, rec_c) * wc;
-                            weights += wc;
-                        }
-                        if am > 0 {
-                            sum += score(rm, am, rec_m) * wm;
-                            weights += wm;
-                        }
-                        partial += fit_weight
-                            * if weights == wc + wm {
-                                div_floor_recip(sum, weights, all_weights_recip)
-                            } else if weights == 0 {
-                                0
-                            } else {
-                                div_floor(sum, weights)
-                            };
-                    }
-                    if balanced_active {
-                        let (ac, am) = (node.allocatable.cpu_milli, node.allocatable.memory_bytes);
-                        let mut fractions = [0.0; 2];
-                        let mut k = 0;
-                        if ac > 0 {
-                            fractions[k] =
-                                ((node.requested.cpu_milli + req_cpu) as f64 / ac as f64).min(1.0);
-                            k += 1;
-                        }
-                        if am > 0 {
-                            fractions[k] = ((node.requested.memory_bytes + req_mem) as f64
-                                / am as f64)
-                                .min(1.0);
-                            k += 1;
-                        }
-                        partial += balanced_weight * balanced_score(&fractions[..k]);
-                    }
-                    // Scores are 0..=100 and weights 1..=100: the sum fits easily.
-                    entry.partial = partial as i32;
-                }
-            }
+            let entry = ev.refresh(cache, id, cluster);
             if !entry.feasible {
                 continue;
             }
             found += 1;
-            if taint_varies {
-                feasible.push(id);
-                totals.push(i64::from(entry.partial));
-                taints.push(i64::from(entry.taint));
-            } else {
-                // Track the best nodes during the scan (see `taint_varies`).
-                let p = entry.partial;
-                if p > best {
-                    best = p;
-                    feasible.clear();
-                }
-                if p == best {
-                    feasible.push(id);
-                }
-            }
+            feasible.push(id);
+            totals.push(i64::from(entry.partial));
+            taints.push(i64::from(entry.taint));
             if found >= to_find {
                 break;
             }
@@ -324,14 +486,6 @@ impl FusedKernel {
         self.totals = totals;
         self.taint = taints;
         *next_start = (start + processed) % n;
-        if !taint_varies {
-            // `feasible` holds the nodes tied at the best total; choose like `select_host`.
-            return match (found, self.feasible.len()) {
-                (0, _) => None,
-                (_, 1) => Some(self.feasible[0]),
-                (_, ties) => Some(self.feasible[rng.random_range(0..ties)]),
-            };
-        }
         match self.feasible.len() {
             0 => return None,
             1 => return Some(self.feasible[0]),
@@ -346,5 +500,72 @@ impl FusedKernel {
             }
         }
         Some(self.feasible[select_host(&self.totals, rng)])
+    }
+}
+
+/// The sampled scan when the TaintToleration score is the same for every node (see
+/// `taint_varies`): the totals are the cached partial sums. A first pass filters round-robin
+/// from `start` until `to_find` nodes are feasible, keeping the best total and its number of
+/// ties without branching on the scores; one draw then picks the k-th tie like `select_host`,
+/// and a second pass over the same nodes finds it.
+fn scan_for_best(
+    ev: &Evaluator,
+    cache: &mut [CacheEntry],
+    cluster: &ClusterState,
+    start: usize,
+    to_find: usize,
+    next_start: &mut usize,
+    rng: &mut SimRng,
+) -> Option<NodeId> {
+    let nodes = &cluster.live_nodes;
+    let n = nodes.len();
+    let (mut found, mut best, mut ties) = (0usize, i32::MIN, 0usize);
+    let mut index = start;
+    let mut processed = 0;
+    while processed < n {
+        let id = nodes[index];
+        index += 1;
+        if index == n {
+            index = 0;
+        }
+        processed += 1;
+        let entry = ev.refresh(cache, id, cluster);
+        // Infeasible nodes score i32::MIN: below every total once a feasible node was seen.
+        let p = if entry.feasible {
+            entry.partial
+        } else {
+            i32::MIN
+        };
+        found += usize::from(entry.feasible);
+        ties = if p > best { 0 } else { ties };
+        best = best.max(p);
+        ties += usize::from(p == best);
+        if found >= to_find {
+            break;
+        }
+    }
+    *next_start = (start + processed) % n;
+    if found == 0 {
+        return None;
+    }
+    let k = if ties > 1 {
+        rng.random_range(0..ties)
+    } else {
+        0
+    };
+    // The (k + 1)-th node at `best` in the same order; the cache is fresh for all of them.
+    let mut index = start;
+    let mut seen = 0usize;
+    loop {
+        let id = nodes[index];
+        let entry = &cache[id.0 as usize];
+        seen += usize::from(entry.feasible & (entry.partial == best));
+        if seen > k {
+            return Some(id);
+        }
+        index += 1;
+        if index == n {
+            index = 0;
+        }
     }
 }

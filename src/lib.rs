@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod autoscale;
 pub mod cluster;
 pub mod engine;
 pub mod error;
@@ -38,6 +39,10 @@ pub struct RunResult {
     pub summary: RunSummary,
     /// The `timeseries.csv` rows.
     pub samples: Vec<Sample>,
+    /// The cluster autoscaler's decisions (`autoscaler.csv`); `None` when it is disabled.
+    pub autoscaler_log: Option<Vec<autoscale::cluster_autoscaler::AutoscalerEvent>>,
+    /// Per-pool samples (`nodes_by_group.csv`), recorded when the autoscaler is enabled.
+    pub group_samples: Vec<report::GroupSample>,
 }
 
 /// Runs `scenario` with master seed `seed`. `progress` is called now and then with the
@@ -56,6 +61,11 @@ pub fn run(
     Ok(RunResult {
         summary,
         samples: std::mem::take(&mut sim.samples),
+        autoscaler_log: sim
+            .autoscaler
+            .as_mut()
+            .map(|ca| std::mem::take(&mut ca.log)),
+        group_samples: std::mem::take(&mut sim.group_samples),
     })
 }
 

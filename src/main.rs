@@ -208,12 +208,7 @@ fn execute(cli: Cli) -> kubesim::Result<()> {
             });
             progress.finish();
             let result = result?;
-            let files = kubesim::report::write_run_outputs(
-                &out,
-                &result.summary,
-                &result.samples,
-                s.spec.output.charts,
-            )?;
+            let files = kubesim::report::write_result_outputs(&out, &result, s.spec.output.charts)?;
             let mut text = summary_text(&result.summary);
             for f in files {
                 text.push_str(&format!("wrote {f}\n"));

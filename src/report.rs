@@ -4,6 +4,7 @@ pub mod atomic;
 pub mod charts;
 pub mod compare;
 
+use crate::autoscale::cluster_autoscaler::AutoscalerEvent;
 use crate::engine::Simulation;
 use crate::error::Result;
 use crate::metrics::ratio;
@@ -40,6 +41,26 @@ pub struct Sample {
     /// Current cost rate [USD/h].
     pub cost_rate_usd_per_hour: f64,
     /// Cost accrued so far [USD].
+    pub cost_cumulative_usd: f64,
+}
+
+/// One row of `nodes_by_group.csv` (written when the cluster autoscaler is enabled): one node
+/// pool at one instant.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct GroupSample {
+    /// Simulated time [s].
+    pub time_s: f64,
+    /// Node pool (node group) name.
+    pub group: String,
+    /// Whether the pool is spot capacity.
+    pub spot: bool,
+    /// Ready nodes.
+    pub nodes: u64,
+    /// Nodes requested and still booting (billed, not schedulable).
+    pub nodes_provisioning: u64,
+    /// Current cost rate of the pool's nodes [USD/h].
+    pub cost_rate_usd_per_hour: f64,
+    /// The pool's cost accrued so far in the measured window [USD] (billing rules applied).
     pub cost_cumulative_usd: f64,
 }
 
@@ -131,6 +152,20 @@ pub struct RunSummary {
     /// Cost of node time while the node held at least one pod [USD]: the bill if empty nodes
     /// were removed at once (what bin-packing could save with ideal scale-down).
     pub cost_in_use_usd: f64,
+    // Cost model and node lifecycle (crate::metrics::cost, crate::autoscale).
+    /// Part of `cost_usd` billed for spot nodes [USD].
+    pub cost_spot_usd: f64,
+    /// Mean cost rate over the measured window × 730 h [USD per month].
+    pub monthly_projection_usd: f64,
+    /// `cost_usd` per million requests served [USD]; empty when no load model serves
+    /// requests.
+    pub cost_per_million_requests_usd: Option<f64>,
+    /// Nodes that joined after the start (cluster autoscaler scale-up).
+    pub nodes_added: u64,
+    /// Nodes removed (cluster autoscaler scale-down and provisioning timeouts).
+    pub nodes_removed: u64,
+    /// Pods evicted to drain nodes.
+    pub pods_evicted: u64,
 }
 
 /// Builds the summary row of a finished simulation.
@@ -138,10 +173,26 @@ pub fn summarize(sim: &mut Simulation, scenario: &str, seed: u64, wall_time_s: f
     let span = u128::from(sim.end.since(sim.metrics.window_start));
     let events_processed = sim.events_processed();
     let probe = sim.cluster.fragmentation().probe();
+    let provisioning = sim
+        .autoscaler
+        .as_ref()
+        .map(|ca| ca.provisioning_nodes())
+        .unwrap_or_default();
+    let cost = sim.metrics.cost.totals_at(
+        &sim.cluster,
+        &provisioning,
+        sim.metrics.window_start,
+        sim.end,
+    );
     let m = &mut sim.metrics;
     let i = &m.integrals;
     let mean = |v: u128| ratio(v, span);
-    let cost_usd = i.cost_usd();
+    let cost_usd = crate::metrics::cost::micro_usd_ms_to_usd(cost.total);
+    let cost_per_hour_usd = if span == 0 {
+        0.0
+    } else {
+        cost_usd * 3_600_000.0 / span as f64
+    };
     RunSummary {
         scenario: scenario.to_owned(),
         scheduler: sim.scheduler.name().to_owned(),
@@ -182,13 +233,30 @@ pub fn summarize(sim: &mut Simulation, scenario: &str, seed: u64, wall_time_s: f
         pending_time_p99_s: m.pending.percentile_ms(99.0) as f64 / 1000.0,
         pending_time_max_s: m.pending.percentile_ms(100.0) as f64 / 1000.0,
         cost_usd,
-        cost_per_hour_usd: if span == 0 {
-            0.0
-        } else {
-            cost_usd * 3_600_000.0 / span as f64
-        },
+        cost_per_hour_usd,
         cost_in_use_usd: i.cost_in_use_usd(),
+        cost_spot_usd: crate::metrics::cost::micro_usd_ms_to_usd(cost.spot),
+        monthly_projection_usd: cost_per_hour_usd * HOURS_PER_MONTH,
+        cost_per_million_requests_usd: (m.served_requests > 0)
+            .then(|| cost_usd * 1e6 / m.served_requests as f64),
+        nodes_added: m.nodes_added,
+        nodes_removed: m.nodes_removed,
+        pods_evicted: m.pods_evicted,
     }
+}
+
+/// Hours in the monthly projection (365 × 24 / 12, the cloud providers' convention).
+pub const HOURS_PER_MONTH: f64 = 730.0;
+
+/// The header of `autoscaler.csv` (written even when no decision was logged).
+const AUTOSCALER_CSV_HEADER: &str = "time_s,action,group,node,count,reason\n";
+
+/// Like [`to_csv`], with `header` written when there is no row.
+fn to_csv_with_header<T: Serialize>(rows: &[T], header: &str) -> Result<Vec<u8>> {
+    if rows.is_empty() {
+        return Ok(header.as_bytes().to_vec());
+    }
+    to_csv(rows)
 }
 
 /// Serializes rows to CSV bytes with a header row.
@@ -210,7 +278,46 @@ pub fn write_run_outputs(
     samples: &[Sample],
     charts: bool,
 ) -> Result<Vec<String>> {
+    write_outputs(dir, summary, samples, None, charts)
+}
+
+/// Writes every output of `result` into `dir`, all or nothing: those of
+/// [`write_run_outputs`], plus `autoscaler.csv`, `nodes_by_group.csv` and `cost.svg` when the
+/// cluster autoscaler ran.
+pub fn write_result_outputs(
+    dir: &Path,
+    result: &crate::RunResult,
+    charts: bool,
+) -> Result<Vec<String>> {
+    let autoscaler = result
+        .autoscaler_log
+        .as_ref()
+        .map(|log| (log.as_slice(), result.group_samples.as_slice()));
+    write_outputs(dir, &result.summary, &result.samples, autoscaler, charts)
+}
+
+fn write_outputs(
+    dir: &Path,
+    summary: &RunSummary,
+    samples: &[Sample],
+    autoscaler: Option<(&[AutoscalerEvent], &[GroupSample])>,
+    charts: bool,
+) -> Result<Vec<String>> {
     let mut set = atomic::OutputSet::default();
+    if let Some((log, groups)) = autoscaler {
+        set.add(
+            "autoscaler.csv",
+            to_csv_with_header(log, AUTOSCALER_CSV_HEADER)?,
+        );
+        set.add("nodes_by_group.csv", to_csv(groups)?);
+        if charts {
+            let title = format!("{} ({})", summary.scenario, summary.scheduler);
+            set.add(
+                "cost.svg",
+                charts::cost_chart(&title, samples, groups)?.into_bytes(),
+            );
+        }
+    }
     set.add("summary.csv", to_csv(std::slice::from_ref(summary))?);
     set.add("timeseries.csv", to_csv(samples)?);
     if charts {

@@ -197,6 +197,8 @@ pub struct PodTemplate {
     pub default_spread_selector: Option<super::pod_affinity::LabelSelector>,
     /// `spec.nodeName`: the pods are bound to this node directly, without the scheduler.
     pub node_name: Option<NodeId>,
+    /// The `cluster-autoscaler.kubernetes.io/safe-to-evict` annotation (`None` if absent).
+    pub safe_to_evict: Option<bool>,
 }
 
 #[cfg(test)]

@@ -23,6 +23,8 @@ pub enum Stream {
     Job(u32),
     /// Deployment number `i`.
     Deployment(u32),
+    /// Cluster autoscaler stream `i` (0: node provisioning delays, 1: expander tie-breaks).
+    Autoscaler(u32),
 }
 
 impl Stream {
@@ -32,6 +34,7 @@ impl Stream {
             Stream::Source(i) => (2 << 32) | u64::from(i),
             Stream::Job(i) => (3 << 32) | u64::from(i),
             Stream::Deployment(i) => (4 << 32) | u64::from(i),
+            Stream::Autoscaler(i) => (5 << 32) | u64::from(i),
         }
     }
 }

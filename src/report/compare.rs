@@ -207,6 +207,12 @@ mod tests {
             cost_usd: cost,
             cost_per_hour_usd: cost,
             cost_in_use_usd: cost,
+            cost_spot_usd: 0.0,
+            monthly_projection_usd: cost * 730.0,
+            cost_per_million_requests_usd: None,
+            nodes_added: 0,
+            nodes_removed: 0,
+            pods_evicted: 0,
         };
         let variants: Vec<VariantResult> = [3.0, 1.0, 2.0, 5.0]
             .iter()
@@ -216,6 +222,8 @@ mod tests {
                 result: crate::RunResult {
                     summary: summary(c),
                     samples: vec![],
+                    autoscaler_log: None,
+                    group_samples: vec![],
                 },
             })
             .collect();

@@ -164,6 +164,12 @@ impl SchedulingQueue {
         self.unschedulable.len()
     }
 
+    /// The parked unschedulable pods in queue order (priority, then creation), with the time of
+    /// their last failed attempt (what the cluster autoscaler sees as unschedulable pods).
+    pub fn parked(&self) -> impl Iterator<Item = (PodId, SimTime)> + '_ {
+        self.unschedulable.values().map(|p| (p.pod, p.since))
+    }
+
     /// Forgets a pod that was deleted while waiting (no-op if it is not queued).
     pub fn remove(&mut self, pod: PodId, cluster: &ClusterState) {
         if self.active.remove(&pod).is_none() {

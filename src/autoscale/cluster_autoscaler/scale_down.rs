@@ -166,22 +166,39 @@ impl ClusterAutoscaler {
         }
         let limit = self.unneeded_nodes_limit();
         let recheck = now.plus_ms(self.config.unremovable_recheck_ms);
-        let outer = cluster.what_if_checkpoint();
-        let mut found: Vec<Unneeded> = Vec::new();
+        // Eligibility (FilterOutUnremovable) on the real state, before any simulation.
+        let mut why_not: Vec<(NodeId, String)> = Vec::new();
+        let was_unneeded = |n: NodeId, s: &ScaleDownState| s.unneeded.iter().any(|u| u.node == n);
+        let mut eligible: Vec<(NodeId, f64)> = Vec::new();
         for &node in &candidates {
             let i = node.0 as usize;
+            let n = &cluster.nodes[i];
             if self.scale_down.unremovable_until[i] > now {
+                if was_unneeded(node, &self.scale_down) {
+                    why_not.push((node, "recently found unremovable".to_owned()));
+                }
                 continue;
             }
-            let n = &cluster.nodes[i];
             let util = utilization(n);
             if util >= self.threshold(n) {
+                if was_unneeded(node, &self.scale_down) {
+                    why_not.push((
+                        node,
+                        format!("utilization {util:.2} >= {}", self.threshold(n)),
+                    ));
+                }
                 continue;
             }
+            eligible.push((node, util));
+        }
+        let outer = cluster.what_if_checkpoint();
+        let mut found: Vec<Unneeded> = Vec::new();
+        for &(node, util) in &eligible {
+            let i = node.0 as usize;
             if found.len() >= limit {
                 continue;
             }
-            let pods = n.pods.clone();
+            let pods = cluster.nodes[i].pods.clone();
             let blocking = pods
                 .iter()
                 .find_map(|&p| drain::blocking_reason(cluster, p).map(|why| (p, why)));
@@ -264,12 +281,11 @@ impl ClusterAutoscaler {
             if !found.iter().any(|u| u.node == o.node)
                 && cluster.nodes[o.node.0 as usize].is_alive()
             {
-                let n = &cluster.nodes[o.node.0 as usize];
-                let util = utilization(n);
-                let reason = if util >= self.threshold(n) {
-                    format!("utilization {util:.2} >= {}", self.threshold(n))
-                } else {
-                    self.scale_down.logged[o.node.0 as usize].clone()
+                let logged = &self.scale_down.logged[o.node.0 as usize];
+                let reason = match why_not.iter().find(|(n, _)| *n == o.node) {
+                    Some((_, why)) => why.clone(),
+                    None if !logged.is_empty() => logged.clone(),
+                    None => "no longer a scale-down candidate".to_owned(),
                 };
                 self.log_node(now, cluster, "needed", o.node, 0, reason);
             }

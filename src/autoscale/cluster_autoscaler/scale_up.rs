@@ -100,20 +100,20 @@ impl ClusterAutoscaler {
         // Unschedulable pods, minus expendable ones and pods younger than
         // `newPodScaleUpDelay` (static_autoscaler.go filterOutYoungPods).
         let delay = self.config.new_pod_scale_up_delay_ms;
-        let mut pending: Vec<PodId> = queue
+        let parked: Vec<(PodId, u64)> = queue
             .parked()
-            .map(|(pod, _)| pod)
-            .filter(|&pod| {
+            .map(|(pod, _, epoch)| (pod, epoch))
+            .filter(|&(pod, _)| {
                 let p = &cluster.pods[pod.0 as usize];
                 p.priority >= EXPENDABLE_PODS_PRIORITY_CUTOFF && now.since(p.created) > delay
             })
             .collect();
-        if pending.is_empty() {
+        if parked.is_empty() {
             return Outcome::NotNeeded;
         }
         // Skip the simulation when nothing it depends on changed since a fruitless attempt.
         let mut fp = 0;
-        for &pod in &pending {
+        for &(pod, _) in &parked {
             fp = mix(fp, cluster.pods[pod.0 as usize].seq);
         }
         for g in 0..self.groups.len() {
@@ -126,26 +126,14 @@ impl ClusterAutoscaler {
         }
         let ready_nodes = cluster.totals.nodes as usize;
         let outer = cluster.what_if_checkpoint();
-        // Upcoming nodes count as capacity: pods that fit them need no new node
-        // (addUpcomingNodesToClusterSnapshot + FilterOutSchedulable).
+        // FilterOutSchedulable: pods that fit an existing or an upcoming node (upcoming nodes
+        // are injected into the snapshot, addUpcomingNodesToClusterSnapshot) need no new
+        // node; each one found a place is counted there for the next ones.
         let upcoming: Vec<NodeId> = self.upcoming.iter().map(|u| u.node).collect();
         for &n in &upcoming {
             cluster.what_if_show_node(n);
         }
-        if !upcoming.is_empty() {
-            let mut start = 0;
-            let mut kept = Vec::with_capacity(pending.len());
-            for &pod in &pending {
-                match scheduler.first_feasible(pod, &upcoming, start, cluster, &|_| true) {
-                    Some(k) => {
-                        cluster.what_if_attach(pod, upcoming[k]);
-                        start = k;
-                    }
-                    None => kept.push(pod),
-                }
-            }
-            pending = kept;
-        }
+        let pending = self.filter_out_schedulable(cluster, scheduler, &parked, &upcoming);
         let outcome = self.try_scale_up(now, cluster, scheduler, &pending, ready_nodes);
         cluster.what_if_revert(outer);
         match outcome {
@@ -161,6 +149,57 @@ impl ClusterAutoscaler {
                 Outcome::ScaledUp
             }
         }
+    }
+
+    /// The `parked` pods (with the capacity epoch of their last failure) that fit neither an
+    /// existing node nor an upcoming one, in queue order. A pod that failed at the current
+    /// capacity epoch cannot fit an existing node (no capacity appeared since), so only the
+    /// upcoming nodes are tried for it; once a pod finds no place, its identical pods are not
+    /// tried again.
+    fn filter_out_schedulable(
+        &mut self,
+        cluster: &mut ClusterState,
+        scheduler: &mut dyn Scheduler,
+        parked: &[(PodId, u64)],
+        upcoming: &[NodeId],
+    ) -> Vec<PodId> {
+        let epoch = cluster.capacity_epoch;
+        let mut failed: std::collections::BTreeSet<EquivalenceKey> = Default::default();
+        let mut kept = Vec::with_capacity(parked.len());
+        let (mut start_all, mut start_upcoming) = (0, 0);
+        for &(pod, failed_at) in parked {
+            let key = equivalence_key(cluster, pod);
+            if failed.contains(&key) {
+                kept.push(pod);
+                continue;
+            }
+            let target = if failed_at != epoch {
+                let live = &cluster.live_nodes;
+                scheduler
+                    .first_feasible(pod, live, start_all, cluster, &|_| true)
+                    .map(|k| {
+                        start_all = k;
+                        cluster.live_nodes[k]
+                    })
+            } else if !upcoming.is_empty() {
+                scheduler
+                    .first_feasible(pod, upcoming, start_upcoming, cluster, &|_| true)
+                    .map(|k| {
+                        start_upcoming = k;
+                        upcoming[k]
+                    })
+            } else {
+                None
+            };
+            match target {
+                Some(node) => cluster.what_if_attach(pod, node),
+                None => {
+                    failed.insert(key);
+                    kept.push(pod);
+                }
+            }
+        }
+        kept
     }
 
     /// Computes the scale-up plan for `pending` (what-if changes may be pending and are

@@ -109,6 +109,9 @@ pub struct ClusterState {
     /// (requested resources, pod count, cordon). Lets schedulers cache per-node results;
     /// therefore change nodes only through `ClusterState` methods.
     pub node_versions: Vec<u64>,
+    /// The sum of `node_versions`: grows with every change to any node, so an unchanged sum
+    /// means no node changed (what-if reverts restore it too).
+    node_version_sum: u64,
     /// Pod records. The slot of a terminated pod is reused by a later pod (its generation keeps
     /// increasing, so stale timers are ignored) unless `keep_terminated_pods` is set, so memory
     /// stays proportional to the pods alive at once, not to the length of the trace.
@@ -255,7 +258,7 @@ impl ClusterState {
         self.totals.allocatable += self.nodes[i].allocatable;
         self.totals.nodes += 1;
         self.live_nodes.push(node);
-        self.node_versions[i] += 1;
+        self.bump_version(i);
         self.capacity_epoch += 1;
         self.update_stranded(node);
     }
@@ -290,7 +293,7 @@ impl ClusterState {
         self.totals.cost_rate_micro_usd_per_hour -= price;
         self.nodes[i].state = NodeState::Removed;
         self.nodes[i].removed = now;
-        self.node_versions[i] += 1;
+        self.bump_version(i);
         self.update_stranded(node);
     }
 
@@ -332,8 +335,28 @@ impl ClusterState {
             id,
         });
         self.node_versions.push(1);
+        self.node_version_sum += 1;
         self.update_stranded(id);
         id
+    }
+
+    /// Bumps a node's version (see `node_versions`).
+    #[inline]
+    fn bump_version(&mut self, i: usize) {
+        self.node_versions[i] += 1;
+        self.node_version_sum += 1;
+    }
+
+    /// The sum of all node versions: unchanged iff no node changed (see `node_versions`).
+    pub fn node_version_sum(&self) -> u64 {
+        self.node_version_sum
+    }
+
+    /// Sets a node's version back to `version` (what-if reverts only).
+    pub(crate) fn restore_version(&mut self, node: NodeId, version: u64) {
+        let i = node.0 as usize;
+        self.node_version_sum = self.node_version_sum - self.node_versions[i] + version;
+        self.node_versions[i] = version;
     }
 
     /// Creates a pending pod at `now`.
@@ -408,7 +431,7 @@ impl ClusterState {
             self.totals.nodes_in_use += 1;
             self.totals.in_use_cost_rate_micro_usd_per_hour += price;
         }
-        self.node_versions[node_id.0 as usize] += 1;
+        self.bump_version(node_id.0 as usize);
         self.totals.requested += req;
         self.totals.usage += usage;
         self.update_stranded(node_id);
@@ -435,7 +458,7 @@ impl ClusterState {
                 self.totals.in_use_cost_rate_micro_usd_per_hour -= price;
             }
         }
-        self.node_versions[node_id.0 as usize] += 1;
+        self.bump_version(node_id.0 as usize);
         self.totals.requested -= req;
         self.totals.usage -= usage;
         self.update_stranded(node_id);
@@ -468,7 +491,7 @@ impl ClusterState {
     /// Cordons (`true`) or uncordons a node (`spec.unschedulable`).
     pub fn set_unschedulable(&mut self, node: NodeId, unschedulable: bool) {
         self.nodes[node.0 as usize].unschedulable = unschedulable;
-        self.node_versions[node.0 as usize] += 1;
+        self.bump_version(node.0 as usize);
         if !unschedulable {
             self.capacity_epoch += 1;
         }

@@ -105,7 +105,7 @@ impl ClusterState {
                     epoch,
                 } => {
                     self.detach(pod, node);
-                    self.node_versions[node.0 as usize] = version;
+                    self.restore_version(node, version);
                     self.capacity_epoch = epoch;
                 }
                 Change::Detach {
@@ -119,7 +119,7 @@ impl ClusterState {
                     let pods = &mut self.nodes[node.0 as usize].pods;
                     let last = pods.len() - 1;
                     pods.swap(pos, last);
-                    self.node_versions[node.0 as usize] = version;
+                    self.restore_version(node, version);
                     self.capacity_epoch = epoch;
                 }
                 Change::Show { node } => {

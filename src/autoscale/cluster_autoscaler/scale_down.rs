@@ -13,8 +13,9 @@
 //! checks is unremovable until the recheck timeout. At most `|unneeded| + 2 ×
 //! maxScaleDownParallelism` nodes are found unneeded per loop (`unneededNodesLimit`).
 //!
-//! The whole check is skipped when no live node changed (node versions), no group changed size
-//! and no recheck timeout expired since the last one: its result would be the same.
+//! The whole check is skipped when no node changed (the sum of the node versions), no group
+//! changed size and no recheck timeout expired since the last one: its result would be the
+//! same.
 
 use super::drain;
 use super::{ClusterAutoscaler, Deletion, fmt_duration};
@@ -36,38 +37,81 @@ pub struct Unneeded {
     pub utilization: f64,
 }
 
-/// Scale-down bookkeeping kept across loops.
+/// Scale-down bookkeeping kept across loops. Per-node vectors are indexed by node id.
 #[derive(Debug, Default)]
 pub struct ScaleDownState {
     /// Unneeded nodes, in the order they were found.
     pub unneeded: Vec<Unneeded>,
-    /// Per node id: not re-checked before this time (unremovable).
+    /// Per node: unneeded since ([`SimTime::NEVER`] if not unneeded).
+    since: Vec<SimTime>,
+    /// Per node: not re-checked before this time (unremovable).
     unremovable_until: Vec<SimTime>,
-    /// Per node id: the last unremovable reason logged (deduplication).
+    /// Recheck times set, oldest first (they are set in non-decreasing order).
+    rechecks: std::collections::VecDeque<SimTime>,
+    /// Per node: the last unremovable reason logged (deduplication).
     logged: Vec<String>,
-    /// Per node id: not a destination for pods in this loop.
+    /// Per node: not a destination for pods in this loop; `excluded_list` to reset it.
     excluded: Vec<bool>,
+    excluded_list: Vec<NodeId>,
     /// Round-robin start of the destination search.
     last_index: usize,
-    /// Fingerprint of the inputs of the last check and the earliest recheck after it.
+    /// Fingerprint of the inputs of the last check.
     fingerprint: Option<u64>,
-    next_recheck: SimTime,
     /// Candidates of the last check.
     candidates: usize,
 }
 
 impl ScaleDownState {
-    /// Forgets a removed node.
+    /// Forgets a node whose deletion started or that was removed.
     pub fn forget(&mut self, node: NodeId) {
-        self.unneeded.retain(|u| u.node != node);
+        if self
+            .since
+            .get(node.0 as usize)
+            .is_some_and(|&t| t != SimTime::NEVER)
+        {
+            self.since[node.0 as usize] = SimTime::NEVER;
+            self.unneeded.retain(|u| u.node != node);
+        }
     }
 
     fn grow(&mut self, nodes: usize) {
         if self.unremovable_until.len() < nodes {
+            self.since.resize(nodes, SimTime::NEVER);
             self.unremovable_until.resize(nodes, SimTime::ZERO);
             self.logged.resize(nodes, String::new());
             self.excluded.resize(nodes, false);
         }
+    }
+
+    fn exclude(&mut self, node: NodeId) {
+        if !self.excluded[node.0 as usize] {
+            self.excluded[node.0 as usize] = true;
+            self.excluded_list.push(node);
+        }
+    }
+
+    fn include(&mut self, node: NodeId) {
+        self.excluded[node.0 as usize] = false;
+    }
+
+    fn clear_excluded(&mut self) {
+        for n in self.excluded_list.drain(..) {
+            self.excluded[n.0 as usize] = false;
+        }
+    }
+
+    fn is_unneeded(&self, node: NodeId) -> bool {
+        self.since[node.0 as usize] != SimTime::NEVER
+    }
+
+    /// Whether some recheck timeout expired by `now` (drops the expired ones).
+    fn recheck_due(&mut self, now: SimTime) -> bool {
+        let mut due = false;
+        while self.rechecks.front().is_some_and(|&t| t <= now) {
+            self.rechecks.pop_front();
+            due = true;
+        }
+        due
     }
 }
 
@@ -121,15 +165,13 @@ impl ClusterAutoscaler {
         cluster: &mut ClusterState,
         scheduler: &mut dyn Scheduler,
     ) -> usize {
-        let mut fp = cluster.live_nodes.len() as u64;
-        for &id in &cluster.live_nodes {
-            fp = mix(fp, u64::from(id.0), cluster.node_versions[id.0 as usize]);
-        }
+        let mut fp = mix(cluster.node_version_sum(), cluster.nodes.len() as u64, 0);
         for g in 0..self.groups.len() {
             fp = mix(fp, g as u64, u64::from(self.target_size(g)));
         }
         fp = mix(fp, self.deletions.len() as u64, 0);
-        if self.scale_down.fingerprint == Some(fp) && now < self.scale_down.next_recheck {
+        let due = self.scale_down.recheck_due(now);
+        if self.scale_down.fingerprint == Some(fp) && !due {
             return self.scale_down.candidates;
         }
         self.scale_down.fingerprint = Some(fp);
@@ -156,19 +198,20 @@ impl ClusterAutoscaler {
             .filter(|&n| eligible(self, n))
             .collect();
         for &n in &cluster.live_nodes {
-            if eligible(self, n) && !self.scale_down.unneeded.iter().any(|u| u.node == n) {
+            if !self.scale_down.is_unneeded(n) && eligible(self, n) {
                 candidates.push(n);
             }
         }
         self.scale_down.candidates = candidates.len();
-        for d in &self.deletions {
-            self.scale_down.excluded[d.node.0 as usize] = true;
+        for k in 0..self.deletions.len() {
+            let n = self.deletions[k].node;
+            self.scale_down.exclude(n);
         }
         let limit = self.unneeded_nodes_limit();
         let recheck = now.plus_ms(self.config.unremovable_recheck_ms);
         // Eligibility (FilterOutUnremovable) on the real state, before any simulation.
         let mut why_not: Vec<(NodeId, String)> = Vec::new();
-        let was_unneeded = |n: NodeId, s: &ScaleDownState| s.unneeded.iter().any(|u| u.node == n);
+        let was_unneeded = |n: NodeId, s: &ScaleDownState| s.is_unneeded(n);
         let mut eligible: Vec<(NodeId, f64)> = Vec::new();
         for &node in &candidates {
             let i = node.0 as usize;
@@ -203,7 +246,7 @@ impl ClusterAutoscaler {
                 .iter()
                 .find_map(|&p| drain::blocking_reason(cluster, p).map(|why| (p, why)));
             if let Some((pod, why)) = blocking {
-                self.scale_down.unremovable_until[i] = recheck;
+                self.set_unremovable(node, recheck);
                 let reason = format!("pod {} {why}", cluster.pod_name(pod));
                 self.log_unremovable(now, cluster, node, reason);
                 continue;
@@ -213,7 +256,7 @@ impl ClusterAutoscaler {
             for &p in &pods {
                 cluster.what_if_detach(p, node);
             }
-            self.scale_down.excluded[i] = true;
+            self.scale_down.exclude(node);
             let mut homeless = None;
             for &p in &pods {
                 let excluded = &self.scale_down.excluded;
@@ -235,18 +278,16 @@ impl ClusterAutoscaler {
             }
             if let Some(pod) = homeless {
                 cluster.what_if_revert(mark);
-                self.scale_down.excluded[i] = false;
-                self.scale_down.unremovable_until[i] = recheck;
+                self.scale_down.include(node);
+                self.set_unremovable(node, recheck);
                 let reason = format!("no place to move pod {}", cluster.pod_name(pod));
                 self.log_unremovable(now, cluster, node, reason);
                 continue;
             }
-            let since = self
-                .scale_down
-                .unneeded
-                .iter()
-                .find(|u| u.node == node)
-                .map_or(now, |u| u.since);
+            let since = match self.scale_down.since[i] {
+                SimTime::NEVER => now,
+                t => t,
+            };
             self.scale_down.logged[i].clear();
             found.push(Unneeded {
                 node,
@@ -256,13 +297,18 @@ impl ClusterAutoscaler {
             });
         }
         cluster.what_if_revert(outer);
-        for e in self.scale_down.excluded.iter_mut() {
-            *e = false;
-        }
+        self.scale_down.clear_excluded();
         // Log the changes of the unneeded set.
         let old = std::mem::take(&mut self.scale_down.unneeded);
+        for u in &old {
+            self.scale_down.since[u.node.0 as usize] = SimTime::NEVER;
+        }
         for u in &found {
-            if !old.iter().any(|o| o.node == u.node) {
+            self.scale_down.since[u.node.0 as usize] = u.since;
+        }
+        for u in &found {
+            // Newly unneeded: unneeded since this check (a check runs at most once per instant).
+            if u.since == now {
                 let n = &cluster.nodes[u.node.0 as usize];
                 let reason = if u.pods == 0 {
                     "empty".to_owned()
@@ -278,9 +324,7 @@ impl ClusterAutoscaler {
             }
         }
         for o in &old {
-            if !found.iter().any(|u| u.node == o.node)
-                && cluster.nodes[o.node.0 as usize].is_alive()
-            {
+            if !self.scale_down.is_unneeded(o.node) && cluster.nodes[o.node.0 as usize].is_alive() {
                 let logged = &self.scale_down.logged[o.node.0 as usize];
                 let reason = match why_not.iter().find(|(n, _)| *n == o.node) {
                     Some((_, why)) => why.clone(),
@@ -291,15 +335,15 @@ impl ClusterAutoscaler {
             }
         }
         self.scale_down.unneeded = found;
-        self.scale_down.next_recheck = self
-            .scale_down
-            .unremovable_until
-            .iter()
-            .copied()
-            .filter(|&t| t > now)
-            .min()
-            .unwrap_or(SimTime::NEVER);
         candidates.len()
+    }
+
+    /// Marks `node` unremovable until `until` (recheck timeout).
+    fn set_unremovable(&mut self, node: NodeId, until: SimTime) {
+        self.scale_down.unremovable_until[node.0 as usize] = until;
+        if self.scale_down.rechecks.back() != Some(&until) {
+            self.scale_down.rechecks.push_back(until);
+        }
     }
 
     fn log_node(

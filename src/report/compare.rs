@@ -112,8 +112,9 @@ pub fn comparison_table(variants: &[VariantResult]) -> String {
         .unwrap_or(7)
         .max(7);
     let mut t = format!(
-        "{:<width$}  {:>11}  {:>9}  {:>9}  {:>11}  {:>9}  {:>12}  {:>11}  {:>12}\n",
+        "{:<width$}  {:>9}  {:>11}  {:>9}  {:>9}  {:>11}  {:>9}  {:>12}  {:>11}  {:>12}\n",
         "variant",
+        "cost",
         "cost_in_use",
         "cpu_req%",
         "mem_req%",
@@ -126,8 +127,9 @@ pub fn comparison_table(variants: &[VariantResult]) -> String {
     for v in variants {
         let s = &v.result.summary;
         t.push_str(&format!(
-            "{:<width$}  {:>11.2}  {:>9.1}  {:>9.1}  {:>11.1}  {:>9.1}  {:>11.1}s  {:>11}  {:>12}\n",
+            "{:<width$}  {:>9.2}  {:>11.2}  {:>9.1}  {:>9.1}  {:>11.1}  {:>9.1}  {:>11.1}s  {:>11}  {:>12}\n",
             v.name,
+            s.cost_usd,
             s.cost_in_use_usd,
             100.0 * s.cpu_requested_ratio,
             100.0 * s.memory_requested_ratio,

@@ -544,6 +544,49 @@ mod tests {
     }
 
     #[test]
+    fn node_lifecycle_keeps_totals_and_indexes_consistent() {
+        let mut c = ClusterState::default();
+        let p = c.add_pool(pool());
+        c.set_fragmentation_probe(Some(Resources::cpu_mem(8000, 0)));
+        let a = c.add_node(p, "a".into(), None, SimTime::ZERO);
+        let epoch = c.capacity_epoch;
+        // Requested: billed, not schedulable, no allocatable.
+        let b = c.add_provisioning_node(p, "b".into(), None, SimTime(1000));
+        assert_eq!(c.live_nodes, vec![a]);
+        assert_eq!((c.totals.nodes, c.totals.allocatable.cpu_milli), (1, 4000));
+        assert_eq!(c.totals.cost_rate_micro_usd_per_hour, 1_000_000);
+        assert_eq!(
+            c.totals.stranded.cpu_milli, 4000,
+            "only the ready node strands"
+        );
+        assert!(!c.nodes[b.0 as usize].is_alive());
+        // Ready: joins the scheduler's list and the totals; parked pods may retry.
+        c.node_ready(b, SimTime(91_000));
+        assert_eq!(c.live_nodes, vec![a, b]);
+        assert_eq!((c.totals.nodes, c.totals.allocatable.cpu_milli), (2, 8000));
+        assert_eq!(c.totals.stranded.cpu_milli, 8000);
+        assert_eq!(c.capacity_epoch, epoch + 1);
+        // Removed: out of everything but the record.
+        let (version, sum) = (c.node_versions[a.0 as usize], c.node_version_sum());
+        c.remove_node(a, SimTime(100_000));
+        assert_eq!(c.live_nodes, vec![b]);
+        assert_eq!((c.totals.nodes, c.totals.allocatable.cpu_milli), (1, 4000));
+        assert_eq!(c.totals.cost_rate_micro_usd_per_hour, 500_000);
+        assert_eq!(c.totals.stranded.cpu_milli, 4000);
+        assert_eq!(c.nodes[a.0 as usize].state, NodeState::Removed);
+        assert_eq!(c.nodes[a.0 as usize].removed, SimTime(100_000));
+        assert_eq!(c.node_versions[a.0 as usize], version + 1);
+        assert_eq!(c.node_version_sum(), sum + 1);
+        // A provisioning node can be given up; a template node never counts.
+        let d = c.add_provisioning_node(p, "d".into(), None, SimTime(100_000));
+        c.remove_node(d, SimTime(200_000));
+        assert_eq!(c.totals.cost_rate_micro_usd_per_hour, 500_000);
+        let t = c.add_template_node(p, "t".into());
+        assert_eq!((c.totals.nodes, c.live_nodes.len()), (1, 1));
+        assert_eq!(c.nodes[t.0 as usize].state, NodeState::Template);
+    }
+
+    #[test]
     fn bind_and_terminate_keep_totals_consistent() {
         let mut c = ClusterState::default();
         let p = c.add_pool(pool());

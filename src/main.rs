@@ -296,6 +296,13 @@ fn summary_text(s: &kubesim::RunSummary) -> String {
         "  cost {:.2} USD ({:.2} USD/h)",
         s.cost_usd, s.cost_per_hour_usd
     );
+    if s.nodes_added > 0 || s.nodes_removed > 0 {
+        let _ = writeln!(
+            t,
+            "  nodes added {} removed {} | pods evicted {} | monthly projection {:.2} USD",
+            s.nodes_added, s.nodes_removed, s.pods_evicted, s.monthly_projection_usd
+        );
+    }
     t
 }
 

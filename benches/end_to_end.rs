@@ -1,6 +1,7 @@
-//! Whole-scenario runs: the real Alibaba openb replay (1,523 nodes, 8,152 pods, 150 days) and
-//! the synthetic 100,000-pod / 1,000-node day. Times include building the simulation (reading
-//! the compressed traces) but not writing outputs.
+//! Whole-scenario runs: the real Alibaba openb replay (1,523 nodes, 8,152 pods, 150 days), the
+//! synthetic 100,000-pod / 1,000-node day, and a month of an autoscaled cluster growing to
+//! ~1,000 nodes every night (`benches/autoscaler-month.yaml`). Times include building the
+//! simulation (reading the compressed traces) but not writing outputs.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use kubesim::{Registry, Scenario, run};
@@ -23,6 +24,11 @@ fn end_to_end(c: &mut Criterion) {
             b.iter(|| run(&s, s.spec.seed, &registry, &mut |_| {}).expect("runs"))
         });
     }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/autoscaler-month.yaml");
+    let s = Scenario::load(&path, &[]).expect("bench scenario loads");
+    group.bench_function("autoscaler-month", |b| {
+        b.iter(|| run(&s, s.spec.seed, &registry, &mut |_| {}).expect("runs"))
+    });
     group.finish();
 }
 

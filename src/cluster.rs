@@ -15,6 +15,7 @@ pub mod pod_affinity;
 pub mod quantity;
 pub mod resources;
 pub mod topology;
+pub mod what_if;
 
 use crate::engine::time::SimTime;
 use labels::{Interner, Labels};
@@ -116,6 +117,9 @@ pub struct ClusterState {
     /// The nodes whose version was bumped (or that were added), most recent last: lets
     /// schedulers revisit only changed nodes. Written only by `touch_node` and `add_node`.
     pub node_changes: NodeChangeLog,
+    /// The sum of `node_versions`: grows with every change to any node, so an unchanged sum
+    /// means no node changed (what-if reverts restore it too).
+    node_version_sum: u64,
     /// Pod records. The slot of a terminated pod is reused by a later pod (its generation keeps
     /// increasing, so stale timers are ignored) unless `keep_terminated_pods` is set, so memory
     /// stays proportional to the pods alive at once, not to the length of the trace.
@@ -144,6 +148,8 @@ pub struct ClusterState {
     pub templates_with_pod_affinity: Vec<TemplateId>,
     /// Fragmentation probe and per-node stranded contributions (behind `totals.stranded`).
     fragmentation: fragmentation::Fragmentation,
+    /// Pending what-if changes, newest last (see [`what_if`]).
+    what_if: Vec<what_if::Change>,
 }
 
 /// The well-known node label of the node name (`v1.LabelHostname`).
@@ -213,7 +219,8 @@ impl ClusterState {
         self.name_prefixes.len() as u32 - 1
     }
 
-    /// Creates a ready node of `pool` at `now`, optionally with its own name and allocatable.
+    /// Creates a ready node of `pool` at `now`, optionally with its own name and allocatable
+    /// ([`ClusterState::add_provisioning_node`] and [`ClusterState::node_ready`] at once).
     pub fn add_node(
         &mut self,
         pool: PoolId,
@@ -221,14 +228,104 @@ impl ClusterState {
         allocatable: Option<Resources>,
         now: SimTime,
     ) -> NodeId {
+        let id = self.add_provisioning_node(pool, name, allocatable, now);
+        self.node_ready(id, now);
+        id
+    }
+
+    // --- Node lifecycle: provisioning, ready, removal, template nodes (cluster autoscaler,
+    // later node failures). Every per-node index (topology, fragmentation, versions) gets its
+    // entry when the node record is created; `live_nodes` and the totals change with the state.
+
+    /// Creates a node of `pool` requested from the cloud at `now` and still booting: it is
+    /// billed from now on (its price enters `totals.cost_rate_micro_usd_per_hour`) but is not
+    /// in `live_nodes` and adds no allocatable until [`ClusterState::node_ready`].
+    pub fn add_provisioning_node(
+        &mut self,
+        pool: PoolId,
+        name: String,
+        allocatable: Option<Resources>,
+        now: SimTime,
+    ) -> NodeId {
+        let price = price_micro_usd(self.pools[pool.0 as usize].hourly_price_usd);
+        let id = self.push_node(pool, name, allocatable, NodeState::Provisioning, now);
+        self.totals.cost_rate_micro_usd_per_hour += price;
+        id
+    }
+
+    /// Registers a provisioning node as ready at `now`: it joins `live_nodes` (the scheduler's
+    /// node list), its allocatable and count enter the totals, its version and the capacity
+    /// epoch are bumped (parked pods may fit it now).
+    pub fn node_ready(&mut self, node: NodeId, _now: SimTime) {
+        let i = node.0 as usize;
+        debug_assert_eq!(self.nodes[i].state, NodeState::Provisioning);
+        if self.nodes[i].state != NodeState::Provisioning {
+            return;
+        }
+        self.nodes[i].state = NodeState::Ready;
+        self.totals.allocatable += self.nodes[i].allocatable;
+        self.totals.nodes += 1;
+        self.live_nodes.push(node);
+        self.bump_version(i);
+        self.capacity_epoch += 1;
+        self.update_stranded(node);
+    }
+
+    /// Removes a ready or provisioning node at `now`: it leaves `live_nodes`, its allocatable,
+    /// count and price leave the totals, its stranded contribution drops to zero and its
+    /// version is bumped. The record stays (state `Removed`, `removed = now`) for billing and
+    /// outputs; its topology domain stays registered with zero pods.
+    ///
+    /// Contract: the node holds no pod. Its pods must have been terminated first (evicted
+    /// through the engine, so that their owners replace them); this is checked in debug
+    /// builds. Removing a node that is not ready or provisioning does nothing.
+    pub fn remove_node(&mut self, node: NodeId, now: SimTime) {
+        let i = node.0 as usize;
+        debug_assert!(
+            self.nodes[i].pods.is_empty(),
+            "node {} still holds pods; evict them before removing it",
+            self.nodes[i].name
+        );
+        let price = price_micro_usd(self.pools[self.nodes[i].pool.0 as usize].hourly_price_usd);
+        match self.nodes[i].state {
+            NodeState::Ready => {
+                if let Some(pos) = self.live_nodes.iter().position(|&n| n == node) {
+                    self.live_nodes.remove(pos);
+                }
+                self.totals.allocatable -= self.nodes[i].allocatable;
+                self.totals.nodes -= 1;
+            }
+            NodeState::Provisioning => {}
+            NodeState::Removed | NodeState::Template => return,
+        }
+        self.totals.cost_rate_micro_usd_per_hour -= price;
+        self.nodes[i].state = NodeState::Removed;
+        self.nodes[i].removed = now;
+        self.bump_version(i);
+        self.update_stranded(node);
+    }
+
+    /// Creates a template node of `pool`: an empty node with the pool's allocatable, labels and
+    /// taints that only the cluster autoscaler's what-if simulations show to the scheduler's
+    /// filters (see [`what_if`]). It is never ready, billed or counted.
+    pub fn add_template_node(&mut self, pool: PoolId, name: String) -> NodeId {
+        self.push_node(pool, name, None, NodeState::Template, SimTime::ZERO)
+    }
+
+    /// Appends a node record in `state` and gives it its entry in every per-node index.
+    fn push_node(
+        &mut self,
+        pool: PoolId,
+        name: String,
+        allocatable: Option<Resources>,
+        state: NodeState,
+        now: SimTime,
+    ) -> NodeId {
         let p = &self.pools[pool.0 as usize];
         let allocatable = allocatable.unwrap_or(p.allocatable);
         let id = NodeId(self.nodes.len() as u32);
         let hostname = self.interner.intern(&name);
         self.topology.on_add_node(id, &p.labels);
-        self.totals.allocatable += allocatable;
-        self.totals.nodes += 1;
-        self.totals.cost_rate_micro_usd_per_hour += price_micro_usd(p.hourly_price_usd);
         self.nodes.push(Node {
             name,
             pool,
@@ -238,19 +335,39 @@ impl ClusterState {
             non_zero_memory_bytes: 0,
             usage: Resources::ZERO,
             unschedulable: false,
-            state: NodeState::Ready,
+            state,
             created: now,
             removed: SimTime::NEVER,
             pods: Vec::new(),
             hostname,
             id,
         });
-        self.live_nodes.push(id);
         self.node_versions.push(1);
+        self.node_version_sum += 1;
         self.node_changes.record(id);
-        self.capacity_epoch += 1;
         self.update_stranded(id);
         id
+    }
+
+    /// Bumps a node's version (see `node_versions`).
+    #[inline]
+    fn bump_version(&mut self, i: usize) {
+        self.touch_node(NodeId(i as u32));
+    }
+
+    /// The sum of all node versions: unchanged iff no node changed (see `node_versions`).
+    pub fn node_version_sum(&self) -> u64 {
+        self.node_version_sum
+    }
+
+    /// Sets a node's version back to `version` (what-if reverts only).
+    pub(crate) fn restore_version(&mut self, node: NodeId, version: u64) {
+        let i = node.0 as usize;
+        self.node_version_sum = self.node_version_sum - self.node_versions[i] + version;
+        self.node_versions[i] = version;
+        // The fused kernel's full-scan index re-evaluates logged nodes; its memo is safe
+        // because what-if simulations only run filters, never fused decisions.
+        self.node_changes.record(node);
     }
 
     /// Creates a pending pod at `now`.
@@ -430,6 +547,7 @@ impl ClusterState {
     #[inline]
     pub fn touch_node(&mut self, node: NodeId) {
         self.node_versions[node.0 as usize] += 1;
+        self.node_version_sum += 1;
         self.node_changes.record(node);
     }
 
@@ -476,6 +594,49 @@ mod tests {
             hourly_price_usd: 0.5,
             spot: false,
         }
+    }
+
+    #[test]
+    fn node_lifecycle_keeps_totals_and_indexes_consistent() {
+        let mut c = ClusterState::default();
+        let p = c.add_pool(pool());
+        c.set_fragmentation_probe(Some(Resources::cpu_mem(8000, 0)));
+        let a = c.add_node(p, "a".into(), None, SimTime::ZERO);
+        let epoch = c.capacity_epoch;
+        // Requested: billed, not schedulable, no allocatable.
+        let b = c.add_provisioning_node(p, "b".into(), None, SimTime(1000));
+        assert_eq!(c.live_nodes, vec![a]);
+        assert_eq!((c.totals.nodes, c.totals.allocatable.cpu_milli), (1, 4000));
+        assert_eq!(c.totals.cost_rate_micro_usd_per_hour, 1_000_000);
+        assert_eq!(
+            c.totals.stranded.cpu_milli, 4000,
+            "only the ready node strands"
+        );
+        assert!(!c.nodes[b.0 as usize].is_alive());
+        // Ready: joins the scheduler's list and the totals; parked pods may retry.
+        c.node_ready(b, SimTime(91_000));
+        assert_eq!(c.live_nodes, vec![a, b]);
+        assert_eq!((c.totals.nodes, c.totals.allocatable.cpu_milli), (2, 8000));
+        assert_eq!(c.totals.stranded.cpu_milli, 8000);
+        assert_eq!(c.capacity_epoch, epoch + 1);
+        // Removed: out of everything but the record.
+        let (version, sum) = (c.node_versions[a.0 as usize], c.node_version_sum());
+        c.remove_node(a, SimTime(100_000));
+        assert_eq!(c.live_nodes, vec![b]);
+        assert_eq!((c.totals.nodes, c.totals.allocatable.cpu_milli), (1, 4000));
+        assert_eq!(c.totals.cost_rate_micro_usd_per_hour, 500_000);
+        assert_eq!(c.totals.stranded.cpu_milli, 4000);
+        assert_eq!(c.nodes[a.0 as usize].state, NodeState::Removed);
+        assert_eq!(c.nodes[a.0 as usize].removed, SimTime(100_000));
+        assert_eq!(c.node_versions[a.0 as usize], version + 1);
+        assert_eq!(c.node_version_sum(), sum + 1);
+        // A provisioning node can be given up; a template node never counts.
+        let d = c.add_provisioning_node(p, "d".into(), None, SimTime(100_000));
+        c.remove_node(d, SimTime(200_000));
+        assert_eq!(c.totals.cost_rate_micro_usd_per_hour, 500_000);
+        let t = c.add_template_node(p, "t".into());
+        assert_eq!((c.totals.nodes, c.live_nodes.len()), (1, 1));
+        assert_eq!(c.nodes[t.0 as usize].state, NodeState::Template);
     }
 
     #[test]

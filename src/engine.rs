@@ -6,13 +6,14 @@ pub mod queue;
 pub mod rng;
 pub mod time;
 
+use crate::autoscale::cluster_autoscaler::{ClusterAutoscaler, EVICTION_RETRY_MS, drain};
 use crate::cluster::ClusterState;
 use crate::cluster::node::NodeId;
 use crate::cluster::pod::{DisruptionReason, Lifetime, Owner, PodId, PodPhase, TemplateId};
 use crate::disruption::pdb::{OwnerScale, PodDisruptionBudget};
 use crate::error::Result;
 use crate::metrics::Metrics;
-use crate::report::Sample;
+use crate::report::{GroupSample, Sample};
 use crate::scheduler::explain::Explanation;
 use crate::scheduler::preemption::{Outcome, Preemption};
 use crate::scheduler::queue::{FLUSH_PERIOD_MS, SchedulingQueue, backoff_ms};
@@ -102,6 +103,10 @@ pub struct Simulation {
     /// Some pods wait for other pods (required pod affinity or hard topology spread), so a
     /// pod being bound can make parked pods schedulable.
     pods_wait_on_pods: bool,
+    /// The cluster autoscaler, when the scenario enables it.
+    pub autoscaler: Option<ClusterAutoscaler>,
+    /// Per-pool samples (`nodes_by_group.csv`), recorded when the autoscaler is enabled.
+    pub group_samples: Vec<GroupSample>,
 }
 
 /// What `kubesim explain` asks about: a pod by name, and optionally a time.
@@ -174,6 +179,8 @@ impl Simulation {
             preemption: None,
             stop: false,
             pods_wait_on_pods: false,
+            autoscaler: None,
+            group_samples: Vec::new(),
         }
         .with_pod_hints()
     }
@@ -247,6 +254,9 @@ impl Simulation {
         }
         for i in 0..self.sources.len() {
             self.pull_source(i)?;
+        }
+        if self.autoscaler.is_some() {
+            self.queue.push(SimTime::ZERO, Event::AutoscalerScan);
         }
         Ok(())
     }
@@ -346,8 +356,125 @@ impl Simulation {
                     self.queue.push(next, Event::Sample);
                 }
             }
+            Event::AutoscalerScan => self.autoscaler_scan(),
+            Event::NodeProvisioned(node) => self.on_node_provisioned(node),
+            Event::NodeScaleDown(node) => self.on_node_scale_down(node),
         }
         Ok(())
+    }
+
+    // --- Cluster autoscaler (src/autoscale/cluster_autoscaler.rs) ----------------------------
+
+    /// One autoscaler loop; schedules the nodes it requested and the deletions it started.
+    fn autoscaler_scan(&mut self) {
+        let Some(ca) = self.autoscaler.as_mut() else {
+            return;
+        };
+        ca.scan(
+            self.now,
+            &mut self.cluster,
+            &mut *self.scheduler,
+            &self.scheduling_queue,
+        );
+        let interval = ca.config.scan_interval_ms;
+        let mut actions = std::mem::take(&mut ca.actions);
+        for &(node, at) in &actions.ready_at {
+            self.queue.push(at, Event::NodeProvisioned(node));
+        }
+        for &(node, at) in &actions.delete_at {
+            self.queue.push(at, Event::NodeScaleDown(node));
+        }
+        for &node in &actions.removed {
+            self.after_node_removed(node);
+        }
+        actions.ready_at.clear();
+        actions.delete_at.clear();
+        actions.removed.clear();
+        if let Some(ca) = self.autoscaler.as_mut() {
+            ca.actions = actions;
+        }
+        let next = self.now.plus_ms(interval);
+        if next <= self.end {
+            self.queue.push(next, Event::AutoscalerScan);
+        }
+    }
+
+    /// Bills and counts a node `ClusterState::remove_node` just removed.
+    fn after_node_removed(&mut self, node: NodeId) {
+        let ws = self.metrics.window_start;
+        self.metrics.cost.on_node_removed(&self.cluster, node, ws);
+        if self.metrics.measuring(self.now) {
+            self.metrics.nodes_removed += 1;
+        }
+    }
+
+    /// A requested node finished booting: it joins the cluster and parked pods may take it.
+    fn on_node_provisioned(&mut self, node: NodeId) {
+        if self.cluster.nodes[node.0 as usize].state
+            != crate::cluster::node::NodeState::Provisioning
+        {
+            return;
+        }
+        self.cluster.node_ready(node, self.now);
+        if self.metrics.measuring(self.now) {
+            self.metrics.nodes_added += 1;
+        }
+        if let Some(ca) = self.autoscaler.as_mut() {
+            ca.on_node_ready(node, self.now, &self.cluster);
+        }
+        self.node_capacity_grew(node);
+        self.request_cycle();
+    }
+
+    /// The delete delay after tainting `node` is over: evict its pods (their owners replace
+    /// them) and remove it. Evictions the eviction API refuses are retried every 10 s for up
+    /// to `maxPodEvictionTime`, then the deletion fails.
+    fn on_node_scale_down(&mut self, node: NodeId) {
+        let Some(d) = self.autoscaler.as_ref().and_then(|ca| ca.deletion(node)) else {
+            return;
+        };
+        let pods = self.cluster.nodes[node.0 as usize].pods.clone();
+        if !d.drain && !pods.is_empty() {
+            let reason = format!("not empty any more: {} pods scheduled on it", pods.len());
+            if let Some(ca) = self.autoscaler.as_mut() {
+                ca.on_deletion_failed(node, self.now, &mut self.cluster, reason);
+            }
+            return;
+        }
+        let mut refused = 0;
+        let mut evicted = 0;
+        for &pod in &pods {
+            if !drain::eviction_allowed(&self.cluster, pod) {
+                refused += 1;
+                continue;
+            }
+            if self.metrics.measuring(self.now) {
+                self.metrics.pods_evicted += 1;
+            }
+            evicted += 1;
+            self.end_pod_with(pod, PodPhase::Failed, None);
+        }
+        if refused > 0 {
+            let ca = self.autoscaler.as_mut().expect("checked");
+            let deadline = d.started.plus_ms(
+                ca.config.node_delete_delay_after_taint_ms + ca.config.max_pod_eviction_time_ms,
+            );
+            if self.now < deadline {
+                self.queue.push(
+                    self.now.plus_ms(EVICTION_RETRY_MS),
+                    Event::NodeScaleDown(node),
+                );
+            } else {
+                let reason = format!("{refused} pods could not be evicted");
+                ca.on_deletion_failed(node, self.now, &mut self.cluster, reason);
+            }
+            return;
+        }
+        self.cluster.remove_node(node, self.now);
+        self.after_node_removed(node);
+        if let Some(ca) = self.autoscaler.as_mut() {
+            ca.on_node_removed(node, self.now, evicted, &self.cluster);
+        }
     }
 
     fn on_arrival(&mut self, i: usize) -> Result<()> {
@@ -950,6 +1077,20 @@ impl Simulation {
 
     fn record_sample(&mut self) {
         self.record_service_samples();
+        let provisioning = self
+            .autoscaler
+            .as_ref()
+            .map(|ca| ca.provisioning_nodes())
+            .unwrap_or_default();
+        let cost = self.metrics.cost.totals_at(
+            &self.cluster,
+            &provisioning,
+            self.metrics.window_start,
+            self.now,
+        );
+        if self.autoscaler.is_some() {
+            self.record_group_samples(&provisioning, &cost.per_pool);
+        }
         let t = &self.cluster.totals;
         self.samples.push(Sample {
             time_s: self.now.as_secs_f64(),
@@ -983,7 +1124,35 @@ impl Simulation {
             running_pods: t.running_pods,
             pending_pods: t.pending_pods,
             cost_rate_usd_per_hour: t.cost_rate_micro_usd_per_hour as f64 / 1e6,
-            cost_cumulative_usd: self.metrics.integrals.cost_usd(),
+            cost_cumulative_usd: crate::metrics::cost::micro_usd_ms_to_usd(cost.total),
         });
+    }
+
+    /// One `nodes_by_group.csv` row per node pool: ready and provisioning nodes, cost rate and
+    /// the pool's cost so far.
+    fn record_group_samples(&mut self, provisioning: &[NodeId], cost_per_pool: &[u128]) {
+        let pools = self.cluster.pools.len();
+        let mut ready = vec![0u64; pools];
+        let mut booting = vec![0u64; pools];
+        for &n in &self.cluster.live_nodes {
+            ready[self.cluster.nodes[n.0 as usize].pool.0 as usize] += 1;
+        }
+        for &n in provisioning {
+            booting[self.cluster.nodes[n.0 as usize].pool.0 as usize] += 1;
+        }
+        for (i, pool) in self.cluster.pools.iter().enumerate() {
+            let rate = crate::cluster::price_micro_usd(pool.hourly_price_usd) as f64 / 1e6;
+            self.group_samples.push(GroupSample {
+                time_s: self.now.as_secs_f64(),
+                group: pool.name.clone(),
+                spot: pool.spot,
+                nodes: ready[i],
+                nodes_provisioning: booting[i],
+                cost_rate_usd_per_hour: rate * (ready[i] + booting[i]) as f64,
+                cost_cumulative_usd: crate::metrics::cost::micro_usd_ms_to_usd(
+                    cost_per_pool.get(i).copied().unwrap_or(0),
+                ),
+            });
+        }
     }
 }

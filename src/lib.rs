@@ -46,6 +46,10 @@ pub struct RunResult {
     pub has_hpa: bool,
     /// The `services.csv` rows (empty without load-driven services).
     pub services: Vec<report::ServiceSample>,
+    /// The cluster autoscaler's decisions (`autoscaler.csv`); `None` when it is disabled.
+    pub autoscaler_log: Option<Vec<autoscale::cluster_autoscaler::AutoscalerEvent>>,
+    /// Per-pool samples (`nodes_by_group.csv`), recorded when the autoscaler is enabled.
+    pub group_samples: Vec<report::GroupSample>,
 }
 
 /// Runs `scenario` with master seed `seed`. `progress` is called now and then with the
@@ -67,6 +71,11 @@ pub fn run(
         hpa: std::mem::take(&mut sim.hpa_rows),
         has_hpa: !sim.hpas.is_empty(),
         services: std::mem::take(&mut sim.service_samples),
+        autoscaler_log: sim
+            .autoscaler
+            .as_mut()
+            .map(|ca| std::mem::take(&mut ca.log)),
+        group_samples: std::mem::take(&mut sim.group_samples),
     })
 }
 

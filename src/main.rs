@@ -208,7 +208,7 @@ fn execute(cli: Cli) -> kubesim::Result<()> {
             });
             progress.finish();
             let result = result?;
-            let files = kubesim::report::write_run_outputs(&out, &result, s.spec.output.charts)?;
+            let files = kubesim::report::write_result_outputs(&out, &result, s.spec.output.charts)?;
             let mut text = summary_text(&result.summary);
             for f in files {
                 text.push_str(&format!("wrote {f}\n"));
@@ -298,7 +298,7 @@ fn summary_text(s: &kubesim::RunSummary) -> String {
             s.requests_total,
             s.requests_unserved,
             100.0 * s.unserved_ratio,
-            s.cost_per_million_requests_usd
+            s.cost_per_million_requests_usd.unwrap_or(0.0)
         );
     }
     let _ = writeln!(
@@ -306,6 +306,13 @@ fn summary_text(s: &kubesim::RunSummary) -> String {
         "  cost {:.2} USD ({:.2} USD/h)",
         s.cost_usd, s.cost_per_hour_usd
     );
+    if s.nodes_added > 0 || s.nodes_removed > 0 {
+        let _ = writeln!(
+            t,
+            "  nodes added {} removed {} | pods evicted {} | monthly projection {:.2} USD",
+            s.nodes_added, s.nodes_removed, s.pods_evicted, s.monthly_projection_usd
+        );
+    }
     t
 }
 

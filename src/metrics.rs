@@ -1,6 +1,7 @@
 //! Metrics: exact time-weighted integrals of the cluster totals (updated at every event
 //! boundary, not sampled), pending times, counters and cost.
 
+pub mod cost;
 pub mod pending;
 
 use crate::cluster::Totals;
@@ -97,6 +98,14 @@ pub struct Metrics {
     pub peak_nodes_in_use: u64,
     /// Highest number of pending pods seen.
     pub peak_pending_pods: u64,
+    /// Billing rules and the bills of removed nodes (see [`cost`]).
+    pub cost: cost::CostMeter,
+    /// Pods evicted to drain nodes (cluster autoscaler scale-down).
+    pub pods_evicted: u64,
+    /// Nodes that joined the cluster after the start (autoscaler scale-up).
+    pub nodes_added: u64,
+    /// Nodes removed from the cluster (autoscaler scale-down, provisioning timeouts).
+    pub nodes_removed: u64,
 }
 
 #[inline]

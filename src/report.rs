@@ -46,6 +46,26 @@ pub struct Sample {
     pub cost_cumulative_usd: f64,
 }
 
+/// One row of `nodes_by_group.csv` (written when the cluster autoscaler is enabled): one node
+/// pool at one instant.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct GroupSample {
+    /// Simulated time [s].
+    pub time_s: f64,
+    /// Node pool (node group) name.
+    pub group: String,
+    /// Whether the pool is spot capacity.
+    pub spot: bool,
+    /// Ready nodes.
+    pub nodes: u64,
+    /// Nodes requested and still booting (billed, not schedulable).
+    pub nodes_provisioning: u64,
+    /// Current cost rate of the pool's nodes [USD/h].
+    pub cost_rate_usd_per_hour: f64,
+    /// The pool's cost accrued so far in the measured window [USD] (billing rules applied).
+    pub cost_cumulative_usd: f64,
+}
+
 /// One row of `summary.csv`: a whole run.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct RunSummary {
@@ -146,8 +166,20 @@ pub struct RunSummary {
     pub requests_unserved: f64,
     /// `requests_unserved / requests_total` (0 without load).
     pub unserved_ratio: f64,
-    /// `cost_usd` per million served requests (0 without load).
-    pub cost_per_million_requests_usd: f64,
+    // Cost model and node lifecycle (crate::metrics::cost, crate::autoscale).
+    /// Part of `cost_usd` billed for spot nodes [USD].
+    pub cost_spot_usd: f64,
+    /// Mean cost rate over the measured window × 730 h [USD per month].
+    pub monthly_projection_usd: f64,
+    /// `cost_usd` per million requests served [USD]; empty when no load model serves
+    /// requests.
+    pub cost_per_million_requests_usd: Option<f64>,
+    /// Nodes that joined after the start (cluster autoscaler scale-up).
+    pub nodes_added: u64,
+    /// Nodes removed (cluster autoscaler scale-down and provisioning timeouts).
+    pub nodes_removed: u64,
+    /// Pods evicted to drain nodes.
+    pub pods_evicted: u64,
 }
 
 /// One row of `hpa.csv`: an HPA sync (see [`crate::autoscale::hpa::HPA_CSV_COLUMNS`]).
@@ -202,10 +234,26 @@ pub fn summarize(sim: &mut Simulation, scenario: &str, seed: u64, wall_time_s: f
     let span = u128::from(sim.end.since(sim.metrics.window_start));
     let events_processed = sim.events_processed();
     let probe = sim.cluster.fragmentation().probe();
+    let provisioning = sim
+        .autoscaler
+        .as_ref()
+        .map(|ca| ca.provisioning_nodes())
+        .unwrap_or_default();
+    let cost = sim.metrics.cost.totals_at(
+        &sim.cluster,
+        &provisioning,
+        sim.metrics.window_start,
+        sim.end,
+    );
     let m = &mut sim.metrics;
     let i = &m.integrals;
     let mean = |v: u128| ratio(v, span);
-    let cost_usd = i.cost_usd();
+    let cost_usd = crate::metrics::cost::micro_usd_ms_to_usd(cost.total);
+    let cost_per_hour_usd = if span == 0 {
+        0.0
+    } else {
+        cost_usd * 3_600_000.0 / span as f64
+    };
     RunSummary {
         scenario: scenario.to_owned(),
         scheduler: sim.scheduler.name().to_owned(),
@@ -249,11 +297,7 @@ pub fn summarize(sim: &mut Simulation, scenario: &str, seed: u64, wall_time_s: f
         pending_time_p99_s: m.pending.percentile_ms(99.0) as f64 / 1000.0,
         pending_time_max_s: m.pending.percentile_ms(100.0) as f64 / 1000.0,
         cost_usd,
-        cost_per_hour_usd: if span == 0 {
-            0.0
-        } else {
-            cost_usd * 3_600_000.0 / span as f64
-        },
+        cost_per_hour_usd,
         cost_in_use_usd: i.cost_in_use_usd(),
         requests_total: m.requests_total,
         requests_unserved: m.requests_unserved,
@@ -262,23 +306,28 @@ pub fn summarize(sim: &mut Simulation, scenario: &str, seed: u64, wall_time_s: f
         } else {
             0.0
         },
+        cost_spot_usd: crate::metrics::cost::micro_usd_ms_to_usd(cost.spot),
+        monthly_projection_usd: cost_per_hour_usd * HOURS_PER_MONTH,
         cost_per_million_requests_usd: {
             let served = m.requests_total - m.requests_unserved;
-            if served > 0.0 {
-                cost_usd * 1e6 / served
-            } else {
-                0.0
-            }
+            (served > 0.0).then(|| cost_usd * 1e6 / served)
         },
+        nodes_added: m.nodes_added,
+        nodes_removed: m.nodes_removed,
+        pods_evicted: m.pods_evicted,
     }
 }
 
-/// `hpa.csv` bytes: the header even when there are no rows.
-fn hpa_csv(rows: &[HpaRow]) -> Result<Vec<u8>> {
+/// Hours in the monthly projection (365 × 24 / 12, the cloud providers' convention).
+pub const HOURS_PER_MONTH: f64 = 730.0;
+
+/// The header of `autoscaler.csv` (written even when no decision was logged).
+const AUTOSCALER_CSV_HEADER: &str = "time_s,action,group,node,count,reason\n";
+
+/// Like [`to_csv`], with `header` written when there is no row.
+fn to_csv_with_header<T: Serialize>(rows: &[T], header: &str) -> Result<Vec<u8>> {
     if rows.is_empty() {
-        let mut header = crate::autoscale::hpa::HPA_CSV_COLUMNS.join(",");
-        header.push('\n');
-        return Ok(header.into_bytes());
+        return Ok(header.as_bytes().to_vec());
     }
     to_csv(rows)
 }
@@ -298,26 +347,65 @@ pub fn to_csv<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
 /// nothing.
 pub fn write_run_outputs(
     dir: &Path,
+    summary: &RunSummary,
+    samples: &[Sample],
+    charts: bool,
+) -> Result<Vec<String>> {
+    write_outputs(dir, summary, samples, None, charts)
+}
+
+/// Writes every output of `result` into `dir`, all or nothing: those of
+/// [`write_run_outputs`], plus `hpa.csv` (with HPAs), `services.csv` and `services.svg` (with
+/// load-driven services), and `autoscaler.csv`, `nodes_by_group.csv` and `cost.svg` when the
+/// cluster autoscaler ran.
+pub fn write_result_outputs(
+    dir: &Path,
     result: &crate::RunResult,
     charts: bool,
 ) -> Result<Vec<String>> {
-    let (summary, samples) = (&result.summary, &result.samples);
+    write_outputs(dir, &result.summary, &result.samples, Some(result), charts)
+}
+
+fn write_outputs(
+    dir: &Path,
+    summary: &RunSummary,
+    samples: &[Sample],
+    result: Option<&crate::RunResult>,
+    charts: bool,
+) -> Result<Vec<String>> {
     let mut set = atomic::OutputSet::default();
-    set.add("summary.csv", to_csv(std::slice::from_ref(summary))?);
-    set.add("timeseries.csv", to_csv(samples)?);
-    if result.has_hpa {
-        set.add("hpa.csv", hpa_csv(&result.hpa)?);
-    }
-    if !result.services.is_empty() {
-        set.add("services.csv", to_csv(&result.services)?);
-        if charts {
-            let title = format!("{} ({})", summary.scenario, summary.scheduler);
+    let title = format!("{} ({})", summary.scenario, summary.scheduler);
+    if let Some(r) = result {
+        if let Some(log) = &r.autoscaler_log {
             set.add(
-                "services.svg",
-                services::services_chart(&title, &result.services)?.into_bytes(),
+                "autoscaler.csv",
+                to_csv_with_header(log, AUTOSCALER_CSV_HEADER)?,
             );
+            set.add("nodes_by_group.csv", to_csv(&r.group_samples)?);
+            if charts {
+                set.add(
+                    "cost.svg",
+                    charts::cost_chart(&title, samples, &r.group_samples)?.into_bytes(),
+                );
+            }
+        }
+        if r.has_hpa {
+            let mut header = crate::autoscale::hpa::HPA_CSV_COLUMNS.join(",");
+            header.push('\n');
+            set.add("hpa.csv", to_csv_with_header(&r.hpa, &header)?);
+        }
+        if !r.services.is_empty() {
+            set.add("services.csv", to_csv(&r.services)?);
+            if charts {
+                set.add(
+                    "services.svg",
+                    services::services_chart(&title, &r.services)?.into_bytes(),
+                );
+            }
         }
     }
+    set.add("summary.csv", to_csv(std::slice::from_ref(summary))?);
+    set.add("timeseries.csv", to_csv(samples)?);
     if charts {
         let title = format!("{} ({})", summary.scenario, summary.scheduler);
         set.add(

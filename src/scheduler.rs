@@ -95,6 +95,25 @@ pub trait Scheduler {
             });
         }
     }
+
+    /// The first index `k` of `nodes`, scanning from `start` and wrapping around, for which
+    /// `eligible(nodes[k])` holds and `pod` passes this scheduler's filters on `nodes[k]`; `None`
+    /// if there is none. Used by the cluster autoscaler's simulations (which run the
+    /// scheduler's filters, as upstream runs the scheduler framework's). The default calls
+    /// [`Scheduler::feasible`] per node; a profile overrides it to run PreFilter once.
+    fn first_feasible(
+        &mut self,
+        pod: PodId,
+        nodes: &[NodeId],
+        start: usize,
+        cluster: &ClusterState,
+        eligible: &dyn Fn(NodeId) -> bool,
+    ) -> Option<usize> {
+        let n = nodes.len();
+        (0..n)
+            .map(|i| (start + i) % n)
+            .find(|&k| eligible(nodes[k]) && self.feasible(pod, nodes[k], cluster))
+    }
 }
 
 /// Builds a scheduler from the scenario's `scheduler` block. Receives the cluster so that

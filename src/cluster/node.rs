@@ -37,10 +37,17 @@ pub struct NodePool {
 /// A node's lifecycle state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NodeState {
+    /// Requested from the cloud and booting: billed, but not yet registered (not in
+    /// `live_nodes`, no allocatable in the totals). Becomes `Ready` through
+    /// `ClusterState::node_ready`.
+    Provisioning,
     /// Ready and schedulable (unless cordoned).
     Ready,
     /// Removed from the cluster; kept for accounting.
     Removed,
+    /// A template node of a node group, used only inside the cluster autoscaler's what-if
+    /// simulations (never ready, never billed, never in `live_nodes` outside a simulation).
+    Template,
 }
 
 /// A node. Change it only through [`crate::cluster::ClusterState`] methods, which keep the
@@ -86,9 +93,10 @@ impl Node {
         self.allocatable.saturating_sub(&self.requested)
     }
 
-    /// True while the node is part of the cluster.
+    /// True while the node is part of the cluster and ready (not provisioning, removed or a
+    /// template).
     #[inline]
     pub fn is_alive(&self) -> bool {
-        self.state != NodeState::Removed
+        self.state == NodeState::Ready
     }
 }

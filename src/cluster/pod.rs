@@ -234,6 +234,8 @@ pub struct PodTemplate {
     pub preemption_policy: PreemptionPolicy,
     /// `terminationGracePeriodSeconds` [s]; `None` = the upstream default of 30 s.
     pub termination_grace_period_s: Option<u64>,
+    /// The `cluster-autoscaler.kubernetes.io/safe-to-evict` annotation (`None` if absent).
+    pub safe_to_evict: Option<bool>,
 }
 
 impl PodTemplate {

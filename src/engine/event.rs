@@ -2,6 +2,7 @@
 //! state. Events that may become stale carry the pod's generation and are skipped when it no
 //! longer matches (lazy cancellation).
 
+use crate::cluster::node::NodeId;
 use crate::cluster::pod::PodId;
 
 /// A simulation event.
@@ -52,4 +53,12 @@ pub enum Event {
     HpaSync(u32),
     /// Load tick of service `0`: account requests, record metric samples, re-split the load.
     LoadTick(u32),
+    /// One loop of the cluster autoscaler (every `scanInterval`).
+    AutoscalerScan,
+    /// A node requested by the cluster autoscaler finished booting and joins the cluster
+    /// (ignored if the node is no longer provisioning, e.g. it timed out).
+    NodeProvisioned(NodeId),
+    /// The node-delete delay after tainting a node for scale-down is over: drain it and delete
+    /// it (ignored if the deletion was cancelled).
+    NodeScaleDown(NodeId),
 }

@@ -27,6 +27,8 @@ pub enum Stream {
     Load(u32),
     /// Preemption (the dry run's random node offset).
     Preemption,
+    /// Cluster autoscaler stream `i` (0: node provisioning delays, 1: expander tie-breaks).
+    Autoscaler(u32),
 }
 
 impl Stream {
@@ -38,6 +40,7 @@ impl Stream {
             Stream::Deployment(i) => (4 << 32) | u64::from(i),
             Stream::Load(i) => (5 << 32) | u64::from(i),
             Stream::Preemption => 6,
+            Stream::Autoscaler(i) => (7 << 32) | u64::from(i),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! SVG charts drawn with plotters' SVG backend (no system libraries needed).
 
-use super::Sample;
+use super::{GroupSample, Sample};
 use crate::error::{Error, Result};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -171,6 +171,97 @@ pub fn pods_chart(title: &str, samples: &[Sample]) -> Result<String> {
             ],
         )?;
         draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+        root.present().map_err(chart_error)?;
+    }
+    Ok(svg)
+}
+
+/// Colors of the node group lines, cycled.
+const GROUP_COLORS: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(23, 190, 207),
+];
+
+/// Ready nodes per node group (left axis, one line each, drawn in pool order) and the
+/// cumulative cost (right axis) over time.
+pub fn cost_chart(title: &str, samples: &[Sample], groups: &[GroupSample]) -> Result<String> {
+    let mut names: Vec<&str> = Vec::new();
+    for g in groups {
+        if !names.contains(&g.group.as_str()) {
+            names.push(&g.group);
+        }
+    }
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_error)?;
+        let (div, label) = time_axis(samples);
+        let t_end = samples.last().map_or(1.0, |s| s.time_s / div).max(1e-9);
+        let max_nodes = groups.iter().map(|g| g.nodes).max().unwrap_or(1).max(1) as f64;
+        let max_cost = samples
+            .iter()
+            .map(|s| s.cost_cumulative_usd)
+            .fold(0.0, f64::max)
+            .max(1e-9);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                format!("Nodes by group and cumulative cost: {title}"),
+                ("sans-serif", 20),
+            )
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(56)
+            .right_y_label_area_size(72)
+            .build_cartesian_2d(0.0..t_end, 0.0..max_nodes * 1.1)
+            .map_err(chart_error)?
+            .set_secondary_coord(0.0..t_end, 0.0..max_cost * 1.05);
+        chart
+            .configure_mesh()
+            .x_desc(label)
+            .y_desc("ready nodes")
+            .draw()
+            .map_err(chart_error)?;
+        chart
+            .configure_secondary_axes()
+            .y_desc("cumulative cost [USD]")
+            .draw()
+            .map_err(chart_error)?;
+        for (k, name) in names.iter().enumerate() {
+            let color = GROUP_COLORS[k % GROUP_COLORS.len()];
+            chart
+                .draw_series(LineSeries::new(
+                    groups
+                        .iter()
+                        .filter(|g| g.group == *name)
+                        .map(|g| (g.time_s / div, g.nodes as f64)),
+                    color.stroke_width(2),
+                ))
+                .map_err(chart_error)?
+                .label(format!("{name} nodes"))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                });
+        }
+        let black = RGBColor(20, 20, 20);
+        chart
+            .draw_secondary_series(LineSeries::new(
+                samples
+                    .iter()
+                    .map(|s| (s.time_s / div, s.cost_cumulative_usd)),
+                black.stroke_width(2),
+            ))
+            .map_err(chart_error)?
+            .label("cumulative cost (right axis)")
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], black.stroke_width(2))
+            });
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         root.present().map_err(chart_error)?;
     }
     Ok(svg)

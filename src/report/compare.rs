@@ -234,7 +234,12 @@ mod tests {
             requests_total: 0.0,
             requests_unserved: 0.0,
             unserved_ratio: 0.0,
-            cost_per_million_requests_usd: 0.0,
+            cost_spot_usd: 0.0,
+            monthly_projection_usd: cost * 730.0,
+            cost_per_million_requests_usd: None,
+            nodes_added: 0,
+            nodes_removed: 0,
+            pods_evicted: 0,
         };
         let variants: Vec<VariantResult> = [3.0, 1.0, 2.0, 5.0]
             .iter()
@@ -247,6 +252,8 @@ mod tests {
                     hpa: vec![],
                     has_hpa: false,
                     services: vec![],
+                    autoscaler_log: None,
+                    group_samples: vec![],
                 },
             })
             .collect();

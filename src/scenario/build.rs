@@ -150,6 +150,7 @@ fn validate_template(t: &PodTemplateSpec, field: &str, spec: &ScenarioSpec) -> R
         }
     }
     validate_affinity(t, field)?;
+    safe_to_evict(t, field)?;
     validate_pod_affinity(t, field)?;
     validate_spread(t, field)?;
     if let Some(name) = &t.node_name {
@@ -620,11 +621,36 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
                 "required when the instance type is not in the catalog",
             ));
         }
-        if p.spot && p.hourly_price.is_none() {
+        if p.spot && p.hourly_price.is_none() && p.spot_discount.is_none() {
             return Err(err(
                 format!("{f}.hourlyPrice"),
-                "required for spot pools (spot prices vary by region and time)",
+                "required for spot pools (spot prices vary by region and time), or give \
+                 spotDiscount off the catalog on-demand price",
             ));
+        }
+        if let Some(discount) = p.spot_discount {
+            let f = format!("{f}.spotDiscount");
+            if !p.spot {
+                return Err(err(f, "only for spot pools (spot: true)"));
+            }
+            if p.hourly_price.is_some() {
+                return Err(err(
+                    f,
+                    "set either hourlyPrice (the spot price) or spotDiscount",
+                ));
+            }
+            if catalog_entry.is_none() {
+                return Err(err(
+                    f,
+                    "needs a catalog instanceType (the discount applies to its on-demand price)",
+                ));
+            }
+            if !(discount.is_finite() && (0.0..1.0).contains(&discount)) {
+                return Err(err(f, format!("{discount} is not in [0, 1)")));
+            }
+        }
+        if let Some(b) = &p.billing {
+            validate_billing(b, &format!("{f}.billing"))?;
         }
         if let Some(price) = p.hourly_price
             && !(price.is_finite() && price >= 0.0)
@@ -767,7 +793,44 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
         }
     }
     fragmentation_probe(spec)?;
+    validate_billing(&spec.billing, "billing")?;
+    crate::autoscale::cluster_autoscaler::validate(spec)?;
     Ok(())
+}
+
+fn validate_billing(b: &super::spec::BillingSpec, field: &str) -> Result<()> {
+    if b.granularity.0 == 0 {
+        return Err(err(
+            format!("{field}.granularity"),
+            "must be > 0 (1ms bills the exact lifetime)",
+        ));
+    }
+    Ok(())
+}
+
+fn billing_of(b: &super::spec::BillingSpec) -> crate::metrics::cost::Billing {
+    crate::metrics::cost::Billing {
+        granularity_ms: b.granularity.0,
+        minimum_ms: b.minimum.0,
+    }
+}
+
+/// The `cluster-autoscaler.kubernetes.io/safe-to-evict` annotation of a template.
+fn safe_to_evict(t: &PodTemplateSpec, field: &str) -> Result<Option<bool>> {
+    use crate::autoscale::cluster_autoscaler::drain::SAFE_TO_EVICT_ANNOTATION;
+    match t
+        .annotations
+        .get(SAFE_TO_EVICT_ANNOTATION)
+        .map(String::as_str)
+    {
+        None => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(other) => Err(err(
+            format!("{field}.annotations.{SAFE_TO_EVICT_ANNOTATION}"),
+            format!("{other:?}; expected \"true\" or \"false\""),
+        )),
+    }
 }
 
 /// The configured fragmentation probe (`metrics.fragmentationProbe`), checked; `None` = derive
@@ -1104,6 +1167,7 @@ impl Builder<'_> {
             node_name,
             preemption_policy: self.preemption_policy(t),
             termination_grace_period_s: t.termination_grace_period_seconds,
+            safe_to_evict: safe_to_evict(t, prefix.trim_end_matches('-'))?,
         });
         Ok(Blueprint {
             requests,
@@ -1166,7 +1230,8 @@ impl Builder<'_> {
                 .collect::<Result<Vec<_>>>()?;
             let price = p
                 .hourly_price
-                .or(entry.map(|e| e.on_demand_usd_per_hour))
+                .or(entry
+                    .map(|e| e.on_demand_usd_per_hour * (1.0 - p.spot_discount.unwrap_or(0.0))))
                 .unwrap_or(0.0);
             let pool = self.cluster.add_pool(NodePool {
                 name: p.name.clone(),
@@ -1421,5 +1486,19 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
     sim.set_services(services);
     sim.pdbs = pdbs;
     sim.preemption = preemption.map(|p| crate::scheduler::preemption::Preemption::new(p, seed));
+    // Billing per pool: node pools may override the scenario's rule; node lists use it.
+    let mut billing = vec![billing_of(&spec.billing); sim.cluster.pools.len()];
+    for (i, p) in spec.node_pools.iter().enumerate() {
+        if let Some(b) = &p.billing {
+            billing[i] = billing_of(b);
+        }
+    }
+    sim.metrics.cost = crate::metrics::cost::CostMeter::new(billing);
+    sim.autoscaler = crate::autoscale::cluster_autoscaler::ClusterAutoscaler::from_spec(
+        spec,
+        &sim.cluster,
+        seed,
+    )
+    .map_err(|e| e.in_file(&scenario.path))?;
     Ok(sim)
 }

@@ -72,6 +72,13 @@ pub struct ScenarioSpec {
     /// PodDisruptionBudgets (respected by preemption where possible).
     #[serde(default)]
     pub pod_disruption_budgets: Vec<PodDisruptionBudgetSpec>,
+    /// Cluster autoscaler settings (off unless `enabled: true`).
+    #[serde(default)]
+    pub cluster_autoscaler: ClusterAutoscalerSpec,
+    /// How node time is billed (default: per second with a 60 s minimum); a pool may
+    /// override it.
+    #[serde(default)]
+    pub billing: BillingSpec,
 }
 
 /// A PodDisruptionBudget: exactly one of `minAvailable` and `maxUnavailable`.
@@ -361,6 +368,21 @@ pub struct NodePoolSpec {
     /// Node taints.
     #[serde(default)]
     pub taints: Vec<TaintSpec>,
+    /// Smallest size the cluster autoscaler may shrink the pool to (default 0). The pool is a
+    /// node group of the autoscaler when `maxSize` is set.
+    #[serde(default)]
+    pub min_size: Option<u32>,
+    /// Largest size the cluster autoscaler may grow the pool to; setting it makes the pool an
+    /// autoscaled node group (`count` is then its initial size).
+    #[serde(default)]
+    pub max_size: Option<u32>,
+    /// For spot pools without `hourlyPrice`: the spot discount off the catalog on-demand
+    /// price, in [0, 1) (e.g. 0.7 = pay 30%).
+    #[serde(default)]
+    pub spot_discount: Option<f64>,
+    /// Billing rule of this pool's nodes (default: the scenario's `billing`).
+    #[serde(default)]
+    pub billing: Option<BillingSpec>,
 }
 
 fn default_zone() -> String {
@@ -473,6 +495,10 @@ pub struct PodTemplateSpec {
     /// resources [s] (default 30).
     #[serde(default)]
     pub termination_grace_period_seconds: Option<u64>,
+    /// Pod annotations. Only `cluster-autoscaler.kubernetes.io/safe-to-evict` ("true" or
+    /// "false") has an effect; others are accepted and ignored.
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
 }
 
 /// `affinity`.
@@ -750,4 +776,171 @@ pub struct ShapeSpec {
     /// Limits of pods of this shape.
     #[serde(default)]
     pub limits: ResourceListSpec,
+}
+
+// --- Cluster autoscaler and billing -------------------------------------------------------
+
+fn d(ms: u64) -> Duration {
+    Duration(ms)
+}
+fn default_scan_interval() -> Duration {
+    d(10_000)
+}
+fn default_expander() -> String {
+    "least-waste".to_owned()
+}
+fn default_half() -> f64 {
+    0.5
+}
+fn default_10m() -> Duration {
+    d(600_000)
+}
+fn default_3m() -> Duration {
+    d(180_000)
+}
+fn default_15m() -> Duration {
+    d(900_000)
+}
+fn default_5s() -> Duration {
+    d(5_000)
+}
+fn default_2m() -> Duration {
+    d(120_000)
+}
+fn default_5m() -> Duration {
+    d(300_000)
+}
+fn default_30m() -> Duration {
+    d(1_800_000)
+}
+fn default_3h() -> Duration {
+    d(10_800_000)
+}
+fn default_ten() -> u32 {
+    10
+}
+fn default_thousand() -> u32 {
+    1000
+}
+fn default_provisioning_delay() -> DurationDist {
+    DurationDist::LogNormal {
+        median: 90_000,
+        sigma: 0.3,
+    }
+}
+fn default_1s() -> Duration {
+    d(1_000)
+}
+fn default_60s() -> Duration {
+    d(60_000)
+}
+
+/// The `clusterAutoscaler` block: cluster-autoscaler flags with their upstream defaults
+/// (cluster-autoscaler/FAQ.md), plus the simulated cloud's node provisioning delay.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ClusterAutoscalerSpec {
+    /// Run the cluster autoscaler (default false).
+    #[serde(default)]
+    pub enabled: bool,
+    /// `--scan-interval` (default 10s).
+    #[serde(default = "default_scan_interval")]
+    pub scan_interval: Duration,
+    /// `--expander`: `least-waste` (default), `random`, `most-pods`, `least-nodes`, `price`,
+    /// `priority`, or a comma-separated chain such as `priority,least-waste`.
+    #[serde(default = "default_expander")]
+    pub expander: String,
+    /// Priority expander configuration (the `cluster-autoscaler-priority-expander` ConfigMap):
+    /// priority → regular expressions matched against node group (pool) names.
+    #[serde(default)]
+    pub expander_priorities: BTreeMap<i32, Vec<String>>,
+    /// `--scale-down-enabled` (default true).
+    #[serde(default = "default_true")]
+    pub scale_down_enabled: bool,
+    /// `--scale-down-utilization-threshold` (default 0.5).
+    #[serde(default = "default_half")]
+    pub scale_down_utilization_threshold: f64,
+    /// `--scale-down-gpu-utilization-threshold` (default 0.5), for nodes with GPUs.
+    #[serde(default = "default_half")]
+    pub scale_down_gpu_utilization_threshold: f64,
+    /// `--scale-down-unneeded-time` (default 10m).
+    #[serde(default = "default_10m")]
+    pub scale_down_unneeded_time: Duration,
+    /// `--scale-down-delay-after-add` (default 10m).
+    #[serde(default = "default_10m")]
+    pub scale_down_delay_after_add: Duration,
+    /// `--scale-down-delay-after-delete` (default 0s).
+    #[serde(default)]
+    pub scale_down_delay_after_delete: Duration,
+    /// `--scale-down-delay-after-failure` (default 3m).
+    #[serde(default = "default_3m")]
+    pub scale_down_delay_after_failure: Duration,
+    /// `--max-node-provision-time` (default 15m).
+    #[serde(default = "default_15m")]
+    pub max_node_provision_time: Duration,
+    /// `--max-scale-down-parallelism` / `--max-empty-bulk-delete` (default 10).
+    #[serde(default = "default_ten", alias = "maxEmptyBulkDelete")]
+    pub max_scale_down_parallelism: u32,
+    /// `--max-drain-parallelism` (default 1).
+    #[serde(default = "one_u32")]
+    pub max_drain_parallelism: u32,
+    /// `--node-delete-delay-after-taint` (default 5s).
+    #[serde(default = "default_5s")]
+    pub node_delete_delay_after_taint: Duration,
+    /// `--max-pod-eviction-time` (default 2m).
+    #[serde(default = "default_2m")]
+    pub max_pod_eviction_time: Duration,
+    /// `--unremovable-node-recheck-timeout` (default 5m).
+    #[serde(default = "default_5m")]
+    pub unremovable_node_recheck_timeout: Duration,
+    /// `--new-pod-scale-up-delay` (default 0s).
+    #[serde(default)]
+    pub new_pod_scale_up_delay: Duration,
+    /// `--max-nodes-total` (default 0 = unlimited).
+    #[serde(default)]
+    pub max_nodes_total: u32,
+    /// `--max-nodes-per-scaleup` (default 1000).
+    #[serde(default = "default_thousand")]
+    pub max_nodes_per_scale_up: u32,
+    /// `--initial-node-group-backoff-duration` (default 5m).
+    #[serde(default = "default_5m")]
+    pub initial_node_group_backoff_duration: Duration,
+    /// `--max-node-group-backoff-duration` (default 30m).
+    #[serde(default = "default_30m")]
+    pub max_node_group_backoff_duration: Duration,
+    /// `--node-group-backoff-reset-timeout` (default 3h).
+    #[serde(default = "default_3h")]
+    pub node_group_backoff_reset_timeout: Duration,
+    /// Time from the node request to the node being ready (boot + kubelet join), drawn per
+    /// node (default `{lognormal: {median: 90s, sigma: 0.3}}`).
+    #[serde(default = "default_provisioning_delay")]
+    pub provisioning_delay: DurationDist,
+}
+
+impl Default for ClusterAutoscalerSpec {
+    fn default() -> Self {
+        serde_yaml_ng::from_str("{}").expect("every field has a default")
+    }
+}
+
+/// A billing rule: node time is billed in steps of `granularity`, at least `minimum` per node
+/// (see [`crate::metrics::cost`]).
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct BillingSpec {
+    /// Billing step (default 1s; `1h` = per started hour).
+    #[serde(default = "default_1s")]
+    pub granularity: Duration,
+    /// Minimum billed time per node (default 60s).
+    #[serde(default = "default_60s")]
+    pub minimum: Duration,
+}
+
+impl Default for BillingSpec {
+    fn default() -> Self {
+        BillingSpec {
+            granularity: default_1s(),
+            minimum: default_60s(),
+        }
+    }
 }

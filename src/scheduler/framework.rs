@@ -262,6 +262,33 @@ impl Scheduler for Framework {
         self.filters.statuses(pod, cluster, out);
     }
 
+    /// PreFilter once, then the filters node by node (as one scheduling cycle would).
+    fn first_feasible(
+        &mut self,
+        pod: PodId,
+        nodes: &[NodeId],
+        start: usize,
+        cluster: &ClusterState,
+        eligible: &dyn Fn(NodeId) -> bool,
+    ) -> Option<usize> {
+        let n = nodes.len();
+        let mut prepared = false;
+        for i in 0..n {
+            let k = (start + i) % n;
+            if !eligible(nodes[k]) {
+                continue;
+            }
+            if !prepared {
+                self.filters.prepare(pod, cluster);
+                prepared = true;
+            }
+            if self.filters.check(pod, nodes[k], cluster).is_ok() {
+                return Some(k);
+            }
+        }
+        None
+    }
+
     /// Filters every live node (not just the sampled ones) and scores all feasible nodes with
     /// every plugin; normalization runs over that whole feasible set.
     fn explain_placement(

@@ -164,6 +164,15 @@ impl SchedulingQueue {
         self.unschedulable.len()
     }
 
+    /// The parked unschedulable pods in queue order (priority, then creation), with the time and
+    /// the capacity epoch of their last failed attempt (what the cluster autoscaler sees as
+    /// unschedulable pods).
+    pub fn parked(&self) -> impl Iterator<Item = (PodId, SimTime, u64)> + '_ {
+        self.unschedulable
+            .values()
+            .map(|p| (p.pod, p.since, p.epoch))
+    }
+
     /// Forgets a pod that was deleted while waiting (no-op if it is not queued).
     pub fn remove(&mut self, pod: PodId, cluster: &ClusterState) {
         if self.active.remove(&pod).is_none() {

@@ -1,6 +1,7 @@
 //! kubesim integration tests (one binary): determinism, hand-checked scenarios, error reporting,
 //! trace import and the command line.
 
+mod autoscaler;
 mod autoscaling;
 mod cli;
 mod compare;

@@ -2,8 +2,10 @@
 //! controller that owns it, integrating metrics at every event boundary.
 
 pub mod event;
+mod kubelet;
 pub mod queue;
 pub mod rng;
+pub mod rollout;
 pub mod time;
 
 use crate::cluster::ClusterState;
@@ -96,6 +98,11 @@ pub struct Simulation {
     /// Some pods wait for other pods (required pod affinity or hard topology spread), so a
     /// pod being bound can make parked pods schedulable.
     pods_wait_on_pods: bool,
+    // --- Kubelet and rolling updates (engine/kubelet.rs, engine/rollout.rs) ---
+    /// Container lifecycle and node-pressure eviction state.
+    pub kubelet: crate::disruption::kubelet::Kubelet,
+    /// Planned and started rollouts.
+    pub rollouts: rollout::Rollouts,
 }
 
 /// What `kubesim explain` asks about: a pod by name, and optionally a time.
@@ -165,6 +172,8 @@ impl Simulation {
             preemption: None,
             stop: false,
             pods_wait_on_pods: false,
+            kubelet: crate::disruption::kubelet::Kubelet::default(),
+            rollouts: rollout::Rollouts::default(),
         }
         .with_pod_hints()
     }
@@ -223,6 +232,9 @@ impl Simulation {
             let start = self.deployments[h.deployment as usize].start;
             self.queue.push(start, Event::HpaSync(i as u32));
         }
+        for (i, r) in self.rollouts.planned.iter().enumerate() {
+            self.queue.push(r.at, Event::RolloutStart(i as u32));
+        }
         for i in 0..self.sources.len() {
             self.pull_source(i)?;
         }
@@ -249,6 +261,7 @@ impl Simulation {
                 self.deployments[i as usize].reconcile(&mut self.cluster, self.now, &mut out);
                 self.enqueue_new(&mut out);
                 self.new_pods = out;
+                self.refresh_desired_replicas(i as usize);
             }
             Event::JobStart(i) => {
                 let mut out = std::mem::take(&mut self.new_pods);
@@ -316,6 +329,18 @@ impl Simulation {
                     self.queue.push(next, Event::Sample);
                 }
             }
+            Event::Kubelet {
+                timer,
+                pod,
+                generation,
+            } => self.on_kubelet_timer(timer, pod, generation),
+            Event::EvictionCheck { node, generation } => self.eviction_check(node, generation),
+            Event::RolloutStart(i) => self.start_rollout(i as usize),
+            Event::RolloutSync(d) => self.sync_rollout(d as usize),
+            Event::RolloutDeadline {
+                deployment,
+                generation,
+            } => self.rollout_deadline(deployment as usize, generation),
         }
         Ok(())
     }
@@ -425,8 +450,16 @@ impl Simulation {
                     resolve: &resolve,
                 })
             });
+        // Under MemoryPressure the kubelet rejects BestEffort pods that do not tolerate the
+        // memory-pressure taint (eviction manager `Admit`).
+        let pressure_ok = !n.memory_pressure
+            || p.qos != crate::cluster::pod::QosClass::BestEffort
+            || self.cluster.tolerates_memory_pressure(
+                &self.cluster.templates[p.template.0 as usize].tolerations,
+            );
         let admitted = n.is_alive()
             && affinity_ok
+            && pressure_ok
             && crate::scheduler::plugins::node_resources_fit::fits_request(p, n).is_ok();
         if admitted {
             self.cluster.bind(pod, node, self.now);
@@ -464,7 +497,12 @@ impl Simulation {
         let d = self.hpas[i].deployment as usize;
         let decision = {
             let (hpas, cluster, deployments) = (&mut self.hpas, &self.cluster, &self.deployments);
-            hpas[i].sync(self.now, cluster, &deployments[d], &|_| None)
+            let server = hpas[i].metrics_server;
+            let kubelet = &self.kubelet;
+            let now = self.now;
+            hpas[i].sync(self.now, cluster, &deployments[d], &|id, pod| {
+                kubelet_hpa_sample(kubelet, cluster, server, now, id, pod)
+            })
         };
         let row = crate::report::HpaRow::new(&self.deployments[d].name, &decision);
         if self.hpa_last_row.len() < self.hpas.len() {
@@ -483,11 +521,18 @@ impl Simulation {
     /// Sets Deployment `d` to `replicas`: creates the missing pods or deletes the surplus.
     fn scale_deployment(&mut self, d: usize, replicas: u32) {
         self.deployments[d].replicas = replicas;
+        self.refresh_desired_replicas(d);
+        if self.deployments[d].is_rolling() {
+            // The rolling update absorbs the new count (proportional scaling of the
+            // ReplicaSets is not modelled).
+            self.wake_rollout(d);
+            return;
+        }
         let mut out = std::mem::take(&mut self.new_pods);
         let dep = &mut self.deployments[d];
         dep.reconcile(&mut self.cluster, self.now, &mut out);
         let mut surplus = Vec::new();
-        dep.surplus(&self.cluster, &mut surplus);
+        dep.surplus(&self.cluster, self.now, &mut surplus);
         self.enqueue_new(&mut out);
         self.new_pods = out;
         for pod in surplus {
@@ -515,11 +560,8 @@ impl Simulation {
             self.metrics.pods_scheduled += 1;
             self.metrics.pending.record(self.now.since(p.created));
         }
-        if let Lifetime::RunFor(ms) = p.lifetime {
-            let generation = p.generation;
-            self.queue
-                .push(self.now.plus_ms(ms), Event::PodRunEnd { pod, generation });
-        }
+        // The kubelet starts the container (and arms a run-to-completion pod's run end).
+        self.kubelet_pod_bound(pod);
     }
 
     fn request_cycle(&mut self) {
@@ -725,6 +767,7 @@ impl Simulation {
     /// Job controllers do not count terminating pods).
     fn delete_gracefully(&mut self, pod: PodId, reason: DisruptionReason) {
         let generation = self.cluster.begin_deletion(pod, self.now, reason);
+        self.readiness_changed(pod);
         let p = &self.cluster.pods[pod.0 as usize];
         let grace = self.cluster.templates[p.template.0 as usize].termination_grace_ms();
         self.queue.push(
@@ -834,6 +877,7 @@ impl Simulation {
     /// [`Simulation::end_pod`], with the owner's reconcile deferred by `defer_ms` if given
     /// (so a controller whose pods are rejected at once does not loop at one instant).
     fn end_pod_with(&mut self, pod: PodId, phase: PodPhase, defer_ms: Option<u64>) {
+        self.kubelet_pod_ended(pod);
         let p = &self.cluster.pods[pod.0 as usize];
         let (owner_knows, priority) = (p.is_terminating(), p.priority);
         let node = self.cluster.terminate(pod, phase, self.now);
@@ -881,7 +925,7 @@ impl Simulation {
                 u128::from(t.allocatable.cpu_milli),
             ),
             memory_used_ratio: crate::metrics::ratio(
-                u128::from(t.usage.memory_bytes),
+                u128::from(t.usage.memory_bytes + self.leaked_memory_now()),
                 u128::from(t.allocatable.memory_bytes),
             ),
             cpu_stranded_ratio: crate::metrics::ratio(
@@ -898,4 +942,57 @@ impl Simulation {
             cost_cumulative_usd: self.metrics.integrals.cost_usd(),
         });
     }
+}
+
+/// The metrics sample the HPA sees of a pod whose container does not simply run from its bind
+/// time at a constant usage (start-up latency, restarts, a memory leak): cpu averaged over the
+/// window before the last scrape with the current container run's usage (0 before it
+/// started), memory at the scrape including the leak. `None` for other pods (sampled as
+/// before). Only the current container run is known: a pod that restarted since the scrape
+/// shows the new run.
+fn kubelet_hpa_sample(
+    kubelet: &crate::disruption::kubelet::Kubelet,
+    cluster: &ClusterState,
+    server: crate::autoscale::hpa::metrics_lag::MetricsServer,
+    now: SimTime,
+    id: PodId,
+    pod: &crate::cluster::pod::Pod,
+) -> Option<Option<crate::autoscale::horizontal::PodSample>> {
+    if pod.phase != PodPhase::Running {
+        return None;
+    }
+    let profile = cluster.templates[pod.template.0 as usize].kubelet_profile as usize;
+    if kubelet.profiles[profile].is_instant() {
+        return None;
+    }
+    let st = kubelet.pods.get(id.0 as usize)?;
+    let ts = server.last_scrape_ms(now.as_ms());
+    let window_start = ts.checked_sub(server.resolution_ms);
+    if window_start.is_none_or(|w| pod.scheduled.as_ms() > w) {
+        return Some(None);
+    }
+    let window_start = window_start.unwrap_or(ts);
+    let started = st.started.as_ms();
+    let cpu = if st.started == SimTime::NEVER || started >= ts {
+        0
+    } else if started <= window_start || ts == window_start {
+        st.base_usage.cpu_milli
+    } else {
+        (u128::from(st.base_usage.cpu_milli) * u128::from(ts - started)
+            / u128::from(ts - window_start)) as u64
+    };
+    let memory = if st.started == SimTime::NEVER || started > ts {
+        0
+    } else {
+        crate::disruption::kubelet::leaked_memory(
+            st.base_usage.memory_bytes,
+            st.leak_per_hour,
+            ts - started,
+        )
+    };
+    Some(Some(crate::autoscale::horizontal::PodSample {
+        cpu_milli: cpu,
+        memory_bytes: memory,
+        at: SimTime(ts),
+    }))
 }

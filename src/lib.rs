@@ -44,6 +44,10 @@ pub struct RunResult {
     pub hpa: Vec<report::HpaRow>,
     /// Whether the scenario has HPAs (`hpa.csv` is written even if it has no rows).
     pub has_hpa: bool,
+    /// The `rollouts.csv` rows (empty without rollouts).
+    pub rollouts: Vec<workload::rollout::RolloutRow>,
+    /// Whether the scenario plans rollouts (`rollouts.csv` is written even if none started).
+    pub has_rollouts: bool,
 }
 
 /// Runs `scenario` with master seed `seed`. `progress` is called now and then with the
@@ -64,6 +68,8 @@ pub fn run(
         samples: std::mem::take(&mut sim.samples),
         hpa: std::mem::take(&mut sim.hpa_rows),
         has_hpa: !sim.hpas.is_empty(),
+        rollouts: sim.rollout_rows(),
+        has_rollouts: !sim.rollouts.planned.is_empty(),
     })
 }
 

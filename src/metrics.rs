@@ -1,6 +1,7 @@
 //! Metrics: exact time-weighted integrals of the cluster totals (updated at every event
 //! boundary, not sampled), pending times, counters and cost.
 
+pub mod kubelet;
 pub mod pending;
 
 use crate::cluster::Totals;
@@ -93,6 +94,8 @@ pub struct Metrics {
     pub peak_nodes_in_use: u64,
     /// Highest number of pending pods seen.
     pub peak_pending_pods: u64,
+    /// Kubelet and rollout metrics.
+    pub kubelet: kubelet::KubeletMetrics,
 }
 
 #[inline]

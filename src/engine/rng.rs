@@ -27,6 +27,10 @@ pub enum Stream {
     Load(u32),
     /// Preemption (the dry run's random node offset).
     Preemption,
+    /// Kubelet draws (start-up latency, readiness delay, crash times) of the pods of name
+    /// prefix `i`, keyed by pod ordinal and container run (see
+    /// [`crate::disruption::kubelet::Draws`]).
+    Kubelet(u32),
 }
 
 impl Stream {
@@ -38,8 +42,14 @@ impl Stream {
             Stream::Deployment(i) => (4 << 32) | u64::from(i),
             Stream::Load(i) => (5 << 32) | u64::from(i),
             Stream::Preemption => 6,
+            Stream::Kubelet(i) => (7 << 32) | u64::from(i),
         }
     }
+}
+
+/// The ChaCha stream number of [`Stream::Kubelet`] for name prefix `prefix`.
+pub fn kubelet_stream_id(prefix: u32) -> u64 {
+    Stream::Kubelet(prefix).id()
 }
 
 /// The generator for `stream` under the scenario's master `seed`.

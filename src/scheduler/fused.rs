@@ -153,6 +153,8 @@ impl FusedKernel {
         let tolerates_cordon = pr
             .node_unschedulable
             .is_none_or(|t| tolerated(tolerations, &t));
+        let tolerates_memory_pressure =
+            !pr.taint_filter || cluster.tolerates_memory_pressure(tolerations);
         let pools = cluster.pools.len();
         self.pool_allowed.clear();
         self.pool_allowed
@@ -230,6 +232,7 @@ impl FusedKernel {
                 };
                 entry.feasible = !((node.unschedulable && !tolerates_cordon)
                     || !self.pool_allowed[node.pool.0 as usize]
+                    || (node.memory_pressure && !tolerates_memory_pressure)
                     || (pr.fit_filter && fits_request(pod, node).is_err()));
                 if entry.feasible {
                     entry.taint = self

@@ -437,7 +437,9 @@ impl ClusterState {
     }
 
     /// Whether `tolerations` tolerate the `node.kubernetes.io/memory-pressure:NoSchedule` taint
-    /// of a node under memory pressure (`v1.TaintNodeMemoryPressure`).
+    /// of a node under memory pressure (`v1.TaintNodeMemoryPressure`). Answers `false` at
+    /// once while no node is under pressure (the answer cannot matter then), so the scheduler
+    /// pays nothing for it in the common case.
     pub fn tolerates_memory_pressure(&self, tolerations: &[labels::Toleration]) -> bool {
         if tolerations.is_empty() || self.memory_pressure_nodes == 0 {
             return false;

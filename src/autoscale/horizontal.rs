@@ -164,3 +164,70 @@ fn pod_input(
         sample,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::node::NodePool;
+    use crate::cluster::pod::{PodName, PodTemplate};
+    use crate::cluster::resources::Resources;
+    use crate::cluster::{ClusterState, NewPod};
+
+    #[test]
+    fn ready_condition_comes_from_the_kubelet_readiness() {
+        let mut c = ClusterState::default();
+        let pool = c.add_pool(NodePool {
+            name: "p".into(),
+            instance_type: "t".into(),
+            allocatable: Resources::cpu_mem(4000, 8 << 30),
+            labels: Default::default(),
+            taints: vec![],
+            zone: "z".into(),
+            hourly_price_usd: 1.0,
+            spot: false,
+        });
+        let node = c.add_node(pool, "n".into(), None, SimTime::ZERO);
+        let t = c.add_template(PodTemplate::default());
+        let prefix = c.add_name_prefix("p-");
+        let name = PodName {
+            prefix,
+            ordinal: 0,
+            width: 0,
+        };
+        let pod = c.create_pod(
+            NewPod::bare(name, Resources::cpu_mem(500, 1 << 30), t),
+            SimTime::ZERO,
+        );
+        c.bind(pod, node, SimTime(1000));
+        let server = MetricsServer::default();
+        let now = SimTime(60_000);
+        // Ready at bind (no start-up latency): True since the bind.
+        let input = pod_input(&c.pods[0], MetricResource::Cpu, now, server, None);
+        assert_eq!(
+            input.ready,
+            Some(ReadyCondition {
+                status: ConditionStatus::True,
+                last_transition_ms: 1000
+            })
+        );
+        assert_eq!(input.start_time_ms, Some(1000));
+        // Not Ready yet (starting, or crashed at 20 s): False since then.
+        let p = &mut c.pods[pod.0 as usize];
+        p.ready_since = SimTime::NEVER;
+        p.not_ready_since = SimTime(20_000);
+        let input = pod_input(&c.pods[0], MetricResource::Cpu, now, server, None);
+        assert_eq!(
+            input.ready,
+            Some(ReadyCondition {
+                status: ConditionStatus::False,
+                last_transition_ms: 20_000
+            })
+        );
+        // Ready again from 40 s.
+        let p = &mut c.pods[pod.0 as usize];
+        p.ready_since = SimTime(40_000);
+        p.not_ready_since = SimTime::NEVER;
+        let input = pod_input(&c.pods[0], MetricResource::Cpu, now, server, None);
+        assert_eq!(input.ready.map(|r| r.last_transition_ms), Some(40_000));
+    }
+}

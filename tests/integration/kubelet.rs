@@ -279,3 +279,69 @@ fn bad_rollout_hits_the_progress_deadline() {
     let result = run(&scenario(&short));
     assert_eq!(result.rollouts[0].end_s, Some(161.0));
 }
+
+#[test]
+fn bad_kubelet_and_rollout_fields_are_reported() {
+    let error = |template: &str, extra: &str| {
+        let yaml = format!(
+            "name: bad\nduration: 1h\n{ONE_NODE}deployments:\n  - name: web\n    replicas: 2\n    \
+             template:\n      requests: {{cpu: 100m}}\n{template}{extra}"
+        );
+        match crate::support::try_scenario(&yaml) {
+            Ok(_) => panic!("expected an error for {template:?} {extra:?}"),
+            Err(e) => e.to_string(),
+        }
+    };
+    let e = error("      crash: {meanTimeBetween: 1h, after: 5s}\n", "");
+    assert!(e.contains("deployments[0].template.crash"), "{e}");
+    assert!(
+        e.contains("exactly one of meanTimeBetween and after"),
+        "{e}"
+    );
+    let e = error("      crash: {meanTimeBetween: 0s}\n", "");
+    assert!(
+        e.contains("crash.meanTimeBetween") && e.contains("> 0"),
+        "{e}"
+    );
+    let e = error("      restartPolicy: Never\n", "");
+    assert!(e.contains("deployments[0].template.restartPolicy"), "{e}");
+    assert!(e.contains("expected Always"), "{e}");
+    let e = error("      restartPolicy: Sometimes\n", "");
+    assert!(e.contains("unknown restart policy \"Sometimes\""), "{e}");
+    let e = error("", "    strategy: {maxSurge: 0, maxUnavailable: 0%}\n");
+    assert!(e.contains("deployments[0].strategy.maxUnavailable"), "{e}");
+    assert!(e.contains("may not be 0 when maxSurge is 0"), "{e}");
+    let e = error("", "    strategy: {maxUnavailable: 120%}\n");
+    assert!(e.contains("invalid value \"120%\""), "{e}");
+    let e = error("", "    strategy: {progressDeadlineSeconds: 0}\n");
+    assert!(
+        e.contains("progressDeadlineSeconds") && e.contains("> 0"),
+        "{e}"
+    );
+    let e = error(
+        "",
+        "    start: 10m\n    rollouts:\n      - {at: 5m, newVersion: {crash: {after: 1s}}}\n",
+    );
+    assert!(e.contains("deployments[0].rollouts[0].at"), "{e}");
+    let e = error(
+        "",
+        "    rollouts:\n      - {at: 5m, newVersion: {crash: {after: 0s}}}\n",
+    );
+    assert!(
+        e.contains("deployments[0].rollouts[0].newVersion.crash.after"),
+        "{e}"
+    );
+    let e = error(
+        "",
+        "    rollouts:\n      - {at: 5m, newVersion: {image: v2}}\n",
+    );
+    assert!(e.contains("unknown field `image`"), "{e}");
+    // Jobs take OnFailure or Never.
+    let job = format!(
+        "name: bad\nduration: 1h\n{ONE_NODE}jobs:\n  - name: j\n    completions: 1\n    duration: 1m\n    \
+         template: {{restartPolicy: Always}}\n"
+    );
+    let e = crate::support::try_scenario(&job).unwrap_err().to_string();
+    assert!(e.contains("jobs[0].template.restartPolicy"), "{e}");
+    assert!(e.contains("expected OnFailure or Never"), "{e}");
+}

@@ -501,7 +501,7 @@ impl Simulation {
             let kubelet = &self.kubelet;
             let now = self.now;
             hpas[i].sync(self.now, cluster, &deployments[d], &|id, pod| {
-                kubelet_hpa_sample(kubelet, cluster, server, now, id, pod)
+                kubelet::hpa_sample(kubelet, cluster, server, now, id, pod)
             })
         };
         let row = crate::report::HpaRow::new(&self.deployments[d].name, &decision);
@@ -549,7 +549,8 @@ impl Simulation {
         self.end_pod(pod, PodPhase::Failed);
     }
 
-    /// Bookkeeping after a pod is bound: preemption state, metrics and its run-end timer.
+    /// Bookkeeping after a pod is bound: preemption state, metrics, and the kubelet (container
+    /// start, readiness, run-end timer).
     fn on_bound(&mut self, pod: PodId) {
         if let Some(pre) = self.preemption.as_mut() {
             pre.on_bound(self.cluster.pods[pod.0 as usize].priority);
@@ -942,57 +943,4 @@ impl Simulation {
             cost_cumulative_usd: self.metrics.integrals.cost_usd(),
         });
     }
-}
-
-/// The metrics sample the HPA sees of a pod whose container does not simply run from its bind
-/// time at a constant usage (start-up latency, restarts, a memory leak): cpu averaged over the
-/// window before the last scrape with the current container run's usage (0 before it
-/// started), memory at the scrape including the leak. `None` for other pods (sampled as
-/// before). Only the current container run is known: a pod that restarted since the scrape
-/// shows the new run.
-fn kubelet_hpa_sample(
-    kubelet: &crate::disruption::kubelet::Kubelet,
-    cluster: &ClusterState,
-    server: crate::autoscale::hpa::metrics_lag::MetricsServer,
-    now: SimTime,
-    id: PodId,
-    pod: &crate::cluster::pod::Pod,
-) -> Option<Option<crate::autoscale::horizontal::PodSample>> {
-    if pod.phase != PodPhase::Running {
-        return None;
-    }
-    let profile = cluster.templates[pod.template.0 as usize].kubelet_profile as usize;
-    if kubelet.profiles[profile].is_instant() {
-        return None;
-    }
-    let st = kubelet.pods.get(id.0 as usize)?;
-    let ts = server.last_scrape_ms(now.as_ms());
-    let window_start = ts.checked_sub(server.resolution_ms);
-    if window_start.is_none_or(|w| pod.scheduled.as_ms() > w) {
-        return Some(None);
-    }
-    let window_start = window_start.unwrap_or(ts);
-    let started = st.started.as_ms();
-    let cpu = if st.started == SimTime::NEVER || started >= ts {
-        0
-    } else if started <= window_start || ts == window_start {
-        st.base_usage.cpu_milli
-    } else {
-        (u128::from(st.base_usage.cpu_milli) * u128::from(ts - started)
-            / u128::from(ts - window_start)) as u64
-    };
-    let memory = if st.started == SimTime::NEVER || started > ts {
-        0
-    } else {
-        crate::disruption::kubelet::leaked_memory(
-            st.base_usage.memory_bytes,
-            st.leak_per_hour,
-            ts - started,
-        )
-    };
-    Some(Some(crate::autoscale::horizontal::PodSample {
-        cpu_milli: cpu,
-        memory_bytes: memory,
-        at: SimTime(ts),
-    }))
 }

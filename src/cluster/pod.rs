@@ -179,6 +179,9 @@ pub enum DisruptionReason {
     /// Deleted by the scheduler to make room for a higher-priority pod
     /// (`PreemptionByScheduler`).
     PreemptionByScheduler,
+    /// Evicted by the kubelet under node pressure (`TerminationByKubelet`; phase Failed,
+    /// reason `Evicted`).
+    TerminationByKubelet,
 }
 
 /// `preemptionPolicy` of a pod, from its PriorityClass (pkg/apis/scheduling).

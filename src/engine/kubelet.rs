@@ -8,16 +8,17 @@
 
 use super::Simulation;
 use super::event::{Event, KubeletTimer};
+use crate::cluster::ClusterState;
 use crate::cluster::node::NodeId;
-use crate::cluster::pod::{Lifetime, Owner, PodId, PodPhase, pod_is_ready};
+use crate::cluster::pod::{DisruptionReason, Lifetime, Owner, PodId, PodPhase, pod_is_ready};
 use crate::cluster::resources::Resources;
 use crate::disruption::eviction::{
     CLEANUP_POLL_MS, Candidate, EVICTION_GRACE_MS, MONITORING_INTERVAL_MS, NodeMemory,
     PRESSURE_TRANSITION_MS, pick_victim,
 };
 use crate::disruption::kubelet::{
-    ContainerState, DrawPurpose, ExitReason, KubeletCause, RestartPolicy, SYSTEM_CRITICAL_PRIORITY,
-    oom_after_ms, ready_time,
+    ContainerState, DrawPurpose, ExitReason, Kubelet, KubeletCause, RestartPolicy,
+    SYSTEM_CRITICAL_PRIORITY, leaked_memory, oom_after_ms, ready_time,
 };
 use crate::engine::time::SimTime;
 
@@ -461,11 +462,134 @@ impl Simulation {
         self.kubelet.pods[pod.0 as usize].evicting = true;
         let p = &mut self.cluster.pods[pod.0 as usize];
         p.generation = p.generation.wrapping_add(1);
+        p.disruption = Some(DisruptionReason::TerminationByKubelet);
         self.set_not_ready(pod);
         self.push_kubelet(
             self.now.plus_ms(EVICTION_GRACE_MS),
             KubeletTimer::EvictionKill,
             pod,
         );
+    }
+}
+
+/// The metrics sample the HPA sees of a pod whose container does not simply run from its bind
+/// time at a constant usage (start-up latency, restarts, a memory leak): cpu averaged over the
+/// window before the last scrape with the current container run's usage (0 before it
+/// started), memory at the scrape including the leak. `None` for other pods (sampled as
+/// before). Only the current container run is known: a pod that restarted since the scrape
+/// shows the new run.
+pub(super) fn hpa_sample(
+    kubelet: &Kubelet,
+    cluster: &ClusterState,
+    server: crate::autoscale::hpa::metrics_lag::MetricsServer,
+    now: SimTime,
+    id: PodId,
+    pod: &crate::cluster::pod::Pod,
+) -> Option<Option<crate::autoscale::horizontal::PodSample>> {
+    if pod.phase != PodPhase::Running {
+        return None;
+    }
+    let profile = cluster.templates[pod.template.0 as usize].kubelet_profile as usize;
+    if kubelet.profiles[profile].is_instant() {
+        return None;
+    }
+    let st = kubelet.pods.get(id.0 as usize)?;
+    let ts = server.last_scrape_ms(now.as_ms());
+    let window_start = ts.checked_sub(server.resolution_ms);
+    if window_start.is_none_or(|w| pod.scheduled.as_ms() > w) {
+        return Some(None);
+    }
+    let window_start = window_start.unwrap_or(ts);
+    let started = st.started.as_ms();
+    let cpu = if st.started == SimTime::NEVER || started >= ts {
+        0
+    } else if started <= window_start || ts == window_start {
+        st.base_usage.cpu_milli
+    } else {
+        (u128::from(st.base_usage.cpu_milli) * u128::from(ts - started)
+            / u128::from(ts - window_start)) as u64
+    };
+    let memory = if st.started == SimTime::NEVER || started > ts {
+        0
+    } else {
+        leaked_memory(st.base_usage.memory_bytes, st.leak_per_hour, ts - started)
+    };
+    Some(Some(crate::autoscale::horizontal::PodSample {
+        cpu_milli: cpu,
+        memory_bytes: memory,
+        at: SimTime(ts),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::autoscale::hpa::metrics_lag::MetricsServer;
+    use crate::cluster::NewPod;
+    use crate::cluster::node::NodePool;
+    use crate::cluster::pod::{PodName, PodTemplate};
+    use crate::disruption::kubelet::KubeletProfile;
+
+    #[test]
+    fn hpa_samples_follow_the_container_run_and_the_leak() {
+        let mut c = ClusterState::default();
+        let pool = c.add_pool(NodePool {
+            name: "p".into(),
+            instance_type: "t".into(),
+            allocatable: Resources::cpu_mem(4000, 8 << 30),
+            labels: Default::default(),
+            taints: vec![],
+            zone: "z".into(),
+            hourly_price_usd: 1.0,
+            spot: false,
+        });
+        let node = c.add_node(pool, "n".into(), None, SimTime::ZERO);
+        let mut k = Kubelet::new(1);
+        // 3600 bytes/h: 1 byte per second.
+        let profile = k.add_profile(KubeletProfile {
+            memory_leak_per_hour: 3600,
+            ..KubeletProfile::default()
+        });
+        let t = c.add_template(PodTemplate {
+            kubelet_profile: profile,
+            ..PodTemplate::default()
+        });
+        let prefix = c.add_name_prefix("p-");
+        let name = PodName {
+            prefix,
+            ordinal: 0,
+            width: 0,
+        };
+        let mut new = NewPod::bare(name, Resources::cpu_mem(500, 2000), t);
+        new.usage = Resources::cpu_mem(200, 1000);
+        let pod = c.create_pod(new, SimTime::ZERO);
+        c.bind(pod, node, SimTime::ZERO);
+        let st = k.slot(pod.0 as usize);
+        *st = ContainerState::bound(SimTime::ZERO, Resources::cpu_mem(200, 1000));
+        st.started = SimTime::ZERO;
+        st.leak_per_hour = 3600;
+        let server = MetricsServer {
+            resolution_ms: 15_000,
+        };
+        let sample = |k: &Kubelet, now: u64| {
+            hpa_sample(k, &c, server, SimTime(now), pod, &c.pods[pod.0 as usize])
+        };
+        // At 40 s the last scrape was at 30 s: 1000 + 30 bytes, the full cpu.
+        let s = sample(&k, 40_000).unwrap().unwrap();
+        assert_eq!(
+            (s.cpu_milli, s.memory_bytes, s.at),
+            (200, 1030, SimTime(30_000))
+        );
+        // Before a whole window has passed since the pod started: no sample yet.
+        assert_eq!(sample(&k, 10_000), Some(None));
+        // A run restarted at 20 s: cpu over [15 s, 30 s) is 200 for 10 of 15 s; memory grew
+        // from 1000 for 10 s.
+        k.pods[pod.0 as usize].started = SimTime(20_000);
+        let s = sample(&k, 40_000).unwrap().unwrap();
+        assert_eq!((s.cpu_milli, s.memory_bytes), (133, 1010));
+        // Not running (backing off): nothing used.
+        k.pods[pod.0 as usize].started = SimTime::NEVER;
+        let s = sample(&k, 40_000).unwrap().unwrap();
+        assert_eq!((s.cpu_milli, s.memory_bytes), (0, 0));
     }
 }

@@ -35,6 +35,8 @@ pub struct Rollouts {
     /// Per Deployment: its latest rollout (index into `records`).
     pub current: Vec<Option<usize>>,
     sync_pending: Vec<bool>,
+    /// Scratch: the old ReplicaSets' counts during a sync.
+    old_scratch: Vec<RsCounts>,
 }
 
 /// Most scale steps one sync applies before it yields (each step creates or deletes pods).
@@ -164,7 +166,7 @@ impl Simulation {
         if let Some(p) = self.rollouts.sync_pending.get_mut(d) {
             *p = false;
         }
-        let mut old = Vec::new();
+        let mut old = std::mem::take(&mut self.rollouts.old_scratch);
         for _ in 0..MAX_SYNC_STEPS {
             let new = self.replica_set_counts(d, &mut old);
             let dep = &self.deployments[d];
@@ -182,6 +184,7 @@ impl Simulation {
             }
             self.apply_replica_sets(d);
         }
+        self.rollouts.old_scratch = old;
         self.deployments[d].drop_empty_old_sets();
         self.track_progress(d);
     }

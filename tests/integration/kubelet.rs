@@ -4,7 +4,7 @@
 
 use crate::support::{run, scenario, simulate, temp_dir, write};
 use kubesim::Simulation;
-use kubesim::cluster::pod::{Pod, PodId, PodPhase};
+use kubesim::cluster::pod::{DisruptionReason, Pod, PodId, PodPhase};
 
 fn pod<'a>(sim: &'a Simulation, name: &str) -> &'a Pod {
     let i = (0..sim.cluster.pods.len())
@@ -174,6 +174,11 @@ fn node_pressure_evicts_in_rank_order_every_two_seconds() {
     assert_eq!(finished("p-3"), (PodPhase::Failed, 1_000));
     assert_eq!(finished("p-2"), (PodPhase::Failed, 3_000));
     assert_eq!(finished("p-1"), (PodPhase::Failed, 5_000));
+    assert_eq!(
+        pod(&sim, "p-1").disruption,
+        Some(DisruptionReason::TerminationByKubelet)
+    );
+    assert_eq!(pod(&sim, "p-0").disruption, None);
     assert_eq!(pod(&sim, "p-0").phase, PodPhase::Running);
     assert_eq!(pod(&sim, "p-4").phase, PodPhase::Running);
     assert!(!sim.cluster.nodes[0].memory_pressure);

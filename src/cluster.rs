@@ -150,12 +150,16 @@ pub struct ClusterState {
     fragmentation: fragmentation::Fragmentation,
     /// Pending what-if changes, newest last (see [`what_if`]).
     what_if: Vec<what_if::Change>,
+    /// Number of nodes whose `MemoryPressure` condition is set.
+    pub memory_pressure_nodes: u32,
 }
 
 /// The well-known node label of the node name (`v1.LabelHostname`).
 pub const LABEL_HOSTNAME: &str = "kubernetes.io/hostname";
 /// The well-known node label of the zone (`v1.LabelTopologyZone`).
 pub const LABEL_ZONE: &str = "topology.kubernetes.io/zone";
+/// The taint key of a node under memory pressure (`v1.TaintNodeMemoryPressure`).
+pub const TAINT_MEMORY_PRESSURE: &str = "node.kubernetes.io/memory-pressure";
 
 impl ClusterState {
     /// Adds a pool definition and returns its id.
@@ -335,6 +339,7 @@ impl ClusterState {
             non_zero_memory_bytes: 0,
             usage: Resources::ZERO,
             unschedulable: false,
+            memory_pressure: false,
             state,
             created: now,
             removed: SimTime::NEVER,
@@ -395,6 +400,9 @@ impl ClusterState {
             nominated_node: None,
             deletion_started: SimTime::NEVER,
             disruption: None,
+            ready_since: SimTime::NEVER,
+            not_ready_since: SimTime::NEVER,
+            restarts: 0,
         };
         self.pods_created += 1;
         self.totals.pending_pods += 1;
@@ -413,8 +421,9 @@ impl ClusterState {
         }
     }
 
-    /// Binds a pending pod to a node and starts it (container start latency is not modelled
-    /// yet: the pod runs from the bind time).
+    /// Binds a pending pod to a node and starts it: it is Running and Ready from `now`. (The
+    /// engine's kubelet model then delays container start and readiness for pods whose
+    /// template has a start-up latency, see [`crate::disruption::kubelet`].)
     pub fn bind(&mut self, pod_id: PodId, node_id: NodeId, now: SimTime) {
         let pod = &mut self.pods[pod_id.0 as usize];
         debug_assert_eq!(pod.phase, PodPhase::Pending);
@@ -422,6 +431,7 @@ impl ClusterState {
         pod.phase = PodPhase::Running;
         pod.node = Some(node_id);
         pod.scheduled = now;
+        pod.ready_since = now;
         self.attach(pod_id, node_id);
         self.totals.pending_pods -= 1;
         self.totals.running_pods += 1;
@@ -529,6 +539,45 @@ impl ClusterState {
         pod.disruption = Some(reason);
         pod.generation = pod.generation.wrapping_add(1);
         pod.generation
+    }
+
+    /// Sets or clears a node's `MemoryPressure` condition, which carries the
+    /// `node.kubernetes.io/memory-pressure:NoSchedule` taint for scheduling (see
+    /// [`ClusterState::tolerates_memory_pressure`]). Clearing it may let waiting pods fit.
+    pub fn set_memory_pressure(&mut self, node: NodeId, pressure: bool) {
+        let n = &mut self.nodes[node.0 as usize];
+        if n.memory_pressure == pressure {
+            return;
+        }
+        n.memory_pressure = pressure;
+        if pressure {
+            self.memory_pressure_nodes += 1;
+        } else {
+            self.memory_pressure_nodes -= 1;
+        }
+        self.node_versions[node.0 as usize] += 1;
+        if !pressure {
+            self.capacity_epoch += 1;
+        }
+    }
+
+    /// Whether `tolerations` tolerate the `node.kubernetes.io/memory-pressure:NoSchedule` taint
+    /// of a node under memory pressure (`v1.TaintNodeMemoryPressure`). Answers `false` at
+    /// once while no node is under pressure (the answer cannot matter then), so the scheduler
+    /// pays nothing for it in the common case.
+    pub fn tolerates_memory_pressure(&self, tolerations: &[labels::Toleration]) -> bool {
+        if tolerations.is_empty() || self.memory_pressure_nodes == 0 {
+            return false;
+        }
+        // A key or value nobody interned cannot be named by a toleration: only wildcard
+        // tolerations (empty key, Exists) can match then.
+        let unknown = labels::Symbol(u32::MAX);
+        let taint = labels::Taint {
+            key: self.interner.get(TAINT_MEMORY_PRESSURE).unwrap_or(unknown),
+            value: self.interner.get("").unwrap_or(unknown),
+            effect: labels::TaintEffect::NoSchedule,
+        };
+        labels::tolerated(tolerations, &taint)
     }
 
     /// Cordons (`true`) or uncordons a node (`spec.unschedulable`).

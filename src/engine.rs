@@ -2,8 +2,10 @@
 //! controller that owns it, integrating metrics at every event boundary.
 
 pub mod event;
+mod kubelet;
 pub mod queue;
 pub mod rng;
+pub mod rollout;
 pub mod time;
 
 use crate::autoscale::cluster_autoscaler::{ClusterAutoscaler, EVICTION_RETRY_MS, drain};
@@ -107,6 +109,11 @@ pub struct Simulation {
     pub autoscaler: Option<ClusterAutoscaler>,
     /// Per-pool samples (`nodes_by_group.csv`), recorded when the autoscaler is enabled.
     pub group_samples: Vec<GroupSample>,
+    // --- Kubelet and rolling updates (engine/kubelet.rs, engine/rollout.rs) ---
+    /// Container lifecycle and node-pressure eviction state.
+    pub kubelet: crate::disruption::kubelet::Kubelet,
+    /// Planned and started rollouts.
+    pub rollouts: rollout::Rollouts,
 }
 
 /// What `kubesim explain` asks about: a pod by name, and optionally a time.
@@ -181,6 +188,8 @@ impl Simulation {
             pods_wait_on_pods: false,
             autoscaler: None,
             group_samples: Vec::new(),
+            kubelet: crate::disruption::kubelet::Kubelet::default(),
+            rollouts: rollout::Rollouts::default(),
         }
         .with_pod_hints()
     }
@@ -252,6 +261,9 @@ impl Simulation {
             let start = self.deployments[s.deployment as usize].start;
             self.queue.push(start, Event::LoadTick(i as u32));
         }
+        for (i, r) in self.rollouts.planned.iter().enumerate() {
+            self.queue.push(r.at, Event::RolloutStart(i as u32));
+        }
         for i in 0..self.sources.len() {
             self.pull_source(i)?;
         }
@@ -281,6 +293,7 @@ impl Simulation {
                 self.deployments[i as usize].reconcile(&mut self.cluster, self.now, &mut out);
                 self.enqueue_new(&mut out);
                 self.new_pods = out;
+                self.refresh_desired_replicas(i as usize);
             }
             Event::JobStart(i) => {
                 let mut out = std::mem::take(&mut self.new_pods);
@@ -359,6 +372,18 @@ impl Simulation {
             Event::AutoscalerScan => self.autoscaler_scan(),
             Event::NodeProvisioned(node) => self.on_node_provisioned(node),
             Event::NodeScaleDown(node) => self.on_node_scale_down(node),
+            Event::Kubelet {
+                timer,
+                pod,
+                generation,
+            } => self.on_kubelet_timer(timer, pod, generation),
+            Event::EvictionCheck { node, generation } => self.eviction_check(node, generation),
+            Event::RolloutStart(i) => self.start_rollout(i as usize),
+            Event::RolloutSync(d) => self.sync_rollout(d as usize),
+            Event::RolloutDeadline {
+                deployment,
+                generation,
+            } => self.rollout_deadline(deployment as usize, generation),
         }
         Ok(())
     }
@@ -582,8 +607,16 @@ impl Simulation {
                     resolve: &resolve,
                 })
             });
+        // Under MemoryPressure the kubelet rejects BestEffort pods that do not tolerate the
+        // memory-pressure taint (eviction manager `Admit`).
+        let pressure_ok = !n.memory_pressure
+            || p.qos != crate::cluster::pod::QosClass::BestEffort
+            || self.cluster.tolerates_memory_pressure(
+                &self.cluster.templates[p.template.0 as usize].tolerations,
+            );
         let admitted = n.is_alive()
             && affinity_ok
+            && pressure_ok
             && crate::scheduler::plugins::node_resources_fit::fits_request(p, n).is_ok();
         if admitted {
             self.cluster.bind(pod, node, self.now);
@@ -622,9 +655,18 @@ impl Simulation {
         let decision = {
             let (hpas, cluster, deployments) = (&mut self.hpas, &self.cluster, &self.deployments);
             let (services, service) = (&self.services, self.service_of.get(d).copied().flatten());
-            hpas[i].sync(self.now, cluster, &deployments[d], &|id, pod| {
-                service.map(|s| services[s as usize].sample(id, pod.seq))
-            })
+            let server = hpas[i].metrics_server;
+            let kubelet = &self.kubelet;
+            let now = self.now;
+            hpas[i].sync(
+                self.now,
+                cluster,
+                &deployments[d],
+                &|id, pod| match service {
+                    Some(s) => Some(services[s as usize].sample(id, pod.seq)),
+                    None => kubelet::hpa_sample(kubelet, cluster, server, now, id, pod),
+                },
+            )
         };
         let row = crate::report::HpaRow::new(&self.deployments[d].name, &decision);
         if self.hpa_last_row.len() < self.hpas.len() {
@@ -653,6 +695,15 @@ impl Simulation {
         );
         self.metrics.requests_total += served.demand;
         self.metrics.requests_unserved += served.unserved;
+        // Memory that follows the load may cross the kubelet's eviction threshold.
+        if self.services[i].model.memory_per_rps_bytes > 0.0 {
+            for k in 0..self.services[i].ready_ids().len() {
+                let pod = self.services[i].ready_ids()[k];
+                if let Some(node) = self.cluster.pods[pod.0 as usize].node {
+                    self.node_memory_changed(node);
+                }
+            }
+        }
     }
 
     /// Re-splits the load of `pod`'s service, if it belongs to one (its ready set changed).
@@ -667,11 +718,18 @@ impl Simulation {
     /// Sets Deployment `d` to `replicas`: creates the missing pods or deletes the surplus.
     fn scale_deployment(&mut self, d: usize, replicas: u32) {
         self.deployments[d].replicas = replicas;
+        self.refresh_desired_replicas(d);
+        if self.deployments[d].is_rolling() {
+            // The rolling update absorbs the new count (proportional scaling of the
+            // ReplicaSets is not modelled).
+            self.wake_rollout(d);
+            return;
+        }
         let mut out = std::mem::take(&mut self.new_pods);
         let dep = &mut self.deployments[d];
         dep.reconcile(&mut self.cluster, self.now, &mut out);
         let mut surplus = Vec::new();
-        dep.surplus(&self.cluster, &mut surplus);
+        dep.surplus(&self.cluster, self.now, &mut surplus);
         self.enqueue_new(&mut out);
         self.new_pods = out;
         for pod in surplus {
@@ -688,7 +746,8 @@ impl Simulation {
         self.end_pod(pod, PodPhase::Failed);
     }
 
-    /// Bookkeeping after a pod is bound: preemption state, metrics and its run-end timer.
+    /// Bookkeeping after a pod is bound: preemption state, metrics, and the kubelet (container
+    /// start, readiness, run-end timer).
     fn on_bound(&mut self, pod: PodId) {
         if let Some(pre) = self.preemption.as_mut() {
             pre.on_bound(self.cluster.pods[pod.0 as usize].priority);
@@ -699,11 +758,8 @@ impl Simulation {
             self.metrics.pods_scheduled += 1;
             self.metrics.pending.record(self.now.since(p.created));
         }
-        if let Lifetime::RunFor(ms) = p.lifetime {
-            let generation = p.generation;
-            self.queue
-                .push(self.now.plus_ms(ms), Event::PodRunEnd { pod, generation });
-        }
+        // The kubelet starts the container (and arms a run-to-completion pod's run end).
+        self.kubelet_pod_bound(pod);
         self.service_pods_changed(pod);
     }
 
@@ -910,6 +966,7 @@ impl Simulation {
     /// Job controllers do not count terminating pods).
     fn delete_gracefully(&mut self, pod: PodId, reason: DisruptionReason) {
         let generation = self.cluster.begin_deletion(pod, self.now, reason);
+        self.readiness_changed(pod);
         let p = &self.cluster.pods[pod.0 as usize];
         let grace = self.cluster.templates[p.template.0 as usize].termination_grace_ms();
         self.queue.push(
@@ -1020,6 +1077,7 @@ impl Simulation {
     /// [`Simulation::end_pod`], with the owner's reconcile deferred by `defer_ms` if given
     /// (so a controller whose pods are rejected at once does not loop at one instant).
     fn end_pod_with(&mut self, pod: PodId, phase: PodPhase, defer_ms: Option<u64>) {
+        self.kubelet_pod_ended(pod);
         let p = &self.cluster.pods[pod.0 as usize];
         let (owner_knows, priority) = (p.is_terminating(), p.priority);
         let node = self.cluster.terminate(pod, phase, self.now);
@@ -1110,7 +1168,7 @@ impl Simulation {
                 u128::from(t.allocatable.cpu_milli),
             ),
             memory_used_ratio: crate::metrics::ratio(
-                u128::from(t.usage.memory_bytes),
+                u128::from(t.usage.memory_bytes + self.leaked_memory_now()),
                 u128::from(t.allocatable.memory_bytes),
             ),
             cpu_stranded_ratio: crate::metrics::ratio(

@@ -50,6 +50,10 @@ pub struct RunResult {
     pub autoscaler_log: Option<Vec<autoscale::cluster_autoscaler::AutoscalerEvent>>,
     /// Per-pool samples (`nodes_by_group.csv`), recorded when the autoscaler is enabled.
     pub group_samples: Vec<report::GroupSample>,
+    /// The `rollouts.csv` rows (empty without rollouts).
+    pub rollouts: Vec<workload::rollout::RolloutRow>,
+    /// Whether the scenario plans rollouts (`rollouts.csv` is written even if none started).
+    pub has_rollouts: bool,
 }
 
 /// Runs `scenario` with master seed `seed`. `progress` is called now and then with the
@@ -76,6 +80,8 @@ pub fn run(
             .as_mut()
             .map(|ca| std::mem::take(&mut ca.log)),
         group_samples: std::mem::take(&mut sim.group_samples),
+        rollouts: sim.rollout_rows(),
+        has_rollouts: !sim.rollouts.planned.is_empty(),
     })
 }
 

@@ -2,6 +2,7 @@
 //! boundary, not sampled), pending times, counters and cost.
 
 pub mod cost;
+pub mod kubelet;
 pub mod pending;
 
 use crate::cluster::Totals;
@@ -106,6 +107,8 @@ pub struct Metrics {
     pub nodes_added: u64,
     /// Nodes removed from the cluster (autoscaler scale-down, provisioning timeouts).
     pub nodes_removed: u64,
+    /// Kubelet and rollout metrics.
+    pub kubelet: kubelet::KubeletMetrics,
 }
 
 #[inline]

@@ -180,6 +180,35 @@ pub struct RunSummary {
     pub nodes_removed: u64,
     /// Pods evicted to drain nodes.
     pub pods_evicted: u64,
+    // Kubelet and rollouts (crate::disruption::kubelet, crate::workload::rollout).
+    /// Container restarts.
+    pub restarts: u64,
+    /// Containers that crashed (not counting OOM kills).
+    pub container_crashes: u64,
+    /// Containers OOM-killed (memory above their limit).
+    pub oom_kills: u64,
+    /// Pods evicted by the kubelet under node memory pressure.
+    pub node_pressure_evictions: u64,
+    /// Time containers spent waiting in CrashLoopBackOff [s].
+    pub crash_loop_backoff_s: f64,
+    /// Run time of batch pods thrown away by crashes, OOM kills and evictions [s].
+    pub lost_work_s: f64,
+    /// Mean time from bind to the first Ready [s], over pods that became Ready.
+    pub time_to_ready_mean_s: f64,
+    /// ∫ Σ min(ready, desired) dt / ∫ Σ desired dt over the Deployments: the share of the
+    /// desired replica-time that was Ready (0 without Deployments).
+    pub ready_replicas_ratio: f64,
+    /// Share of the time during which every Deployment had its desired Ready replicas.
+    pub all_replicas_ready_ratio: f64,
+    /// Share of the time during which every Deployment that wants pods had at least one
+    /// Ready replica.
+    pub any_replica_ready_ratio: f64,
+    /// Rollouts started.
+    pub rollouts: u64,
+    /// Rollouts that completed.
+    pub rollouts_complete: u64,
+    /// Rollouts that exceeded their progress deadline.
+    pub rollouts_failed: u64,
 }
 
 /// One row of `hpa.csv`: an HPA sync (see [`crate::autoscale::hpa::HPA_CSV_COLUMNS`]).
@@ -245,6 +274,14 @@ pub fn summarize(sim: &mut Simulation, scenario: &str, seed: u64, wall_time_s: f
         sim.metrics.window_start,
         sim.end,
     );
+    let backoff_outstanding_ms = sim.outstanding_backoff_ms();
+    let (rollouts, rollouts_complete, rollouts_failed) = sim.rollout_counts();
+    {
+        let ws = sim.metrics.window_start;
+        let k = &mut sim.metrics.kubelet;
+        k.ready.advance(sim.end, ws);
+        k.leaks.advance(sim.end, ws);
+    }
     let m = &mut sim.metrics;
     let i = &m.integrals;
     let mean = |v: u128| ratio(v, span);
@@ -270,7 +307,10 @@ pub fn summarize(sim: &mut Simulation, scenario: &str, seed: u64, wall_time_s: f
         memory_requested_ratio: ratio(i.memory_requested, i.memory_allocatable),
         gpu_requested_ratio: ratio(i.gpu_requested, i.gpu_allocatable),
         cpu_used_ratio: ratio(i.cpu_used, i.cpu_allocatable),
-        memory_used_ratio: ratio(i.memory_used, i.memory_allocatable),
+        memory_used_ratio: ratio(
+            i.memory_used + m.kubelet.leaks.integral,
+            i.memory_allocatable,
+        ),
         cpu_stranded_ratio: ratio(i.cpu_stranded, i.cpu_allocatable),
         memory_stranded_ratio: ratio(i.memory_stranded, i.memory_allocatable),
         gpu_stranded_ratio: ratio(i.gpu_stranded, i.gpu_allocatable),
@@ -315,6 +355,27 @@ pub fn summarize(sim: &mut Simulation, scenario: &str, seed: u64, wall_time_s: f
         nodes_added: m.nodes_added,
         nodes_removed: m.nodes_removed,
         pods_evicted: m.pods_evicted,
+        restarts: m.kubelet.restarts,
+        container_crashes: m.kubelet.container_crashes,
+        oom_kills: m.kubelet.oom_kills,
+        node_pressure_evictions: m.kubelet.node_pressure_evictions,
+        crash_loop_backoff_s: (m.kubelet.crash_loop_backoff_ms + backoff_outstanding_ms) as f64
+            / 1000.0,
+        lost_work_s: m.kubelet.lost_work_ms as f64 / 1000.0,
+        time_to_ready_mean_s: if m.kubelet.pods_ready == 0 {
+            0.0
+        } else {
+            m.kubelet.time_to_ready_ms as f64 / m.kubelet.pods_ready as f64 / 1000.0
+        },
+        ready_replicas_ratio: ratio(
+            m.kubelet.ready.ready_integral,
+            m.kubelet.ready.desired_integral,
+        ),
+        all_replicas_ready_ratio: mean(u128::from(m.kubelet.ready.all_ready_ms)),
+        any_replica_ready_ratio: mean(u128::from(m.kubelet.ready.any_ready_ms)),
+        rollouts,
+        rollouts_complete,
+        rollouts_failed,
     }
 }
 
@@ -328,6 +389,16 @@ const AUTOSCALER_CSV_HEADER: &str = "time_s,action,group,node,count,reason\n";
 fn to_csv_with_header<T: Serialize>(rows: &[T], header: &str) -> Result<Vec<u8>> {
     if rows.is_empty() {
         return Ok(header.as_bytes().to_vec());
+    }
+    to_csv(rows)
+}
+
+/// `rollouts.csv` bytes: the header even when there are no rows.
+fn rollouts_csv(rows: &[crate::workload::rollout::RolloutRow]) -> Result<Vec<u8>> {
+    if rows.is_empty() {
+        let mut header = crate::workload::rollout::ROLLOUT_CSV_COLUMNS.join(",");
+        header.push('\n');
+        return Ok(header.into_bytes());
     }
     to_csv(rows)
 }
@@ -393,6 +464,9 @@ fn write_outputs(
             let mut header = crate::autoscale::hpa::HPA_CSV_COLUMNS.join(",");
             header.push('\n');
             set.add("hpa.csv", to_csv_with_header(&r.hpa, &header)?);
+        }
+        if r.has_rollouts {
+            set.add("rollouts.csv", rollouts_csv(&r.rollouts)?);
         }
         if !r.services.is_empty() {
             set.add("services.csv", to_csv(&r.services)?);

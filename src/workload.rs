@@ -9,6 +9,7 @@ pub mod deployment;
 pub mod distribution;
 pub mod job;
 pub mod load_curve;
+pub mod rollout;
 pub mod service;
 pub mod service_load;
 pub mod synthetic;

@@ -5,8 +5,10 @@
 //! decision; the engine sets the Deployment's replicas to its `final_replicas` and logs it to
 //! `hpa.csv`.
 //!
-//! What the HPA sees of the pods: a bound pod is Running and Ready from its bind time (start
-//! latency is not modelled yet), its start time is the bind time. Samples come through the
+//! What the HPA sees of the pods: a bound pod is Running from its bind time (its start time);
+//! its Ready condition is the kubelet model's ([`pod_is_ready`]; True from the first
+//! successful readiness probe, False while starting, crashed or backing off), with
+//! `lastTransitionTime` when it last changed. Samples come through the
 //! metrics-server model ([`MetricsServer`]): a pod whose usage is constant (no load curve) is
 //! sampled from that constant; a pod of a load-driven service carries the sample the service
 //! recorded at the last scrape (see [`crate::workload::service`]).
@@ -18,7 +20,7 @@ use super::hpa::pod_metrics::{
 use super::hpa::spec::{MetricResource, ValidHpa};
 use super::hpa::{HpaConfig, HpaDecision, HpaState};
 use crate::cluster::ClusterState;
-use crate::cluster::pod::{Pod, PodId, PodPhase};
+use crate::cluster::pod::{Pod, PodId, PodPhase, pod_is_ready};
 use crate::engine::time::SimTime;
 use crate::workload::deployment::DeploymentController;
 
@@ -65,8 +67,10 @@ impl HorizontalController {
         }
     }
 
-    /// One sync at `now`. `samples(pod)` gives the recorded sample of a load-driven pod
-    /// (`None` for pods whose usage is constant, which are sampled from that constant).
+    /// One sync at `now`. `samples(id, pod)` gives the recorded sample of a pod whose usage
+    /// varies (load-driven, or shaped by the kubelet model: start-up, restarts, leaks), or
+    /// `None` for pods whose usage is constant from their bind, which are sampled from that
+    /// constant.
     pub fn sync(
         &mut self,
         now: SimTime,
@@ -84,7 +88,7 @@ impl HorizontalController {
             &mut |resource, out| {
                 for &id in &dep.pods {
                     let pod = &cluster.pods[id.0 as usize];
-                    out.push(pod_input(pod, resource, now_ms, server, samples(id, pod)));
+                    out.push(pod_input(pod, resource, now, server, samples(id, pod)));
                 }
             },
         )
@@ -95,10 +99,11 @@ impl HorizontalController {
 fn pod_input(
     pod: &Pod,
     resource: MetricResource,
-    now_ms: u64,
+    now: SimTime,
     server: MetricsServer,
     recorded: Option<Option<PodSample>>,
 ) -> PodMetricInput {
+    let now_ms = now.as_ms();
     let running = pod.phase == PodPhase::Running;
     let start = pod.scheduled.as_ms();
     let request = match resource {
@@ -140,12 +145,89 @@ fn pod_input(
             HpaPodPhase::Pending
         },
         deleting: false,
-        ready: running.then_some(ReadyCondition {
-            status: ConditionStatus::True,
-            last_transition_ms: start,
+        // The Ready condition and when it last changed (pod_is_ready).
+        ready: running.then(|| {
+            if pod_is_ready(pod, now) {
+                ReadyCondition {
+                    status: ConditionStatus::True,
+                    last_transition_ms: pod.ready_since.as_ms(),
+                }
+            } else {
+                ReadyCondition {
+                    status: ConditionStatus::False,
+                    last_transition_ms: pod.not_ready_since.min(now).as_ms(),
+                }
+            }
         }),
         start_time_ms: running.then_some(start),
         request_milli: (request > 0).then_some(request),
         sample,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::node::NodePool;
+    use crate::cluster::pod::{PodName, PodTemplate};
+    use crate::cluster::resources::Resources;
+    use crate::cluster::{ClusterState, NewPod};
+
+    #[test]
+    fn ready_condition_comes_from_the_kubelet_readiness() {
+        let mut c = ClusterState::default();
+        let pool = c.add_pool(NodePool {
+            name: "p".into(),
+            instance_type: "t".into(),
+            allocatable: Resources::cpu_mem(4000, 8 << 30),
+            labels: Default::default(),
+            taints: vec![],
+            zone: "z".into(),
+            hourly_price_usd: 1.0,
+            spot: false,
+        });
+        let node = c.add_node(pool, "n".into(), None, SimTime::ZERO);
+        let t = c.add_template(PodTemplate::default());
+        let prefix = c.add_name_prefix("p-");
+        let name = PodName {
+            prefix,
+            ordinal: 0,
+            width: 0,
+        };
+        let pod = c.create_pod(
+            NewPod::bare(name, Resources::cpu_mem(500, 1 << 30), t),
+            SimTime::ZERO,
+        );
+        c.bind(pod, node, SimTime(1000));
+        let server = MetricsServer::default();
+        let now = SimTime(60_000);
+        // Ready at bind (no start-up latency): True since the bind.
+        let input = pod_input(&c.pods[0], MetricResource::Cpu, now, server, None);
+        assert_eq!(
+            input.ready,
+            Some(ReadyCondition {
+                status: ConditionStatus::True,
+                last_transition_ms: 1000
+            })
+        );
+        assert_eq!(input.start_time_ms, Some(1000));
+        // Not Ready yet (starting, or crashed at 20 s): False since then.
+        let p = &mut c.pods[pod.0 as usize];
+        p.ready_since = SimTime::NEVER;
+        p.not_ready_since = SimTime(20_000);
+        let input = pod_input(&c.pods[0], MetricResource::Cpu, now, server, None);
+        assert_eq!(
+            input.ready,
+            Some(ReadyCondition {
+                status: ConditionStatus::False,
+                last_transition_ms: 20_000
+            })
+        );
+        // Ready again from 40 s.
+        let p = &mut c.pods[pod.0 as usize];
+        p.ready_since = SimTime(40_000);
+        p.not_ready_since = SimTime::NEVER;
+        let input = pod_input(&c.pods[0], MetricResource::Cpu, now, server, None);
+        assert_eq!(input.ready.map(|r| r.last_transition_ms), Some(40_000));
     }
 }

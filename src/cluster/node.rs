@@ -68,6 +68,9 @@ pub struct Node {
     pub pool: PoolId,
     /// Cordoned (`spec.unschedulable`); set it with `ClusterState::set_unschedulable`.
     pub unschedulable: bool,
+    /// `MemoryPressure` condition (and its NoSchedule taint); set it with
+    /// `ClusterState::set_memory_pressure`.
+    pub memory_pressure: bool,
     /// Lifecycle state.
     pub state: NodeState,
     /// Sum of the current usage of the bound pods.

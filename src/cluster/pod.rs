@@ -153,6 +153,24 @@ pub struct Pod {
     pub deletion_started: SimTime,
     /// Why it is being deleted (the `DisruptionTarget` condition's reason), if it is.
     pub disruption: Option<DisruptionReason>,
+    // --- Kubelet: readiness and restarts (see `crate::disruption::kubelet`) ---
+    /// When its Ready condition last became True ([`SimTime::NEVER`] while not Ready). Read it
+    /// through [`pod_is_ready`].
+    pub ready_since: SimTime,
+    /// When its Ready condition last became False (the bind time until it is first Ready;
+    /// [`SimTime::NEVER`] before it is bound or while Ready).
+    pub not_ready_since: SimTime,
+    /// Container restarts so far (`restartCount`).
+    pub restarts: u32,
+}
+
+/// Whether `pod` is Ready at `now`: bound and running, not being deleted, and its Ready
+/// condition True (its readiness probe has succeeded since the container last started). The
+/// one readiness test every controller and metric uses (ReplicaSet/Deployment availability,
+/// HPA, ready-replica metrics); minReadySeconds is 0, so Ready is also available.
+#[inline]
+pub fn pod_is_ready(pod: &Pod, now: SimTime) -> bool {
+    pod.phase == PodPhase::Running && !pod.is_terminating() && pod.ready_since <= now
 }
 
 /// Why a pod is being deleted (the reason of its `DisruptionTarget` condition).
@@ -161,6 +179,9 @@ pub enum DisruptionReason {
     /// Deleted by the scheduler to make room for a higher-priority pod
     /// (`PreemptionByScheduler`).
     PreemptionByScheduler,
+    /// Evicted by the kubelet under node pressure (`TerminationByKubelet`; phase Failed,
+    /// reason `Evicted`).
+    TerminationByKubelet,
 }
 
 /// `preemptionPolicy` of a pod, from its PriorityClass (pkg/apis/scheduling).
@@ -236,6 +257,10 @@ pub struct PodTemplate {
     pub termination_grace_period_s: Option<u64>,
     /// The `cluster-autoscaler.kubernetes.io/safe-to-evict` annotation (`None` if absent).
     pub safe_to_evict: Option<bool>,
+    /// Index of the pods' kubelet behaviour (start-up latency, crashes, memory leak, restart
+    /// policy) in [`crate::disruption::kubelet::Kubelet::profiles`]; 0 = start at once, never
+    /// fail.
+    pub kubelet_profile: u32,
 }
 
 impl PodTemplate {

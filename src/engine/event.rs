@@ -61,4 +61,45 @@ pub enum Event {
     /// The node-delete delay after tainting a node for scale-down is over: drain it and delete
     /// it (ignored if the deletion was cancelled).
     NodeScaleDown(NodeId),
+    // --- Kubelet and rolling updates (engine/kubelet.rs, engine/rollout.rs) ---
+    /// A kubelet timer of a pod's container.
+    Kubelet {
+        /// What happens.
+        timer: KubeletTimer,
+        /// The pod.
+        pod: PodId,
+        /// Pod generation when the timer was set.
+        generation: u32,
+    },
+    /// The eviction manager of a node synchronizes.
+    EvictionCheck {
+        /// The node.
+        node: NodeId,
+        /// The node's check generation when the timer was set.
+        generation: u32,
+    },
+    /// Planned rollout `0` (index into the simulation's planned rollouts) starts.
+    RolloutStart(u32),
+    /// Run the rolling-update sync of Deployment `0`.
+    RolloutSync(u32),
+    /// The progress-deadline check of Deployment `deployment`'s rollout.
+    RolloutDeadline {
+        /// Deployment index.
+        deployment: u32,
+        /// The rollout's deadline generation when the timer was set.
+        generation: u32,
+    },
+}
+
+/// The kubelet timers of a pod.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KubeletTimer {
+    /// The container starts: the image pull is done, or the restart backoff is over.
+    ContainerStart,
+    /// The readiness probe succeeds.
+    Ready,
+    /// The container crashes or is OOM-killed.
+    Exit,
+    /// An evicted pod's grace period ends: it is killed (phase Failed, reason Evicted).
+    EvictionKill,
 }

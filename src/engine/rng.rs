@@ -29,6 +29,10 @@ pub enum Stream {
     Preemption,
     /// Cluster autoscaler stream `i` (0: node provisioning delays, 1: expander tie-breaks).
     Autoscaler(u32),
+    /// Kubelet draws (start-up latency, readiness delay, crash times) of the pods of name
+    /// prefix `i`, keyed by pod ordinal and container run (see
+    /// [`crate::disruption::kubelet::Draws`]).
+    Kubelet(u32),
 }
 
 impl Stream {
@@ -41,8 +45,14 @@ impl Stream {
             Stream::Load(i) => (5 << 32) | u64::from(i),
             Stream::Preemption => 6,
             Stream::Autoscaler(i) => (7 << 32) | u64::from(i),
+            Stream::Kubelet(i) => (8 << 32) | u64::from(i),
         }
     }
+}
+
+/// The ChaCha stream number of [`Stream::Kubelet`] for name prefix `prefix`.
+pub fn kubelet_stream_id(prefix: u32) -> u64 {
+    Stream::Kubelet(prefix).id()
 }
 
 /// The generator for `stream` under the scenario's master `seed`.

@@ -240,6 +240,19 @@ mod tests {
             nodes_added: 0,
             nodes_removed: 0,
             pods_evicted: 0,
+            restarts: 0,
+            container_crashes: 0,
+            oom_kills: 0,
+            node_pressure_evictions: 0,
+            crash_loop_backoff_s: 0.0,
+            lost_work_s: 0.0,
+            time_to_ready_mean_s: 0.0,
+            ready_replicas_ratio: 0.0,
+            all_replicas_ready_ratio: 0.0,
+            any_replica_ready_ratio: 0.0,
+            rollouts: 0,
+            rollouts_complete: 0,
+            rollouts_failed: 0,
         };
         let variants: Vec<VariantResult> = [3.0, 1.0, 2.0, 5.0]
             .iter()
@@ -254,6 +267,8 @@ mod tests {
                     services: vec![],
                     autoscaler_log: None,
                     group_samples: vec![],
+                    rollouts: vec![],
+                    has_rollouts: false,
                 },
             })
             .collect();

@@ -2,7 +2,7 @@
 
 use super::Scenario;
 use super::spec::{
-    IntOrString, LabelSelectorSpec, NodeSelectorTermSpec, PodAffinityTermSpec,
+    DeploymentSpec, IntOrString, LabelSelectorSpec, NodeSelectorTermSpec, PodAffinityTermSpec,
     PodDisruptionBudgetSpec, PodTemplateSpec, ResourceListSpec, ScenarioSpec, TaintSpec,
     TolerationSpec, TopologySpreadConstraintSpec,
 };
@@ -17,6 +17,7 @@ use crate::cluster::pod_affinity::{
     WeightedPodAffinityTerm, WhenUnsatisfiable,
 };
 use crate::cluster::resources::{DEFAULT_MAX_PODS, Resources};
+use crate::disruption::kubelet::{CrashModel, Kubelet, KubeletProfile, RestartPolicy};
 use crate::disruption::pdb::{Budget, IntOrPercent, PodDisruptionBudget};
 use crate::engine::rng::{self, Stream};
 use crate::engine::time::SimTime;
@@ -101,6 +102,82 @@ fn requests_and_limits(t: &PodTemplateSpec) -> (Resources, Limits) {
     (requests, limits)
 }
 
+/// Every restart policy (bare pods from traces and generators).
+const ALL_POLICIES: &[RestartPolicy] = &[
+    RestartPolicy::Always,
+    RestartPolicy::OnFailure,
+    RestartPolicy::Never,
+];
+
+/// The template of a rolled-out version: the fields `v` gives replace the template's.
+fn rolled_out_template(t: &PodTemplateSpec, v: &super::spec::VersionSpec) -> PodTemplateSpec {
+    let mut out = t.clone();
+    if let Some(r) = v.requests {
+        out.requests = r;
+    }
+    if let Some(l) = v.limits {
+        out.limits = l;
+    }
+    if let Some(u) = v.usage {
+        out.usage = Some(u);
+    }
+    if let Some(s) = &v.startup {
+        out.startup = Some(s.clone());
+    }
+    if let Some(c) = &v.crash {
+        out.crash = Some(c.clone());
+    }
+    out
+}
+
+/// Parses a rolling-update `maxSurge` / `maxUnavailable`: a non-negative integer or `"N%"`
+/// (`max_percent` caps N).
+fn parse_rolling_value(v: &IntOrString, field: &str, max_percent: u32) -> Result<IntOrPercent> {
+    let expected = format!(
+        "expected a non-negative integer or a percentage such as \"25%\" (0% to {max_percent}%)"
+    );
+    match v {
+        IntOrString::Int(n) => u32::try_from(*n)
+            .map(IntOrPercent::Int)
+            .map_err(|_| err(field, format!("{n} is out of range; {expected}"))),
+        IntOrString::Str(text) => text
+            .strip_suffix('%')
+            .and_then(|n| n.parse::<u32>().ok())
+            .filter(|&p| p <= max_percent)
+            .map(IntOrPercent::Percent)
+            .ok_or_else(|| err(field, format!("invalid value {text:?}; {expected}"))),
+    }
+}
+
+/// A Deployment's rolling-update parameters, checked as upstream validation does.
+fn strategy(d: &DeploymentSpec, field: &str) -> Result<crate::workload::rollout::RollingUpdate> {
+    let mut ru = crate::workload::rollout::RollingUpdate::default();
+    let Some(s) = &d.strategy else {
+        return Ok(ru);
+    };
+    let f = format!("{field}.strategy");
+    if let Some(v) = &s.max_surge {
+        ru.max_surge = parse_rolling_value(v, &format!("{f}.maxSurge"), 100_000)?;
+    }
+    if let Some(v) = &s.max_unavailable {
+        ru.max_unavailable = parse_rolling_value(v, &format!("{f}.maxUnavailable"), 100)?;
+    }
+    let zero = |v: IntOrPercent| matches!(v, IntOrPercent::Int(0) | IntOrPercent::Percent(0));
+    if zero(ru.max_surge) && zero(ru.max_unavailable) {
+        return Err(err(
+            format!("{f}.maxUnavailable"),
+            "may not be 0 when maxSurge is 0",
+        ));
+    }
+    if let Some(p) = s.progress_deadline_seconds {
+        if p == 0 {
+            return Err(err(format!("{f}.progressDeadlineSeconds"), "must be > 0"));
+        }
+        ru.progress_deadline_ms = p.saturating_mul(1000);
+    }
+    Ok(ru)
+}
+
 fn usage_of(t: &PodTemplateSpec, requests: &Resources) -> Resources {
     match &t.usage {
         None => Resources {
@@ -116,7 +193,84 @@ fn usage_of(t: &PodTemplateSpec, requests: &Resources) -> Resources {
     }
 }
 
+/// The restart policies a workload kind allows (upstream validation: Deployments `Always`,
+/// Jobs `OnFailure` or `Never`) and its default.
+fn restart_policy(
+    t: &PodTemplateSpec,
+    field: &str,
+    allowed: &[RestartPolicy],
+    default: RestartPolicy,
+) -> Result<RestartPolicy> {
+    let policy = match t.restart_policy.as_deref() {
+        None => return Ok(default),
+        Some("Always") => RestartPolicy::Always,
+        Some("OnFailure") => RestartPolicy::OnFailure,
+        Some("Never") => RestartPolicy::Never,
+        Some(other) => {
+            return Err(err(
+                format!("{field}.restartPolicy"),
+                format!("unknown restart policy {other:?}; expected Always, OnFailure or Never"),
+            ));
+        }
+    };
+    if !allowed.contains(&policy) {
+        let names: Vec<String> = allowed.iter().map(|p| format!("{p:?}")).collect();
+        return Err(err(
+            format!("{field}.restartPolicy"),
+            format!(
+                "{policy:?} is not allowed here; expected {}",
+                names.join(" or ")
+            ),
+        ));
+    }
+    Ok(policy)
+}
+
+/// The kubelet behaviour a template describes (start-up, crashes, leak, restart policy).
+fn kubelet_profile(t: &PodTemplateSpec, policy: RestartPolicy) -> KubeletProfile {
+    let startup = t.startup.clone().unwrap_or_default();
+    let crash = t
+        .crash
+        .as_ref()
+        .and_then(|c| match (&c.mean_time_between, &c.after) {
+            (Some(m), _) => Some(CrashModel::Exponential { mean_ms: m.0 }),
+            (None, Some(d)) => Some(CrashModel::After(d.clone())),
+            (None, None) => None,
+        });
+    KubeletProfile {
+        image_pull: startup.image_pull.filter(|d| !d.is_always_zero()),
+        readiness_delay: startup.readiness_delay.filter(|d| !d.is_always_zero()),
+        probe_period_ms: startup
+            .probe_period
+            .map_or(crate::disruption::kubelet::DEFAULT_PROBE_PERIOD_MS, |d| d.0),
+        crash,
+        memory_leak_per_hour: t
+            .usage
+            .and_then(|u| u.memory_leak_per_hour)
+            .map_or(0, |q| q.0),
+        restart_policy: policy,
+    }
+}
+
+fn validate_kubelet(t: &PodTemplateSpec, field: &str) -> Result<()> {
+    if let Some(c) = &t.crash {
+        let f = format!("{field}.crash");
+        match (&c.mean_time_between, &c.after) {
+            (Some(m), None) if m.0 == 0 => {
+                return Err(err(format!("{f}.meanTimeBetween"), "must be > 0"));
+            }
+            (None, Some(d)) if d.is_always_zero() => {
+                return Err(err(format!("{f}.after"), "must be > 0"));
+            }
+            (Some(_), None) | (None, Some(_)) => {}
+            _ => return Err(err(f, "set exactly one of meanTimeBetween and after")),
+        }
+    }
+    Ok(())
+}
+
 fn validate_template(t: &PodTemplateSpec, field: &str, spec: &ScenarioSpec) -> Result<()> {
+    validate_kubelet(t, field)?;
     let (requests, limits) = requests_and_limits(t);
     if let Some(msg) = limits_below_requests(&requests, &limits) {
         return Err(err(format!("{field}.limits"), msg));
@@ -711,7 +865,14 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
                 format!("more than {MAX_PODS_AT_ONCE}"),
             ));
         }
-        validate_template(&d.template, &format!("deployments[{i}].template"), spec)?;
+        let f = format!("deployments[{i}].template");
+        validate_template(&d.template, &f, spec)?;
+        restart_policy(
+            &d.template,
+            &f,
+            &[RestartPolicy::Always],
+            RestartPolicy::Always,
+        )?;
         if let Some(h) = &d.hpa {
             h.validate(&format!("deployments[{i}].hpa"))?;
         }
@@ -734,6 +895,23 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
             }
             (None, None) => {}
         }
+        strategy(d, &format!("deployments[{i}]"))?;
+        let mut last = d.start.0;
+        for (k, r) in d.rollouts.iter().enumerate() {
+            let rf = format!("deployments[{i}].rollouts[{k}]");
+            if r.at.0 < last || (k > 0 && r.at.0 == last) {
+                return Err(err(
+                    format!("{rf}.at"),
+                    "must not be before the Deployment's start, and later than the previous rollout",
+                ));
+            }
+            last = r.at.0;
+            validate_template(
+                &rolled_out_template(&d.template, &r.new_version),
+                &format!("{rf}.newVersion"),
+                spec,
+            )?;
+        }
     }
     hpa_config(spec)?;
     for (i, j) in spec.jobs.iter().enumerate() {
@@ -751,6 +929,12 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
             return Err(err(format!("{f}.duration"), "must be > 0"));
         }
         validate_template(&j.template, &format!("{f}.template"), spec)?;
+        restart_policy(
+            &j.template,
+            &format!("{f}.template"),
+            &[RestartPolicy::OnFailure, RestartPolicy::Never],
+            RestartPolicy::OnFailure,
+        )?;
     }
     for (i, t) in spec.traces.iter().enumerate() {
         if !TRACE_FORMATS.contains(&t.format.as_str()) {
@@ -763,7 +947,9 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
                 ),
             ));
         }
-        validate_template(&t.template, &format!("traces[{i}].template"), spec)?;
+        let f = format!("traces[{i}].template");
+        validate_template(&t.template, &f, spec)?;
+        restart_policy(&t.template, &f, ALL_POLICIES, RestartPolicy::Always)?;
     }
     for (i, g) in spec.generators.iter().enumerate() {
         let f = format!("generators[{i}]");
@@ -780,6 +966,12 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
             ));
         }
         validate_template(&g.template, &format!("{f}.template"), spec)?;
+        restart_policy(
+            &g.template,
+            &format!("{f}.template"),
+            ALL_POLICIES,
+            RestartPolicy::Always,
+        )?;
         for (j, s) in g.shapes.iter().enumerate() {
             if s.weight == 0 {
                 return Err(err(format!("{f}.shapes[{j}].weight"), "must be > 0"));
@@ -864,6 +1056,7 @@ fn fragmentation_probe(spec: &ScenarioSpec) -> Result<Option<Resources>> {
 struct Builder<'a> {
     spec: &'a ScenarioSpec,
     cluster: ClusterState,
+    kubelet: Kubelet,
 }
 
 impl Builder<'_> {
@@ -1118,6 +1311,7 @@ impl Builder<'_> {
         t: &PodTemplateSpec,
         prefix: &str,
         replica_set: Option<&str>,
+        restart: RestartPolicy,
     ) -> Result<Blueprint> {
         let (requests, limits) = requests_and_limits(t);
         let extra: Vec<(&str, &str)> = replica_set
@@ -1168,6 +1362,7 @@ impl Builder<'_> {
             preemption_policy: self.preemption_policy(t),
             termination_grace_period_s: t.termination_grace_period_seconds,
             safe_to_evict: safe_to_evict(t, prefix.trim_end_matches('-'))?,
+            kubelet_profile: self.kubelet.add_profile(kubelet_profile(t, restart)),
         });
         Ok(Blueprint {
             requests,
@@ -1309,25 +1504,46 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
     let mut b = Builder {
         spec,
         cluster: ClusterState::default(),
+        kubelet: Kubelet::new(seed),
     };
     b.cluster
         .set_fragmentation_probe(fragmentation_probe(spec).map_err(|e| e.in_file(&scenario.path))?);
     b.add_pools()?;
     b.add_node_lists(scenario)?;
     let mut deployments = Vec::new();
+    let mut planned = Vec::new();
     for (i, d) in spec.deployments.iter().enumerate() {
-        let blueprint = b.blueprint(&d.template, &format!("{}-", d.name), Some(&d.name))?;
-        deployments.push(DeploymentController::new(
+        let always = RestartPolicy::Always;
+        let blueprint = b.blueprint(&d.template, &format!("{}-", d.name), Some(&d.name), always)?;
+        let mut dep = DeploymentController::new(
             d.name.clone(),
             i as u32,
             d.replicas,
             SimTime(d.start.0),
             blueprint,
-        ));
+        );
+        dep.strategy = strategy(d, &format!("deployments[{i}]"))?;
+        deployments.push(dep);
+        for r in &d.rollouts {
+            let t = rolled_out_template(&d.template, &r.new_version);
+            let mut version = b.blueprint(&t, &format!("{}-", d.name), Some(&d.name), always)?;
+            version.prefix = blueprint.prefix;
+            planned.push(crate::engine::rollout::PlannedRollout {
+                deployment: i as u32,
+                at: SimTime(r.at.0),
+                blueprint: version,
+            });
+        }
     }
     let mut jobs = Vec::new();
     for (i, j) in spec.jobs.iter().enumerate() {
-        let blueprint = b.blueprint(&j.template, &format!("{}-", j.name), None)?;
+        let policy = restart_policy(
+            &j.template,
+            "",
+            &[RestartPolicy::OnFailure, RestartPolicy::Never],
+            RestartPolicy::OnFailure,
+        )?;
+        let blueprint = b.blueprint(&j.template, &format!("{}-", j.name), None, policy)?;
         jobs.push(JobController {
             name: j.name.clone(),
             index: i as u32,
@@ -1360,7 +1576,8 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
             ),
             _ => unreachable!("validated"),
         };
-        let bp = b.blueprint(&t.template, &prefix, None)?;
+        let policy = restart_policy(&t.template, "", ALL_POLICIES, RestartPolicy::Always)?;
+        let bp = b.blueprint(&t.template, &prefix, None, policy)?;
         sources.push(SourceSlot {
             name: t.name.clone(),
             source,
@@ -1374,7 +1591,8 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
     }
     for g in &spec.generators {
         let i = sources.len() as u32;
-        let bp = b.blueprint(&g.template, &format!("{}-", g.name), None)?;
+        let policy = restart_policy(&g.template, "", ALL_POLICIES, RestartPolicy::Always)?;
+        let bp = b.blueprint(&g.template, &format!("{}-", g.name), None, policy)?;
         let shapes = if g.shapes.is_empty() {
             vec![Shape {
                 weight: 1,
@@ -1482,6 +1700,8 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
         SimTime(spec.duration.0),
     );
     sim.metrics.window_start = SimTime(spec.warmup.0);
+    sim.kubelet = b.kubelet;
+    sim.rollouts.planned = planned;
     sim.hpas = hpas;
     sim.set_services(services);
     sim.pdbs = pdbs;

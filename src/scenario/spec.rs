@@ -464,9 +464,9 @@ pub struct PodTemplateSpec {
     /// Limits (cpu and memory).
     #[serde(default)]
     pub limits: ResourceListSpec,
-    /// Usage while running (default: equal to the requests).
+    /// Usage while running (default: equal to the requests), and a memory leak.
     #[serde(default)]
-    pub usage: Option<ResourceListSpec>,
+    pub usage: Option<UsageSpec>,
     /// Priority value (alternative to `priorityClassName`).
     #[serde(default)]
     pub priority: Option<i32>,
@@ -499,6 +499,110 @@ pub struct PodTemplateSpec {
     /// "false") has an effect; others are accepted and ignored.
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
+    /// Container start-up: image pull, readiness delay, probe period (default: Ready at
+    /// bind).
+    #[serde(default)]
+    pub startup: Option<StartupSpec>,
+    /// Spontaneous container crashes (default: none).
+    #[serde(default)]
+    pub crash: Option<CrashSpec>,
+    /// `Always` (Deployments, bare pods), `OnFailure` (the Jobs' default) or `Never`.
+    #[serde(default)]
+    pub restart_policy: Option<String>,
+}
+
+/// A container's usage while it runs (`template.usage`).
+#[derive(Clone, Copy, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UsageSpec {
+    /// cpu (default: the request).
+    #[serde(default)]
+    pub cpu: Option<MilliQuantity>,
+    /// Memory at container start (default: the request).
+    #[serde(default)]
+    pub memory: Option<UnitQuantity>,
+    /// Memory growth while the container runs, per hour (default 0): with a memory limit the
+    /// container is OOM-killed when it exceeds it; memory starts over at each restart.
+    #[serde(default)]
+    pub memory_leak_per_hour: Option<UnitQuantity>,
+}
+
+/// Container start-up latency and readiness (`template.startup`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct StartupSpec {
+    /// Bind to container running: image pull, create, start (default 0).
+    #[serde(default)]
+    pub image_pull: Option<DurationDist>,
+    /// Container start to the application answering its readiness probe, including the
+    /// probe's `initialDelaySeconds` (default 0).
+    #[serde(default)]
+    pub readiness_delay: Option<DurationDist>,
+    /// Readiness probe `periodSeconds` (default 10s; 0s = Ready exactly when the delay ends).
+    #[serde(default)]
+    pub probe_period: Option<Duration>,
+}
+
+/// Spontaneous container crashes (`template.crash`): exactly one of the two.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CrashSpec {
+    /// Mean running time between crashes (exponential: a constant crash rate).
+    #[serde(default)]
+    pub mean_time_between: Option<Duration>,
+    /// Running time from each container start to its crash (a duration or a distribution),
+    /// e.g. `20s` for a version that fails soon after it starts.
+    #[serde(default)]
+    pub after: Option<DurationDist>,
+}
+
+/// A Deployment's `strategy.rollingUpdate` and `progressDeadlineSeconds`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct StrategySpec {
+    /// Pods above `replicas` during a rollout: a count or a percentage, rounded up (default
+    /// 25%).
+    #[serde(default)]
+    pub max_surge: Option<IntOrString>,
+    /// Pods below `replicas` during a rollout: a count or a percentage, rounded down (default
+    /// 25%).
+    #[serde(default)]
+    pub max_unavailable: Option<IntOrString>,
+    /// Seconds without progress after which a rollout is reported failed (default 600).
+    #[serde(default)]
+    pub progress_deadline_seconds: Option<u64>,
+}
+
+/// A scheduled rollout of a Deployment's template.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RolloutSpec {
+    /// When the template changes.
+    pub at: Duration,
+    /// What changes: the fields given replace the current version's.
+    #[serde(default)]
+    pub new_version: VersionSpec,
+}
+
+/// The parts of a pod template a rollout can change.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct VersionSpec {
+    /// Requests.
+    #[serde(default)]
+    pub requests: Option<ResourceListSpec>,
+    /// Limits.
+    #[serde(default)]
+    pub limits: Option<ResourceListSpec>,
+    /// Usage and memory leak.
+    #[serde(default)]
+    pub usage: Option<UsageSpec>,
+    /// Start-up latency and readiness.
+    #[serde(default)]
+    pub startup: Option<StartupSpec>,
+    /// Crashes.
+    #[serde(default)]
+    pub crash: Option<CrashSpec>,
 }
 
 /// `affinity`.
@@ -664,6 +768,13 @@ pub struct DeploymentSpec {
     /// How requests become per-pod usage and what a pod can serve.
     #[serde(default)]
     pub service: Option<crate::workload::service_load::ServiceLoadSpec>,
+    /// Rolling-update parameters (default maxSurge 25%, maxUnavailable 25%,
+    /// progressDeadlineSeconds 600).
+    #[serde(default)]
+    pub strategy: Option<StrategySpec>,
+    /// Template changes rolled out at given times.
+    #[serde(default)]
+    pub rollouts: Vec<RolloutSpec>,
 }
 
 /// kube-controller-manager's HPA flags and the metrics-server resolution.

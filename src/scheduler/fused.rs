@@ -159,6 +159,8 @@ struct Evaluator<'a> {
     pool_intolerable: &'a [i64],
     recip: &'a [(f64, f64)],
     tolerates_cordon: bool,
+    /// The pod tolerates the memory-pressure taint (or taints are not filtered).
+    tolerates_memory_pressure: bool,
     balanced_active: bool,
     balanced_weight: i64,
     nz_cpu: u64,
@@ -182,6 +184,7 @@ impl Evaluator<'_> {
         };
         entry.feasible = !((node.unschedulable && !self.tolerates_cordon)
             || !self.pool_allowed[node.pool.0 as usize]
+            || (node.memory_pressure && !self.tolerates_memory_pressure)
             || (pr.fit_filter && fits_request(pod, node).is_err()));
         if !entry.feasible {
             return entry;
@@ -384,6 +387,8 @@ impl FusedKernel {
         let tolerates_cordon = pr
             .node_unschedulable
             .is_none_or(|t| tolerated(tolerations, &t));
+        let tolerates_memory_pressure =
+            !pr.taint_filter || cluster.tolerates_memory_pressure(tolerations);
         let pools = cluster.pools.len();
         self.pool_allowed.clear();
         self.pool_allowed
@@ -416,6 +421,7 @@ impl FusedKernel {
             pool_intolerable: &self.pool_intolerable,
             recip: &self.recip,
             tolerates_cordon,
+            tolerates_memory_pressure,
             balanced_active: pr.balanced_score.is_some()
                 && (pod.requests.cpu_milli > 0 || pod.requests.memory_bytes > 0),
             balanced_weight: pr.balanced_score.unwrap_or(0),

@@ -13,7 +13,7 @@ use super::load_curve::LoadCurve;
 use super::service_load::{ReadyPod, ServeScratch, Served, ServiceLoadModel};
 use crate::autoscale::horizontal::PodSample;
 use crate::cluster::ClusterState;
-use crate::cluster::pod::{PodId, PodPhase};
+use crate::cluster::pod::{PodId, PodPhase, pod_is_ready};
 use crate::cluster::resources::Resources;
 use crate::engine::time::SimTime;
 
@@ -83,6 +83,11 @@ impl Service {
         }
     }
 
+    /// The pods that got traffic at the last update.
+    pub fn ready_ids(&self) -> &[PodId] {
+        &self.ids
+    }
+
     /// The sample recorded for `pod` at the last scrape (`None` if it had none).
     pub fn sample(&self, pod: PodId, seq: u64) -> Option<PodSample> {
         match self.samples.get(pod.0 as usize) {
@@ -92,8 +97,7 @@ impl Service {
     }
 
     /// Accounts `[last, now)`, records scrape samples if `now` is a scrape instant, and
-    /// re-splits the load among `pods` (the Deployment's live pods; the running ones are
-    /// ready). `pods_changed`: the ready set may differ from the previous update's.
+    /// re-splits the load among `pods` (the Deployment's live pods; the Ready ones get traffic). `pods_changed`: the ready set may differ from the previous update's.
     /// `measured_from`: start of the metrics window (requests before it are not counted).
     /// Returns the requests of the interval that fall in the window.
     pub fn update(
@@ -126,7 +130,7 @@ impl Service {
             self.record_samples(now, cluster);
         }
         if pods_changed || !self.prepared {
-            self.prepare(pods, cluster);
+            self.prepare(now, pods, cluster);
         }
         self.rate_rps = self
             .curve
@@ -148,12 +152,12 @@ impl Service {
     }
 
     /// Collects the ready pods with their traffic fractions and capacities.
-    fn prepare(&mut self, pods: &[PodId], cluster: &ClusterState) {
+    fn prepare(&mut self, now: SimTime, pods: &[PodId], cluster: &ClusterState) {
         self.ready.clear();
         self.ids.clear();
         for &id in pods {
             let p = &cluster.pods[id.0 as usize];
-            if p.phase == PodPhase::Running {
+            if pod_is_ready(p, now) {
                 self.ids.push(id);
                 self.ready.push(ReadyPod {
                     key: u64::from(p.name.ordinal),

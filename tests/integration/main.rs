@@ -9,6 +9,7 @@ mod determinism;
 mod errors;
 mod explain;
 mod fragmentation;
+mod kubelet;
 mod load;
 mod placement;
 mod preemption;

@@ -18,6 +18,9 @@ pub struct TaintToleration {
     pool_allowed: Vec<bool>,
     /// Per pool: the number of PreferNoSchedule taints the current pod does not tolerate.
     pool_intolerable: Vec<i64>,
+    /// Whether the current pod tolerates the memory-pressure taint of nodes under memory
+    /// pressure (a per-node condition taint, not a pool taint).
+    tolerates_memory_pressure: bool,
 }
 
 /// Whether `pod` tolerates every NoSchedule / NoExecute taint of `pool`.
@@ -54,11 +57,15 @@ impl FilterPlugin for TaintToleration {
         self.pool_allowed.clear();
         self.pool_allowed
             .extend((0..cluster.pools.len()).map(|p| tolerates_pool(pod, p, cluster)));
+        self.tolerates_memory_pressure = cluster
+            .tolerates_memory_pressure(&cluster.templates[pod.template.0 as usize].tolerations);
     }
 
     #[inline]
     fn filter(&self, _: &Pod, node: &Node, _: &ClusterState) -> Result<(), FilterFailure> {
-        if self.pool_allowed[node.pool.0 as usize] {
+        if self.pool_allowed[node.pool.0 as usize]
+            && (!node.memory_pressure || self.tolerates_memory_pressure)
+        {
             Ok(())
         } else {
             Err(FilterFailure::Unresolvable("node(s) had untolerated taint"))

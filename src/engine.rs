@@ -2,6 +2,7 @@
 //! controller that owns it, integrating metrics at every event boundary.
 
 pub mod event;
+mod faults;
 pub mod queue;
 pub mod rng;
 pub mod time;
@@ -102,6 +103,8 @@ pub struct Simulation {
     /// Some pods wait for other pods (required pod affinity or hard topology spread), so a
     /// pod being bound can make parked pods schedulable.
     pods_wait_on_pods: bool,
+    /// Fault injection and the node lifecycle controller (see `engine/faults.rs`).
+    pub faults: crate::disruption::faults::Faults,
 }
 
 /// What `kubesim explain` asks about: a pod by name, and optionally a time.
@@ -174,6 +177,7 @@ impl Simulation {
             preemption: None,
             stop: false,
             pods_wait_on_pods: false,
+            faults: crate::disruption::faults::Faults::none(),
         }
         .with_pod_hints()
     }
@@ -189,6 +193,8 @@ impl Simulation {
 
     fn with_pod_hints(mut self) -> Self {
         self.pods_wait_on_pods = self.cluster.templates.iter().any(waits_on_pods);
+        let names = self.deployments.iter().map(|d| d.name.clone()).collect();
+        self.metrics.recovery = crate::metrics::recovery::Recovery::new(names, SimTime::ZERO);
         self
     }
 
@@ -248,6 +254,7 @@ impl Simulation {
         for i in 0..self.sources.len() {
             self.pull_source(i)?;
         }
+        self.prime_faults();
         Ok(())
     }
 
@@ -267,6 +274,7 @@ impl Simulation {
         match event {
             Event::SourceArrival(i) => self.on_arrival(i as usize)?,
             Event::DeploymentStart(i) => {
+                self.deployment_synced(i as usize);
                 let mut out = std::mem::take(&mut self.new_pods);
                 self.deployments[i as usize].reconcile(&mut self.cluster, self.now, &mut out);
                 self.enqueue_new(&mut out);
@@ -339,7 +347,9 @@ impl Simulation {
                     self.queue.push(next, Event::LoadTick(i));
                 }
             }
+            Event::Fault(e) => self.on_fault(e),
             Event::Sample => {
+                self.metrics.recovery.sample(self.now);
                 self.record_sample();
                 let next = self.now.plus_ms(self.sample_interval_ms);
                 if next <= self.end {
@@ -539,6 +549,7 @@ impl Simulation {
     /// Sets Deployment `d` to `replicas`: creates the missing pods or deletes the surplus.
     fn scale_deployment(&mut self, d: usize, replicas: u32) {
         self.deployments[d].replicas = replicas;
+        self.deployment_synced(d);
         let mut out = std::mem::take(&mut self.new_pods);
         let dep = &mut self.deployments[d];
         dep.reconcile(&mut self.cluster, self.now, &mut out);
@@ -576,6 +587,7 @@ impl Simulation {
             self.queue
                 .push(self.now.plus_ms(ms), Event::PodRunEnd { pod, generation });
         }
+        self.after_bound(pod);
         self.service_pods_changed(pod);
     }
 
@@ -781,7 +793,9 @@ impl Simulation {
     /// for its termination grace period, and its owner replaces it at once (the ReplicaSet and
     /// Job controllers do not count terminating pods).
     fn delete_gracefully(&mut self, pod: PodId, reason: DisruptionReason) {
+        let was_ready = self.pod_ready(pod);
         let generation = self.cluster.begin_deletion(pod, self.now, reason);
+        self.after_deletion_started(pod, was_ready, reason);
         let p = &self.cluster.pods[pod.0 as usize];
         let grace = self.cluster.templates[p.template.0 as usize].termination_grace_ms();
         self.queue.push(
@@ -894,7 +908,9 @@ impl Simulation {
     fn end_pod_with(&mut self, pod: PodId, phase: PodPhase, defer_ms: Option<u64>) {
         let p = &self.cluster.pods[pod.0 as usize];
         let (owner_knows, priority) = (p.is_terminating(), p.priority);
+        let ending = self.before_pod_ends(pod, phase);
         let node = self.cluster.terminate(pod, phase, self.now);
+        self.after_pod_ended(ending);
         if let Some(pre) = self.preemption.as_mut() {
             pre.clear_nomination(pod, &mut self.cluster);
             if node.is_some() {
@@ -925,7 +941,7 @@ impl Simulation {
             let (mut ready, mut used, mut requested) = (0u32, 0u64, 0u64);
             for &id in &dep.pods {
                 let p = &self.cluster.pods[id.0 as usize];
-                if p.phase == PodPhase::Running {
+                if crate::cluster::readiness::pod_is_ready(p, &self.cluster) {
                     ready += 1;
                     used += p.usage.cpu_milli;
                     requested += p.requests.cpu_milli;

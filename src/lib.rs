@@ -46,6 +46,8 @@ pub struct RunResult {
     pub has_hpa: bool,
     /// The `services.csv` rows (empty without load-driven services).
     pub services: Vec<report::ServiceSample>,
+    /// Incidents, MTTR, availability and node events.
+    pub recovery: report::recovery::RecoveryReport,
 }
 
 /// Runs `scenario` with master seed `seed`. `progress` is called now and then with the
@@ -61,12 +63,14 @@ pub fn run(
     sim.run(progress)?;
     let wall = started.elapsed().as_secs_f64();
     let summary = report::summarize(&mut sim, &scenario.spec.name, seed, wall);
+    let recovery = report::recovery::RecoveryReport::collect(&mut sim);
     Ok(RunResult {
         summary,
         samples: std::mem::take(&mut sim.samples),
         hpa: std::mem::take(&mut sim.hpa_rows),
         has_hpa: !sim.hpas.is_empty(),
         services: std::mem::take(&mut sim.service_samples),
+        recovery,
     })
 }
 

@@ -52,4 +52,6 @@ pub enum Event {
     HpaSync(u32),
     /// Load tick of service `0`: account requests, record metric samples, re-split the load.
     LoadTick(u32),
+    /// A fault, node lifecycle or drain timer (see [`crate::disruption::faults::FaultEvent`]).
+    Fault(crate::disruption::faults::FaultEvent),
 }

@@ -72,6 +72,12 @@ pub struct ScenarioSpec {
     /// PodDisruptionBudgets (respected by preemption where possible).
     #[serde(default)]
     pub pod_disruption_budgets: Vec<PodDisruptionBudgetSpec>,
+    /// Scheduled faults: node failures, zone outages, spot interruptions, drains.
+    #[serde(default)]
+    pub faults: Vec<crate::disruption::faults::spec::FaultSpec>,
+    /// Node lifecycle controller flags (grace period, default tolerations, eviction rates).
+    #[serde(default)]
+    pub node_lifecycle: crate::disruption::faults::spec::NodeLifecycleSpec,
 }
 
 /// A PodDisruptionBudget: exactly one of `minAvailable` and `maxUnavailable`.
@@ -361,6 +367,12 @@ pub struct NodePoolSpec {
     /// Node taints.
     #[serde(default)]
     pub taints: Vec<TaintSpec>,
+    /// Random failures of the pool's nodes.
+    #[serde(default)]
+    pub failures: Option<crate::disruption::faults::spec::FailureSpec>,
+    /// Spot interruptions of the pool's nodes (spot pools only).
+    #[serde(default)]
+    pub interruptions: Option<crate::disruption::faults::spec::InterruptionSpec>,
 }
 
 fn default_zone() -> String {

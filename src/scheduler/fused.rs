@@ -19,7 +19,9 @@
 use super::framework::{num_feasible_nodes_to_find, select_host};
 use super::plugins::balanced_allocation::balanced_score;
 use super::plugins::node_resources_fit::{div_floor, div_floor_recip, fits_request};
-use super::plugins::taint_toleration::{intolerable_prefer_no_schedule, tolerates_pool};
+use super::plugins::taint_toleration::{
+    intolerable_prefer_no_schedule, tolerates_node_taints, tolerates_pool,
+};
 use super::plugins::{MAX_NODE_SCORE, default_normalize_score};
 use crate::cluster::ClusterState;
 use crate::cluster::labels::{Taint, tolerated};
@@ -230,6 +232,7 @@ impl FusedKernel {
                 };
                 entry.feasible = !((node.unschedulable && !tolerates_cordon)
                     || !self.pool_allowed[node.pool.0 as usize]
+                    || (pr.taint_filter && !tolerates_node_taints(pod, node, cluster))
                     || (pr.fit_filter && fits_request(pod, node).is_err()));
                 if entry.feasible {
                     entry.taint = self

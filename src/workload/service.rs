@@ -117,7 +117,7 @@ impl Service {
         self.ids.clear();
         for &id in pods {
             let p = &cluster.pods[id.0 as usize];
-            if p.phase == PodPhase::Running {
+            if crate::cluster::readiness::pod_is_ready(p, cluster) {
                 self.ids.push(id);
                 self.ready.push(ReadyPod {
                     key: u64::from(p.name.ordinal),

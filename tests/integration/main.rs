@@ -7,6 +7,7 @@ mod compare;
 mod determinism;
 mod errors;
 mod explain;
+mod faults;
 mod fragmentation;
 mod load;
 mod placement;

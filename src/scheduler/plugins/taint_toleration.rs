@@ -11,7 +11,8 @@ use crate::cluster::node::Node;
 use crate::cluster::pod::Pod;
 
 /// The TaintToleration plugin. Taints belong to node pools, so the per-pod verdicts are
-/// computed once per pool in PreFilter / PreScore and looked up per node.
+/// computed once per pool in PreFilter / PreScore and looked up per node; a node's own taints
+/// (NoSchedule/NoExecute, added when it becomes NotReady) are checked per node.
 #[derive(Default)]
 pub struct TaintToleration {
     /// Per pool: whether the current pod tolerates all its NoSchedule/NoExecute taints.
@@ -27,6 +28,16 @@ pub fn tolerates_pool(pod: &Pod, pool: usize, cluster: &ClusterState) -> bool {
         !matches!(t.effect, TaintEffect::NoSchedule | TaintEffect::NoExecute)
             || tolerated(tolerations, t)
     })
+}
+
+/// Whether `pod` tolerates the node's own taints (the node lifecycle controller's NoSchedule
+/// and NoExecute taints, on top of its pool's; see `Node::taints`).
+#[inline]
+pub fn tolerates_node_taints(pod: &Pod, node: &Node, cluster: &ClusterState) -> bool {
+    !node.tainted || {
+        let tolerations = &cluster.templates[pod.template.0 as usize].tolerations;
+        node.taints.iter().all(|t| tolerated(tolerations, t))
+    }
 }
 
 /// Number of PreferNoSchedule taints of `pool` not tolerated by the pod's tolerations whose
@@ -57,8 +68,8 @@ impl FilterPlugin for TaintToleration {
     }
 
     #[inline]
-    fn filter(&self, _: &Pod, node: &Node, _: &ClusterState) -> Result<(), FilterFailure> {
-        if self.pool_allowed[node.pool.0 as usize] {
+    fn filter(&self, pod: &Pod, node: &Node, cluster: &ClusterState) -> Result<(), FilterFailure> {
+        if self.pool_allowed[node.pool.0 as usize] && tolerates_node_taints(pod, node, cluster) {
             Ok(())
         } else {
             Err(FilterFailure::Unresolvable("node(s) had untolerated taint"))

@@ -443,11 +443,23 @@ impl Simulation {
         }
     }
 
+    /// Deletes `pod` for its node's NoExecute taint. Its node is down, so no kubelet runs a
+    /// graceful termination: the pod is gone at once (upstream it stays Terminating until the
+    /// node returns or its object is deleted, but the scheduler already ignores it when
+    /// counting pods for topology spreading, and the replacement is created at once either
+    /// way).
     fn taint_evict(&mut self, pod: PodId) {
         if self.metrics.measuring(self.now) {
             self.metrics.disruptions.taint_evictions += 1;
         }
         self.delete_gracefully(pod, DisruptionReason::DeletionByTaintManager);
+        let p = &self.cluster.pods[pod.0 as usize];
+        if !p.is_terminated()
+            && p.node
+                .is_some_and(|n| self.cluster.nodes[n.0 as usize].down)
+        {
+            self.end_pod(pod, PodPhase::Failed);
+        }
     }
 
     /// The scale of a pod's owner, for PodDisruptionBudgets.

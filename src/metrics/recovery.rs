@@ -5,7 +5,9 @@
 //! an eviction, a preemption, a container crash, ...) leaves a workload degraded, and closes
 //! when the workload is back to its desired ready replicas; its recovery time is the time in
 //! between. A disruption hitting a workload that already has an open incident joins it (the
-//! incident keeps its first cause and counts the pods of both). A workload degraded for another
+//! incident keeps its first cause and counts the pods of both). An incident that closes at the
+//! instant it opened (a replacement was ready at once) is not recorded: the workload was never
+//! degraded for any time. A workload degraded for another
 //! reason (its pods cannot be scheduled at creation, an HPA scale-up waits for capacity) has no
 //! incident, but the time still counts against its availability.
 //!
@@ -108,7 +110,8 @@ pub struct ReadySample {
     pub time: SimTime,
     /// Workload index.
     pub workload: u32,
-    /// Ready replicas.
+    /// The fewest ready replicas since the previous sample (so that no dip shorter than the
+    /// sampling interval is missed).
     pub ready: u32,
     /// Desired replicas.
     pub desired: u32,
@@ -122,6 +125,9 @@ struct Workload {
     since: SimTime,
     ready: u32,
     desired: u32,
+    /// Fewest ready replicas held for a positive time since the last sample (`u32::MAX`:
+    /// none yet).
+    min_ready: u32,
     /// Measured time since creation [ms].
     measured_ms: u64,
     /// Of which at desired ready replicas [ms].
@@ -257,6 +263,9 @@ impl Recovery {
     fn advance(&mut self, now: SimTime, w: usize) {
         let window_start = self.window_start;
         let wl = self.workload(w);
+        if wl.started && now > wl.since {
+            wl.min_ready = wl.min_ready.min(wl.ready);
+        }
         let from = wl.since.max(window_start);
         if wl.started && now > from {
             let dt = now.since(from);
@@ -275,7 +284,11 @@ impl Recovery {
     fn check(&mut self, now: SimTime, w: usize) {
         let wl = &mut self.workloads[w];
         if wl.ready >= wl.desired {
-            if let Some(mut incident) = wl.open.take() {
+            // An incident that ends at the instant it started (the replacement was ready at
+            // once) never degraded the workload for any time: it is dropped.
+            if let Some(mut incident) = wl.open.take()
+                && now > incident.start
+            {
                 incident.end = now;
                 self.closed.push(incident);
             }
@@ -289,6 +302,9 @@ impl Recovery {
         let i = w as usize;
         self.advance(now, i);
         let wl = &mut self.workloads[i];
+        if !wl.started {
+            wl.min_ready = u32::MAX;
+        }
         wl.started = true;
         wl.desired = desired;
         self.check(now, i);
@@ -349,17 +365,25 @@ impl Recovery {
         }
     }
 
-    /// Records every started workload's ready and desired replicas at `now`.
+    /// Records every started workload's desired replicas at `now` and its fewest ready
+    /// replicas since the previous sample.
     pub fn sample(&mut self, now: SimTime) {
-        for (i, wl) in self.workloads.iter().enumerate() {
+        for i in 0..self.workloads.len() {
+            self.advance(now, i);
+            let wl = &mut self.workloads[i];
             if wl.started {
                 self.samples.push(ReadySample {
                     time: now,
                     workload: i as u32,
-                    ready: wl.ready,
+                    ready: if wl.min_ready == u32::MAX {
+                        wl.ready
+                    } else {
+                        wl.min_ready
+                    },
                     desired: wl.desired,
                 });
             }
+            wl.min_ready = u32::MAX;
         }
     }
 
@@ -511,6 +535,22 @@ mod tests {
         // Measured 100 s from creation; below desired 10..30 and 50..70.
         assert!((w.availability - 0.6).abs() < 1e-12);
         assert!((w.any_ready - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn samples_keep_the_dips_between_them() {
+        let mut r = Recovery::new(vec!["a".into()], SimTime::ZERO);
+        r.sample(t(0));
+        r.start_workload(t(0), 0, 2);
+        r.ready_changed(t(0), 0, true);
+        r.ready_changed(t(0), 0, true);
+        r.sample(t(60)); // 2 ready all along (the instant at 0 does not count)
+        r.ready_changed(t(70), 0, false);
+        r.ready_changed(t(80), 0, true);
+        r.sample(t(120)); // a 10 s dip to 1
+        r.sample(t(180));
+        let ready: Vec<u32> = r.samples.iter().map(|s| s.ready).collect();
+        assert_eq!(ready, vec![2, 1, 2]);
     }
 
     #[test]

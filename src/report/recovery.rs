@@ -292,7 +292,7 @@ impl RecoveryReport {
             incidents_open_at_end: self.incidents.iter().filter(|i| i.end_s.is_none()).count()
                 as u64,
             mttr_s: mttr_stats(&mut t),
-            time_degraded_s: self.causes.iter().map(|c| c.time_degraded_s).sum(),
+            time_degraded_s: self.causes.iter().fold(0.0, |a, c| a + c.time_degraded_s),
             availability_mean: avail(|w| w.availability_ratio),
             availability_min: self
                 .workloads

@@ -329,4 +329,44 @@ mod tests {
             .collect();
         assert!(failures.is_empty(), "\n{}", failures.join("\n"));
     }
+
+    /// A node's own taints (the node lifecycle controller's `unreachable` NoSchedule and
+    /// NoExecute) filter like pool taints; a pod tolerating them (here: everything) passes.
+    #[test]
+    fn node_taints_filter_like_pool_taints() {
+        let mut f = Fixture::new();
+        let node = f.node(NODE, vec![]);
+        let plain = f.template(vec![]);
+        let all = tolerations(&mut f, &[("", Exists, "", None)]);
+        let tolerant = f.template(all);
+        let (p, q) = (
+            f.pod(Resources::ZERO, plain),
+            f.pod(Resources::ZERO, tolerant),
+        );
+        let unreachable = taints(
+            &mut f,
+            &[
+                ("node.kubernetes.io/unreachable", "", NoSchedule),
+                ("node.kubernetes.io/unreachable", "", TaintEffect::NoExecute),
+            ],
+        );
+        let mut plugin = TaintToleration::default();
+        assert!(f.filter(&mut plugin, p, node).is_ok());
+        for t in unreachable {
+            assert!(f.cluster.add_node_taint(node, t));
+        }
+        assert!(matches!(
+            f.filter(&mut plugin, p, node),
+            Err(FilterFailure::Unresolvable(_))
+        ));
+        assert!(f.filter(&mut plugin, q, node).is_ok());
+        let key = f.intern("node.kubernetes.io/unreachable");
+        assert!(f.cluster.remove_node_taint(node, key, NoSchedule));
+        assert!(
+            f.cluster
+                .remove_node_taint(node, key, TaintEffect::NoExecute)
+        );
+        assert!(f.filter(&mut plugin, p, node).is_ok());
+        assert!(!f.cluster.nodes[node.0 as usize].tainted);
+    }
 }

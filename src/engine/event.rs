@@ -55,3 +55,12 @@ pub enum Event {
     /// A fault, node lifecycle or drain timer (see [`crate::disruption::faults::FaultEvent`]).
     Fault(crate::disruption::faults::FaultEvent),
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn events_stay_small() {
+        // The calendar stores (u128 key, Event): up to 16 bytes of event keep an entry at 32.
+        assert!(std::mem::size_of::<super::Event>() <= 16);
+    }
+}

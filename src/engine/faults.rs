@@ -249,12 +249,21 @@ impl Simulation {
                 self.taint_eviction_due(pod, generation)
             }
             FaultEvent::SpotNotice { node, incarnation } => {
-                if self.is_current(node, incarnation) {
-                    let notice = self.faults.spot_config(node, &self.cluster).map_or(
-                        crate::disruption::faults::spec::DEFAULT_SPOT_NOTICE_MS,
-                        |s| s.notice_ms,
-                    );
-                    self.spot_notice(node, notice);
+                if !self.is_current(node, incarnation) {
+                    return;
+                }
+                let notice = self.faults.spot_config(node, &self.cluster).map_or(
+                    crate::disruption::faults::spec::DEFAULT_SPOT_NOTICE_MS,
+                    |s| s.notice_ms,
+                );
+                if !self.spot_notice(node, notice) {
+                    // Not interrupted (the node is down): its interruption process goes on.
+                    if let Some(ms) = self.faults.draw_time_to_interruption(node, &self.cluster) {
+                        self.push_fault(
+                            self.now.plus_ms(ms),
+                            FaultEvent::SpotNotice { node, incarnation },
+                        );
+                    }
                 }
             }
             FaultEvent::SpotReclaim { node, incarnation } => {
@@ -545,11 +554,12 @@ impl Simulation {
     }
 
     /// A spot node's interruption notice: cordon and drain; the instance goes at the end of
-    /// the notice.
-    fn spot_notice(&mut self, node: NodeId, notice_ms: u64) {
+    /// the notice. A node that is down (failed, in a dark zone), gone or already interrupted
+    /// is not interrupted (returns false).
+    fn spot_notice(&mut self, node: NodeId, notice_ms: u64) -> bool {
         let s = self.faults.node(node);
-        if s.gone || s.drain.is_some_and(|d| d.cause == Cause::SpotInterruption) {
-            return;
+        if s.gone || s.outages > 0 || s.drain.is_some_and(|d| d.cause == Cause::SpotInterruption) {
+            return false;
         }
         let incarnation = s.incarnation;
         if self.metrics.measuring(self.now) {
@@ -565,6 +575,7 @@ impl Simulation {
         // A maintenance drain in progress becomes the spot drain.
         self.faults.node(node).drain = None;
         self.start_drain(node, Cause::SpotInterruption);
+        true
     }
 
     /// The spot instance is reclaimed: the node is down for good (cordoned, left out of the

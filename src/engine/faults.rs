@@ -159,8 +159,9 @@ impl Simulation {
         }
     }
 
-    /// Draws `node`'s next failure and next spot interruption from now.
-    fn start_node_processes(&mut self, node: NodeId) {
+    /// Draws `node`'s next failure and next spot interruption from now (call it for a node that
+    /// joins later, e.g. one a cluster autoscaler adds).
+    pub(super) fn start_node_processes(&mut self, node: NodeId) {
         let incarnation = self.faults.node(node).incarnation;
         if let Some(ms) = self.faults.draw_time_to_failure(node, &self.cluster) {
             self.push_fault(self.now.plus_ms(ms), FaultEvent::Fail { node, incarnation });

@@ -13,6 +13,7 @@ pub mod node_changes;
 pub mod pod;
 pub mod pod_affinity;
 pub mod quantity;
+pub mod readiness;
 pub mod resources;
 pub mod topology;
 pub mod what_if;
@@ -340,12 +341,15 @@ impl ClusterState {
             usage: Resources::ZERO,
             unschedulable: false,
             memory_pressure: false,
+            down: false,
+            tainted: false,
             state,
             created: now,
             removed: SimTime::NEVER,
             pods: Vec::new(),
             hostname,
             id,
+            taints: Vec::new(),
         });
         self.node_versions.push(1);
         self.node_version_sum += 1;
@@ -555,7 +559,7 @@ impl ClusterState {
         } else {
             self.memory_pressure_nodes -= 1;
         }
-        self.node_versions[node.0 as usize] += 1;
+        self.touch_node(node);
         if !pressure {
             self.capacity_epoch += 1;
         }
@@ -580,6 +584,15 @@ impl ClusterState {
         labels::tolerated(tolerations, &taint)
     }
 
+    /// Bumps a pod's generation so that its pending timers (run end, trace deletion, grace
+    /// period end) no longer fire; returns the new generation. Used when a pod's progress
+    /// stops (its node went down).
+    pub fn invalidate_pod_timers(&mut self, pod_id: PodId) -> u32 {
+        let pod = &mut self.pods[pod_id.0 as usize];
+        pod.generation = pod.generation.wrapping_add(1);
+        pod.generation
+    }
+
     /// Cordons (`true`) or uncordons a node (`spec.unschedulable`).
     pub fn set_unschedulable(&mut self, node: NodeId, unschedulable: bool) {
         self.nodes[node.0 as usize].unschedulable = unschedulable;
@@ -598,6 +611,56 @@ impl ClusterState {
         self.node_versions[node.0 as usize] += 1;
         self.node_version_sum += 1;
         self.node_changes.record(node);
+    }
+
+    // --- Node health and the node lifecycle controller's taints (disruption::node_lifecycle).
+
+    /// Marks a node's machine down or up (`down`). Only readiness reads it (see
+    /// [`readiness::pod_is_ready`]), so the node's version does not change.
+    pub fn set_node_down(&mut self, node: NodeId, down: bool) {
+        self.nodes[node.0 as usize].down = down;
+    }
+
+    /// Adds `taint` to the node's own taints (no-op if an equal key and effect is present);
+    /// returns whether it was added. NoSchedule and NoExecute effects only.
+    pub fn add_node_taint(&mut self, node: NodeId, taint: labels::Taint) -> bool {
+        debug_assert!(taint.effect != labels::TaintEffect::PreferNoSchedule);
+        let n = &mut self.nodes[node.0 as usize];
+        if n.taints
+            .iter()
+            .any(|t| t.key == taint.key && t.effect == taint.effect)
+        {
+            return false;
+        }
+        n.taints.push(taint);
+        n.tainted = true;
+        self.touch_node(node);
+        self.update_stranded(node);
+        true
+    }
+
+    /// Removes the node's own taint with `key` and `effect`; returns whether it was there.
+    /// Capacity may have grown for parked pods, so the capacity epoch is bumped.
+    pub fn remove_node_taint(
+        &mut self,
+        node: NodeId,
+        key: labels::Symbol,
+        effect: labels::TaintEffect,
+    ) -> bool {
+        let n = &mut self.nodes[node.0 as usize];
+        let Some(i) = n
+            .taints
+            .iter()
+            .position(|t| t.key == key && t.effect == effect)
+        else {
+            return false;
+        };
+        n.taints.remove(i);
+        n.tainted = !n.taints.is_empty();
+        self.touch_node(node);
+        self.capacity_epoch += 1;
+        self.update_stranded(node);
+        true
     }
 
     /// The rendered name of a pod.

@@ -2,13 +2,14 @@
 //! controller that owns it, integrating metrics at every event boundary.
 
 pub mod event;
+mod faults;
 mod kubelet;
 pub mod queue;
 pub mod rng;
 pub mod rollout;
 pub mod time;
 
-use crate::autoscale::cluster_autoscaler::{ClusterAutoscaler, EVICTION_RETRY_MS, drain};
+use crate::autoscale::cluster_autoscaler::{ClusterAutoscaler, EVICTION_RETRY_MS};
 use crate::cluster::ClusterState;
 use crate::cluster::node::NodeId;
 use crate::cluster::pod::{DisruptionReason, Lifetime, Owner, PodId, PodPhase, TemplateId};
@@ -114,6 +115,8 @@ pub struct Simulation {
     pub kubelet: crate::disruption::kubelet::Kubelet,
     /// Planned and started rollouts.
     pub rollouts: rollout::Rollouts,
+    /// Fault injection and the node lifecycle controller (see `engine/faults.rs`).
+    pub faults: crate::disruption::faults::Faults,
 }
 
 /// What `kubesim explain` asks about: a pod by name, and optionally a time.
@@ -190,6 +193,7 @@ impl Simulation {
             group_samples: Vec::new(),
             kubelet: crate::disruption::kubelet::Kubelet::default(),
             rollouts: rollout::Rollouts::default(),
+            faults: crate::disruption::faults::Faults::none(),
         }
         .with_pod_hints()
     }
@@ -205,6 +209,8 @@ impl Simulation {
 
     fn with_pod_hints(mut self) -> Self {
         self.pods_wait_on_pods = self.cluster.templates.iter().any(waits_on_pods);
+        let names = self.deployments.iter().map(|d| d.name.clone()).collect();
+        self.metrics.recovery = crate::metrics::recovery::Recovery::new(names, SimTime::ZERO);
         self
     }
 
@@ -270,6 +276,7 @@ impl Simulation {
         if self.autoscaler.is_some() {
             self.queue.push(SimTime::ZERO, Event::AutoscalerScan);
         }
+        self.prime_faults();
         Ok(())
     }
 
@@ -289,6 +296,7 @@ impl Simulation {
         match event {
             Event::SourceArrival(i) => self.on_arrival(i as usize)?,
             Event::DeploymentStart(i) => {
+                self.deployment_synced(i as usize);
                 let mut out = std::mem::take(&mut self.new_pods);
                 self.deployments[i as usize].reconcile(&mut self.cluster, self.now, &mut out);
                 self.enqueue_new(&mut out);
@@ -362,7 +370,9 @@ impl Simulation {
                     self.queue.push(next, Event::LoadTick(i));
                 }
             }
+            Event::Fault(e) => self.on_fault(e),
             Event::Sample => {
+                self.metrics.recovery.sample(self.now);
                 self.record_sample();
                 let next = self.now.plus_ms(self.sample_interval_ms);
                 if next <= self.end {
@@ -392,9 +402,15 @@ impl Simulation {
 
     /// One autoscaler loop; schedules the nodes it requested and the deletions it started.
     fn autoscaler_scan(&mut self) {
+        if self.autoscaler.is_none() {
+            return;
+        }
+        // Pods whose PodDisruptionBudget allows no disruption now block their node's removal.
+        let blocked = self.pdb_blocked_templates();
         let Some(ca) = self.autoscaler.as_mut() else {
             return;
         };
+        ca.pdb_blocked_templates = blocked;
         ca.scan(
             self.now,
             &mut self.cluster,
@@ -469,7 +485,7 @@ impl Simulation {
         let mut refused = 0;
         let mut evicted = 0;
         for &pod in &pods {
-            if !drain::eviction_allowed(&self.cluster, pod) {
+            if !self.eviction_allowed(pod) {
                 refused += 1;
                 continue;
             }
@@ -718,6 +734,7 @@ impl Simulation {
     /// Sets Deployment `d` to `replicas`: creates the missing pods or deletes the surplus.
     fn scale_deployment(&mut self, d: usize, replicas: u32) {
         self.deployments[d].replicas = replicas;
+        self.deployment_synced(d);
         self.refresh_desired_replicas(d);
         if self.deployments[d].is_rolling() {
             // The rolling update absorbs the new count (proportional scaling of the
@@ -760,6 +777,7 @@ impl Simulation {
         }
         // The kubelet starts the container (and arms a run-to-completion pod's run end).
         self.kubelet_pod_bound(pod);
+        self.after_bound(pod);
         self.service_pods_changed(pod);
     }
 
@@ -965,8 +983,9 @@ impl Simulation {
     /// for its termination grace period, and its owner replaces it at once (the ReplicaSet and
     /// Job controllers do not count terminating pods).
     fn delete_gracefully(&mut self, pod: PodId, reason: DisruptionReason) {
+        let was_ready = self.pod_ready(pod);
         let generation = self.cluster.begin_deletion(pod, self.now, reason);
-        self.readiness_changed(pod);
+        self.after_deletion_started(pod, was_ready, reason);
         let p = &self.cluster.pods[pod.0 as usize];
         let grace = self.cluster.templates[p.template.0 as usize].termination_grace_ms();
         self.queue.push(
@@ -1080,6 +1099,7 @@ impl Simulation {
         self.kubelet_pod_ended(pod);
         let p = &self.cluster.pods[pod.0 as usize];
         let (owner_knows, priority) = (p.is_terminating(), p.priority);
+        self.before_pod_ends(pod, phase);
         let node = self.cluster.terminate(pod, phase, self.now);
         if let Some(pre) = self.preemption.as_mut() {
             pre.clear_nomination(pod, &mut self.cluster);
@@ -1111,7 +1131,7 @@ impl Simulation {
             let (mut ready, mut used, mut requested) = (0u32, 0u64, 0u64);
             for &id in &dep.pods {
                 let p = &self.cluster.pods[id.0 as usize];
-                if p.phase == PodPhase::Running {
+                if crate::cluster::readiness::pod_is_ready(p, &self.cluster) {
                     ready += 1;
                     used += p.usage.cpu_milli;
                     requested += p.requests.cpu_milli;

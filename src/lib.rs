@@ -54,6 +54,8 @@ pub struct RunResult {
     pub rollouts: Vec<workload::rollout::RolloutRow>,
     /// Whether the scenario plans rollouts (`rollouts.csv` is written even if none started).
     pub has_rollouts: bool,
+    /// Incidents, MTTR, availability and node events.
+    pub recovery: report::recovery::RecoveryReport,
 }
 
 /// Runs `scenario` with master seed `seed`. `progress` is called now and then with the
@@ -69,6 +71,7 @@ pub fn run(
     sim.run(progress)?;
     let wall = started.elapsed().as_secs_f64();
     let summary = report::summarize(&mut sim, &scenario.spec.name, seed, wall);
+    let recovery = report::recovery::RecoveryReport::collect(&mut sim);
     Ok(RunResult {
         summary,
         samples: std::mem::take(&mut sim.samples),
@@ -82,6 +85,7 @@ pub fn run(
         group_samples: std::mem::take(&mut sim.group_samples),
         rollouts: sim.rollout_rows(),
         has_rollouts: !sim.rollouts.planned.is_empty(),
+        recovery,
     })
 }
 

@@ -301,6 +301,27 @@ fn summary_text(s: &kubesim::RunSummary) -> String {
             s.cost_per_million_requests_usd.unwrap_or(0.0)
         );
     }
+    if s.incidents > 0 || s.node_failures > 0 || s.spot_interruptions > 0 || s.evictions > 0 {
+        let secs = |v: Option<f64>| v.map_or("-".to_owned(), |x| format!("{x:.0} s"));
+        let _ = writeln!(
+            t,
+            "  node failures {} spot interruptions {} | incidents {} (open {}) MTTR mean {} p95 {} max {} | availability {} (>= 1 ready {}) | evictions {} (blocked {}) | batch work lost {:.1} h",
+            s.node_failures,
+            s.spot_interruptions,
+            s.incidents,
+            s.incidents_open_at_end,
+            secs(s.mttr_mean_s),
+            secs(s.mttr_p95_s),
+            secs(s.mttr_max_s),
+            s.availability_mean
+                .map_or("-".to_owned(), |a| format!("{:.4}%", 100.0 * a)),
+            s.any_ready_mean
+                .map_or("-".to_owned(), |a| format!("{:.4}%", 100.0 * a)),
+            s.evictions,
+            s.evictions_blocked,
+            s.lost_work_s / 3600.0
+        );
+    }
     let _ = writeln!(
         t,
         "  cost {:.2} USD ({:.2} USD/h)",

@@ -4,6 +4,7 @@
 pub mod cost;
 pub mod kubelet;
 pub mod pending;
+pub mod recovery;
 
 use crate::cluster::Totals;
 use crate::engine::time::{MS_PER_HOUR, SimTime};
@@ -93,6 +94,10 @@ pub struct Metrics {
     pub preemption_victims: u64,
     /// Preemption victims whose deletion violated a PodDisruptionBudget.
     pub preemption_pdb_violations: u64,
+    /// Incidents, recovery times and availability per workload.
+    pub recovery: recovery::Recovery,
+    /// Disruption counters (node failures, evictions, lost work).
+    pub disruptions: recovery::DisruptionCounts,
     /// Highest node count seen.
     pub peak_nodes: u64,
     /// Highest number of nodes with at least one pod.

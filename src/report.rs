@@ -3,6 +3,7 @@
 pub mod atomic;
 pub mod charts;
 pub mod compare;
+pub mod recovery;
 pub mod services;
 
 pub use services::ServiceSample;
@@ -191,7 +192,8 @@ pub struct RunSummary {
     pub node_pressure_evictions: u64,
     /// Time containers spent waiting in CrashLoopBackOff [s].
     pub crash_loop_backoff_s: f64,
-    /// Run time of batch pods thrown away by crashes, OOM kills and evictions [s].
+    /// Run time of batch pods thrown away by crashes, OOM kills, evictions, node failures
+    /// and drains [s].
     pub lost_work_s: f64,
     /// Mean time from bind to the first Ready [s], over pods that became Ready.
     pub time_to_ready_mean_s: f64,
@@ -209,6 +211,44 @@ pub struct RunSummary {
     pub rollouts_complete: u64,
     /// Rollouts that exceeded their progress deadline.
     pub rollouts_failed: u64,
+    // Disruptions and recovery (crate::metrics::recovery, report::recovery).
+    /// Incidents: a disruption left a Deployment below its desired ready replicas.
+    pub incidents: u64,
+    /// Incidents not recovered at the end.
+    pub incidents_open_at_end: u64,
+    /// Mean recovery time of the recovered incidents [s] (empty without any).
+    pub mttr_mean_s: Option<f64>,
+    /// Median recovery time [s].
+    pub mttr_p50_s: Option<f64>,
+    /// 95th percentile recovery time [s].
+    pub mttr_p95_s: Option<f64>,
+    /// Longest recovery time [s].
+    pub mttr_max_s: Option<f64>,
+    /// Sum of the incidents' durations [s].
+    pub time_degraded_s: f64,
+    /// Mean over the Deployments of the fraction of time at desired ready replicas (empty
+    /// without Deployments).
+    pub availability_mean: Option<f64>,
+    /// Lowest such fraction.
+    pub availability_min: Option<f64>,
+    /// Mean over the Deployments of the fraction of time with at least one ready replica.
+    pub any_ready_mean: Option<f64>,
+    /// Nodes that went down (failures, zone outages, spot reclaims).
+    pub node_failures: u64,
+    /// Zone outages.
+    pub zone_outages: u64,
+    /// Spot interruption notices.
+    pub spot_interruptions: u64,
+    /// Pods deleted by the taint-eviction controller.
+    pub taint_evictions: u64,
+    /// Pods evicted through the eviction API (drains).
+    pub evictions: u64,
+    /// Evictions a PodDisruptionBudget refused (each retry counts).
+    pub evictions_blocked: u64,
+    /// Pods deleted with their reclaimed node.
+    pub pods_lost_with_node: u64,
+    /// Batch pods that ended without completing (failed or deleted).
+    pub batch_pods_lost: u64,
 }
 
 /// One row of `hpa.csv`: an HPA sync (see [`crate::autoscale::hpa::HPA_CSV_COLUMNS`]).
@@ -260,6 +300,8 @@ impl HpaRow {
 
 /// Builds the summary row of a finished simulation.
 pub fn summarize(sim: &mut Simulation, scenario: &str, seed: u64, wall_time_s: f64) -> RunSummary {
+    let rec = recovery::RecoveryReport::collect(sim).summary();
+    let d = sim.metrics.disruptions;
     let span = u128::from(sim.end.since(sim.metrics.window_start));
     let events_processed = sim.events_processed();
     let probe = sim.cluster.fragmentation().probe();
@@ -361,7 +403,7 @@ pub fn summarize(sim: &mut Simulation, scenario: &str, seed: u64, wall_time_s: f
         node_pressure_evictions: m.kubelet.node_pressure_evictions,
         crash_loop_backoff_s: (m.kubelet.crash_loop_backoff_ms + backoff_outstanding_ms) as f64
             / 1000.0,
-        lost_work_s: m.kubelet.lost_work_ms as f64 / 1000.0,
+        lost_work_s: (m.kubelet.lost_work_ms + d.lost_work_ms) as f64 / 1000.0,
         time_to_ready_mean_s: if m.kubelet.pods_ready == 0 {
             0.0
         } else {
@@ -376,6 +418,24 @@ pub fn summarize(sim: &mut Simulation, scenario: &str, seed: u64, wall_time_s: f
         rollouts,
         rollouts_complete,
         rollouts_failed,
+        incidents: rec.incidents,
+        incidents_open_at_end: rec.incidents_open_at_end,
+        mttr_mean_s: rec.mttr_s[0],
+        mttr_p50_s: rec.mttr_s[1],
+        mttr_p95_s: rec.mttr_s[2],
+        mttr_max_s: rec.mttr_s[3],
+        time_degraded_s: rec.time_degraded_s,
+        availability_mean: rec.availability_mean,
+        availability_min: rec.availability_min,
+        any_ready_mean: rec.any_ready_mean,
+        node_failures: d.node_failures,
+        zone_outages: d.zone_outages,
+        spot_interruptions: d.spot_interruptions,
+        taint_evictions: d.taint_evictions,
+        evictions: d.evictions,
+        evictions_blocked: d.evictions_blocked,
+        pods_lost_with_node: d.pods_lost_with_node,
+        batch_pods_lost: d.batch_pods_lost,
     }
 }
 
@@ -401,6 +461,22 @@ fn rollouts_csv(rows: &[crate::workload::rollout::RolloutRow]) -> Result<Vec<u8>
         return Ok(header.into_bytes());
     }
     to_csv(rows)
+}
+
+/// Like [`to_csv`], but writes the header row even without rows.
+fn csv_with_header<T: Serialize + HeaderRow>(rows: &[T]) -> Result<Vec<u8>> {
+    if rows.is_empty() {
+        let mut header = T::COLUMNS.join(",");
+        header.push('\n');
+        return Ok(header.into_bytes());
+    }
+    to_csv(rows)
+}
+
+/// The column names of a CSV row type (for files written even when empty).
+pub trait HeaderRow {
+    /// Column names, in field order.
+    const COLUMNS: &'static [&'static str];
 }
 
 /// Serializes rows to CSV bytes with a header row.
@@ -476,6 +552,31 @@ fn write_outputs(
                     services::services_chart(&title, &r.services)?.into_bytes(),
                 );
             }
+        }
+        let rec = &r.recovery;
+        if rec.has_workloads {
+            set.add(
+                "incidents.csv",
+                csv_with_header::<recovery::IncidentRow>(&rec.incidents)?,
+            );
+            set.add(
+                "recovery.csv",
+                csv_with_header::<recovery::CauseRow>(&rec.causes)?,
+            );
+            set.add("workloads.csv", to_csv(&rec.workloads)?);
+            if charts {
+                let title = format!("{} ({})", summary.scenario, summary.scheduler);
+                set.add(
+                    "recovery.svg",
+                    recovery::recovery_chart(&title, rec)?.into_bytes(),
+                );
+            }
+        }
+        if rec.has_faults {
+            set.add(
+                "node_events.csv",
+                csv_with_header::<recovery::NodeEventRow>(&rec.node_events)?,
+            );
         }
     }
     set.add("summary.csv", to_csv(std::slice::from_ref(summary))?);

@@ -241,6 +241,9 @@ pub struct AutoscalerEvent {
 pub struct ClusterAutoscaler {
     /// Settings.
     pub config: CaConfig,
+    /// Per template id: its pods are covered by a PodDisruptionBudget that allows no
+    /// disruption now (set by the engine before each loop; empty without budgets).
+    pub pdb_blocked_templates: Vec<bool>,
     /// Node groups, in pool order.
     pub groups: Vec<NodeGroup>,
     /// Per pool id: its node group, if autoscaled.
@@ -471,6 +474,7 @@ impl ClusterAutoscaler {
         Ok(Some(ClusterAutoscaler {
             group_skip_reason: vec![String::new(); groups.len()],
             config,
+            pdb_blocked_templates: Vec::new(),
             groups,
             group_of_pool,
             upcoming: Vec::new(),

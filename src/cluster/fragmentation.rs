@@ -19,7 +19,8 @@
 //! derivation costs 11 passes.
 //!
 //! Maintenance is incremental: every `ClusterState` method that changes a node's free capacity
-//! or schedulability (`attach`, `detach`, `add_node`, `set_unschedulable`) calls
+//! or schedulability (`attach`, `detach`, `add_node`, `set_unschedulable`, `add_node_taint`,
+//! `remove_node_taint`) calls
 //! [`ClusterState::update_stranded`], which recomputes that node's contribution in O(1) and
 //! adjusts [`crate::cluster::Totals::stranded`]. The metrics integrate that total exactly
 //! between events, like every other total.
@@ -93,11 +94,12 @@ pub fn probe_fits(probe: &Resources, node: &Node) -> bool {
         && fits(probe.gpu_milli, a.gpu_milli, u.gpu_milli)
 }
 
-/// The resources `node` strands for `probe`: its free resources if it is live, not cordoned
-/// and the probe does not fit; zero otherwise.
+/// The resources `node` strands for `probe`: its free resources if it is live, not cordoned,
+/// not tainted by the node lifecycle controller (NotReady) and the probe does not fit; zero
+/// otherwise.
 #[inline]
 pub fn stranded_on(probe: &Resources, node: &Node) -> Resources {
-    if !node.is_alive() || node.unschedulable || probe_fits(probe, node) {
+    if !node.is_alive() || node.unschedulable || node.tainted || probe_fits(probe, node) {
         Resources::ZERO
     } else {
         node.free()

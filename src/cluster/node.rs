@@ -71,6 +71,11 @@ pub struct Node {
     /// `MemoryPressure` condition (and its NoSchedule taint); set it with
     /// `ClusterState::set_memory_pressure`.
     pub memory_pressure: bool,
+    /// The machine is down (crashed, cut off, or reclaimed): its kubelet neither reports nor
+    /// runs pods. Set it with `ClusterState::set_node_down`.
+    pub down: bool,
+    /// `taints` is not empty (kept next to the other fields the filters read).
+    pub tainted: bool,
     /// Lifecycle state.
     pub state: NodeState,
     /// Sum of the current usage of the bound pods.
@@ -87,6 +92,10 @@ pub struct Node {
     pub hostname: super::labels::Symbol,
     /// The node's own id.
     pub id: NodeId,
+    /// Taints of this node on top of its pool's: the node lifecycle controller's
+    /// `node.kubernetes.io/unreachable` taints (NoSchedule and NoExecute effects only). Change
+    /// them with `ClusterState::add_node_taint` / `remove_node_taint`.
+    pub taints: Vec<Taint>,
 }
 
 impl Node {

@@ -182,6 +182,13 @@ pub enum DisruptionReason {
     /// Evicted by the kubelet under node pressure (`TerminationByKubelet`; phase Failed,
     /// reason `Evicted`).
     TerminationByKubelet,
+    /// Evicted through the eviction API, e.g. by a drain (`EvictionByEvictionAPI`).
+    EvictionByEvictionApi,
+    /// Deleted by the taint-eviction controller: its node got a NoExecute taint it does not
+    /// tolerate, or its `tolerationSeconds` ran out (`DeletionByTaintManager`).
+    DeletionByTaintManager,
+    /// Deleted because its node is gone (`DeletionByPodGC`).
+    DeletionByPodGc,
 }
 
 /// `preemptionPolicy` of a pod, from its PriorityClass (pkg/apis/scheduling).

@@ -13,15 +13,19 @@
 //! The scale is the sum of the replicas of the distinct Deployments owning matching pods. Bare
 //! pods (no controller) are left out of it, as upstream does with unmanaged pods; a pod owned by
 //! a controller without a scale (a Job) makes the controller fail safe (no disruption allowed).
-//! A pod is healthy while it runs and is not being deleted (pods are ready as soon as they run).
+//! A pod is healthy while it is ready and not being deleted
+//! ([`crate::cluster::readiness::pod_is_ready`]).
 //!
 //! Simplified: the status is computed on demand from the current pods instead of by a
-//! controller that lags behind; `DisruptedPods` is always empty (no eviction API yet); the
-//! selector supports `matchLabels` only.
+//! controller that lags behind (so a pod evicted through the eviction API is simply no longer
+//! healthy, and `DisruptedPods` is not needed); pods on a node that went down are unhealthy at
+//! once (upstream: when the node lifecycle controller marks them NotReady, after the grace
+//! period); the selector supports `matchLabels` only.
 
 use crate::cluster::ClusterState;
 use crate::cluster::labels::{Labels, Symbol};
-use crate::cluster::pod::{Owner, PodPhase};
+use crate::cluster::pod::Owner;
+use crate::cluster::readiness::pod_is_ready;
 
 /// An integer or a percentage (`intstr.IntOrString`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,7 +72,7 @@ pub struct PodDisruptionBudget {
 pub struct PdbObservation {
     /// Matching pods that exist (pending, running or terminating).
     pub pods: u32,
-    /// Matching pods that run and are not being deleted.
+    /// Matching pods that are ready and not being deleted.
     pub healthy: u32,
     /// Sum of the scales of the matching pods' controllers; `None` when a matching pod's
     /// controller has no scale (the controller then fails safe).
@@ -138,7 +142,7 @@ impl PodDisruptionBudget {
                 continue;
             }
             obs.pods += 1;
-            if pod.phase == PodPhase::Running && !pod.is_terminating() {
+            if pod_is_ready(pod, cluster) {
                 obs.healthy += 1;
             }
             if counted.contains(&pod.owner) {

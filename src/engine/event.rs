@@ -89,6 +89,8 @@ pub enum Event {
         /// The rollout's deadline generation when the timer was set.
         generation: u32,
     },
+    /// A fault, node lifecycle or drain timer (see [`crate::disruption::faults::FaultEvent`]).
+    Fault(crate::disruption::faults::FaultEvent),
 }
 
 /// The kubelet timers of a pod.
@@ -102,4 +104,13 @@ pub enum KubeletTimer {
     Exit,
     /// An evicted pod's grace period ends: it is killed (phase Failed, reason Evicted).
     EvictionKill,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn events_stay_small() {
+        // The calendar stores (u128 key, Event): up to 16 bytes of event keep an entry at 32.
+        assert!(std::mem::size_of::<super::Event>() <= 16);
+    }
 }

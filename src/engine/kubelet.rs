@@ -10,7 +10,7 @@ use super::Simulation;
 use super::event::{Event, KubeletTimer};
 use crate::cluster::ClusterState;
 use crate::cluster::node::NodeId;
-use crate::cluster::pod::{DisruptionReason, Lifetime, Owner, PodId, PodPhase, pod_is_ready};
+use crate::cluster::pod::{DisruptionReason, Lifetime, Owner, PodId, PodPhase};
 use crate::cluster::resources::Resources;
 use crate::disruption::eviction::{
     CLEANUP_POLL_MS, Candidate, EVICTION_GRACE_MS, MONITORING_INTERVAL_MS, NodeMemory,
@@ -30,6 +30,16 @@ impl Simulation {
     pub(super) fn pod_disrupted(&mut self, pod: PodId, cause: KubeletCause) {
         if !self.metrics.measuring(self.now) {
             return;
+        }
+        if let Owner::Deployment(d) = self.cluster.pods[pod.0 as usize].owner {
+            let cause = match cause {
+                KubeletCause::ContainerCrash => crate::metrics::recovery::Cause::ContainerCrash,
+                KubeletCause::OomKill => crate::metrics::recovery::Cause::OomKill,
+                KubeletCause::NodePressureEviction => {
+                    crate::metrics::recovery::Cause::NodePressureEviction
+                }
+            };
+            self.metrics.recovery.disruption(self.now, d, cause, 1);
         }
         let m = &mut self.metrics.kubelet;
         match cause {
@@ -51,13 +61,17 @@ impl Simulation {
     /// condition, deletion, termination), and wakes its Deployment's rolling update.
     pub(super) fn readiness_changed(&mut self, pod: PodId) {
         let p = &self.cluster.pods[pod.0 as usize];
-        let ready = pod_is_ready(p, self.now);
+        // Ready container on a node that is up (see `cluster::readiness`).
+        let ready = crate::cluster::readiness::pod_is_ready(p, &self.cluster);
         let owner = p.owner;
         let st = self.kubelet.slot(pod.0 as usize);
         if st.counted_ready == ready {
             return;
         }
         st.counted_ready = ready;
+        if let Owner::Deployment(d) = owner {
+            self.metrics.recovery.ready_changed(self.now, d, ready);
+        }
         if ready && !st.was_ready {
             st.was_ready = true;
             if self.metrics.measuring(self.now) {

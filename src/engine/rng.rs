@@ -1,6 +1,6 @@
 //! Seeded random streams, one per component.
 //!
-//! Every component (each workload source, each job, the scheduler, later the fault injector)
+//! Every component (each workload source, each job, the scheduler, each node's faults)
 //! draws from its own ChaCha8 stream derived from the scenario seed and a fixed stream id, so
 //! changing the scheduler never changes the workload: strategies compared on one seed see the
 //! same world (common random numbers). ChaCha8's output is specified, so it is stable across
@@ -33,6 +33,12 @@ pub enum Stream {
     /// prefix `i`, keyed by pod ordinal and container run (see
     /// [`crate::disruption::kubelet::Draws`]).
     Kubelet(u32),
+    /// Failures and repairs of the node whose name has this key (`faults::name_key`).
+    NodeFailures(u64),
+    /// Spot interruptions of the node whose name has this key.
+    SpotInterruptions(u64),
+    /// Scheduled fault number `i` (which nodes a fraction of a pool or zone picks).
+    ScheduledFault(u32),
 }
 
 impl Stream {
@@ -46,6 +52,10 @@ impl Stream {
             Stream::Preemption => 6,
             Stream::Autoscaler(i) => (7 << 32) | u64::from(i),
             Stream::Kubelet(i) => (8 << 32) | u64::from(i),
+            // Name-keyed streams live in their own high ranges (top byte 0xF1, 0xF2).
+            Stream::NodeFailures(k) => (0xF1 << 56) | (k & 0x00FF_FFFF_FFFF_FFFF),
+            Stream::SpotInterruptions(k) => (0xF2 << 56) | (k & 0x00FF_FFFF_FFFF_FFFF),
+            Stream::ScheduledFault(i) => (0xF3 << 32) | u64::from(i),
         }
     }
 }

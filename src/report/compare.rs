@@ -40,12 +40,32 @@ const METRICS: [Metric; 6] = [
     ("memory stranded / allocatable", |s| s.memory_stranded_ratio),
 ];
 
+/// Panels for scenarios with disruptions (faults, drains): cost against recovery.
+const RECOVERY_METRICS: [Metric; 6] = [
+    ("cost [USD]", |s| s.cost_usd),
+    ("availability (time at desired ready)", |s| {
+        s.availability_mean.unwrap_or(0.0)
+    }),
+    ("time with >= 1 ready replica", |s| {
+        s.any_ready_mean.unwrap_or(0.0)
+    }),
+    ("MTTR mean [s]", |s| s.mttr_mean_s.unwrap_or(0.0)),
+    ("MTTR p95 [s]", |s| s.mttr_p95_s.unwrap_or(0.0)),
+    ("batch work lost [h]", |s| s.lost_work_s / 3600.0),
+];
+
+/// Whether a run saw faults or drains (its comparison shows recovery metrics).
+fn disrupted(s: &crate::RunSummary) -> bool {
+    s.node_failures > 0 || s.spot_interruptions > 0 || s.evictions > 0 || s.evictions_blocked > 0
+}
+
 fn chart_error<E: std::fmt::Display>(e: E) -> Error {
     Error::Usage(format!("chart rendering failed: {e}"))
 }
 
 /// Six bar panels (cost of nodes in use, cpu requested ratio, cpu stranded ratio, nodes in use,
-/// pending p95, memory stranded ratio), one bar per variant.
+/// pending p95, memory stranded ratio), one bar per variant; when a variant saw faults or
+/// drains: cost, availability, time with a ready replica, MTTR mean and p95, lost batch work.
 pub fn comparison_chart(title: &str, variants: &[VariantResult]) -> Result<String> {
     let mut svg = String::new();
     {
@@ -56,7 +76,12 @@ pub fn comparison_chart(title: &str, variants: &[VariantResult]) -> Result<Strin
             .map_err(chart_error)?;
         let names: Vec<&str> = variants.iter().map(|v| v.name.as_str()).collect();
         let n = variants.len() as u32;
-        for (panel, (label, value)) in root.split_evenly((2, 3)).iter().zip(METRICS) {
+        let metrics = if variants.iter().any(|v| disrupted(&v.result.summary)) {
+            RECOVERY_METRICS
+        } else {
+            METRICS
+        };
+        for (panel, (label, value)) in root.split_evenly((2, 3)).iter().zip(metrics) {
             let values: Vec<f64> = variants.iter().map(|v| value(&v.result.summary)).collect();
             let max = values.iter().copied().fold(0.0f64, f64::max);
             let top = if max > 0.0 { max * 1.15 } else { 1.0 };
@@ -116,6 +141,7 @@ pub fn comparison_table(variants: &[VariantResult]) -> String {
         .iter()
         .any(|v| v.result.summary.requests_total > 0.0);
     let preempt = variants.iter().any(|v| v.result.summary.preemptions > 0);
+    let faults = variants.iter().any(|v| disrupted(&v.result.summary));
     let mut t = format!(
         "{:<width$}  {:>9}  {:>11}  {:>8}  {:>8}  {:>11}  {:>9}  {:>11}  {:>11}  {:>11}",
         "variant",
@@ -134,6 +160,19 @@ pub fn comparison_table(variants: &[VariantResult]) -> String {
     }
     if preempt {
         t.push_str(&format!("  {:>9}", "preempted"));
+    }
+    if faults {
+        t.push_str(&format!(
+            "  {:>9}  {:>8}  {:>9}  {:>9}  {:>9}  {:>7}  {:>10}  {:>11}",
+            "node_down",
+            "spot_int",
+            "incidents",
+            "mttr_mean",
+            "mttr_p95",
+            "avail%",
+            "1_ready%",
+            "lost_work_h"
+        ));
     }
     t.push('\n');
     for v in variants {
@@ -156,6 +195,21 @@ pub fn comparison_table(variants: &[VariantResult]) -> String {
         }
         if preempt {
             t.push_str(&format!("  {:>9}", s.preemption_victims));
+        }
+        if faults {
+            let secs = |v: Option<f64>| v.map_or("-".to_owned(), |x| format!("{x:.0}s"));
+            let pct = |v: Option<f64>| v.map_or("-".to_owned(), |x| format!("{:.3}", 100.0 * x));
+            t.push_str(&format!(
+                "  {:>9}  {:>8}  {:>9}  {:>9}  {:>9}  {:>7}  {:>10}  {:>11.1}",
+                s.node_failures,
+                s.spot_interruptions,
+                s.incidents,
+                secs(s.mttr_mean_s),
+                secs(s.mttr_p95_s),
+                pct(s.availability_mean),
+                pct(s.any_ready_mean),
+                s.lost_work_s / 3600.0
+            ));
         }
         t.push('\n');
     }
@@ -231,6 +285,25 @@ mod tests {
             cost_usd: cost,
             cost_per_hour_usd: cost,
             cost_in_use_usd: cost,
+            incidents: 0,
+            incidents_open_at_end: 0,
+            mttr_mean_s: None,
+            mttr_p50_s: None,
+            mttr_p95_s: None,
+            mttr_max_s: None,
+            time_degraded_s: 0.0,
+            availability_mean: None,
+            availability_min: None,
+            any_ready_mean: None,
+            node_failures: 0,
+            zone_outages: 0,
+            spot_interruptions: 0,
+            taint_evictions: 0,
+            evictions: 0,
+            evictions_blocked: 0,
+            pods_lost_with_node: 0,
+            batch_pods_lost: 0,
+            lost_work_s: 0.0,
             requests_total: 0.0,
             requests_unserved: 0.0,
             unserved_ratio: 0.0,
@@ -245,7 +318,6 @@ mod tests {
             oom_kills: 0,
             node_pressure_evictions: 0,
             crash_loop_backoff_s: 0.0,
-            lost_work_s: 0.0,
             time_to_ready_mean_s: 0.0,
             ready_replicas_ratio: 0.0,
             all_replicas_ready_ratio: 0.0,
@@ -269,6 +341,7 @@ mod tests {
                     group_samples: vec![],
                     rollouts: vec![],
                     has_rollouts: false,
+                    recovery: Default::default(),
                 },
             })
             .collect();

@@ -987,6 +987,7 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
     fragmentation_probe(spec)?;
     validate_billing(&spec.billing, "billing")?;
     crate::autoscale::cluster_autoscaler::validate(spec)?;
+    crate::disruption::faults::spec::validate(spec)?;
     Ok(())
 }
 
@@ -1689,6 +1690,8 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
     let scheduler = registry
         .build(&spec.scheduler, &mut b.cluster)
         .map_err(|e| e.in_file(&scenario.path))?;
+    let faults = crate::disruption::faults::Faults::build(spec, &mut b.cluster, seed)
+        .map_err(|e| e.in_file(&scenario.path))?;
     let mut sim = Simulation::new(
         b.cluster,
         scheduler,
@@ -1702,6 +1705,10 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
     sim.metrics.window_start = SimTime(spec.warmup.0);
     sim.kubelet = b.kubelet;
     sim.rollouts.planned = planned;
+    sim.metrics
+        .recovery
+        .set_window_start(SimTime(spec.warmup.0));
+    sim.faults = faults;
     sim.hpas = hpas;
     sim.set_services(services);
     sim.pdbs = pdbs;

@@ -79,6 +79,12 @@ pub struct ScenarioSpec {
     /// override it.
     #[serde(default)]
     pub billing: BillingSpec,
+    /// Scheduled faults: node failures, zone outages, spot interruptions, drains.
+    #[serde(default)]
+    pub faults: Vec<crate::disruption::faults::spec::FaultSpec>,
+    /// Node lifecycle controller flags (grace period, default tolerations, eviction rates).
+    #[serde(default)]
+    pub node_lifecycle: crate::disruption::faults::spec::NodeLifecycleSpec,
 }
 
 /// A PodDisruptionBudget: exactly one of `minAvailable` and `maxUnavailable`.
@@ -383,6 +389,12 @@ pub struct NodePoolSpec {
     /// Billing rule of this pool's nodes (default: the scenario's `billing`).
     #[serde(default)]
     pub billing: Option<BillingSpec>,
+    /// Random failures of the pool's nodes.
+    #[serde(default)]
+    pub failures: Option<crate::disruption::faults::spec::FailureSpec>,
+    /// Spot interruptions of the pool's nodes (spot pools only).
+    #[serde(default)]
+    pub interruptions: Option<crate::disruption::faults::spec::InterruptionSpec>,
 }
 
 fn default_zone() -> String {

@@ -657,6 +657,33 @@ mod tests {
                                     crate::engine::time::SimTime::ZERO,
                                 );
                             }
+                            // Node taints (NotReady): one tolerated by the tolerant pods, one by
+                            // none; and their removal.
+                            3 | 4 => {
+                                use crate::cluster::labels::{Taint, TaintEffect};
+                                let (key, effect) = if pod.0 % 7 == 3 {
+                                    ("k", TaintEffect::NoExecute)
+                                } else {
+                                    ("unreachable", TaintEffect::NoSchedule)
+                                };
+                                let taint = Taint {
+                                    key: cluster.interner.intern(key),
+                                    value: cluster.interner.intern(""),
+                                    effect,
+                                };
+                                let n =
+                                    cluster.live_nodes[pod.0 as usize % cluster.live_nodes.len()];
+                                cluster.add_node_taint(n, taint);
+                            }
+                            5 => {
+                                use crate::cluster::labels::TaintEffect;
+                                let n = cluster.live_nodes
+                                    [(pod.0 as usize * 3) % cluster.live_nodes.len()];
+                                let k = cluster.interner.intern("k");
+                                let u = cluster.interner.intern("unreachable");
+                                cluster.remove_node_taint(n, k, TaintEffect::NoExecute);
+                                cluster.remove_node_taint(n, u, TaintEffect::NoSchedule);
+                            }
                             _ => {}
                         }
                     }

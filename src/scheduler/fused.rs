@@ -34,7 +34,9 @@ mod best_index;
 use super::framework::{num_feasible_nodes_to_find, select_host};
 use super::plugins::balanced_allocation::balanced_score;
 use super::plugins::node_resources_fit::{div_floor, div_floor_recip, fits_request};
-use super::plugins::taint_toleration::{intolerable_prefer_no_schedule, tolerates_pool};
+use super::plugins::taint_toleration::{
+    intolerable_prefer_no_schedule, tolerates_node_taints, tolerates_pool,
+};
 use super::plugins::{MAX_NODE_SCORE, default_normalize_score};
 use crate::cluster::ClusterState;
 use crate::cluster::labels::{Taint, tolerated};
@@ -155,6 +157,7 @@ pub struct FusedKernel {
 struct Evaluator<'a> {
     pr: &'a FusedProfile,
     pod: &'a Pod,
+    cluster: &'a ClusterState,
     pool_allowed: &'a [bool],
     pool_intolerable: &'a [i64],
     recip: &'a [(f64, f64)],
@@ -185,6 +188,7 @@ impl Evaluator<'_> {
         entry.feasible = !((node.unschedulable && !self.tolerates_cordon)
             || !self.pool_allowed[node.pool.0 as usize]
             || (node.memory_pressure && !self.tolerates_memory_pressure)
+            || (pr.taint_filter && !tolerates_node_taints(pod, node, self.cluster))
             || (pr.fit_filter && fits_request(pod, node).is_err()));
         if !entry.feasible {
             return entry;
@@ -417,6 +421,7 @@ impl FusedKernel {
         let ev = Evaluator {
             pr,
             pod,
+            cluster,
             pool_allowed: &self.pool_allowed,
             pool_intolerable: &self.pool_intolerable,
             recip: &self.recip,

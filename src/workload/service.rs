@@ -13,7 +13,7 @@ use super::load_curve::LoadCurve;
 use super::service_load::{ReadyPod, ServeScratch, Served, ServiceLoadModel};
 use crate::autoscale::horizontal::PodSample;
 use crate::cluster::ClusterState;
-use crate::cluster::pod::{PodId, PodPhase, pod_is_ready};
+use crate::cluster::pod::{PodId, PodPhase};
 use crate::cluster::resources::Resources;
 use crate::engine::time::SimTime;
 
@@ -130,7 +130,7 @@ impl Service {
             self.record_samples(now, cluster);
         }
         if pods_changed || !self.prepared {
-            self.prepare(now, pods, cluster);
+            self.prepare(pods, cluster);
         }
         self.rate_rps = self
             .curve
@@ -152,12 +152,12 @@ impl Service {
     }
 
     /// Collects the ready pods with their traffic fractions and capacities.
-    fn prepare(&mut self, now: SimTime, pods: &[PodId], cluster: &ClusterState) {
+    fn prepare(&mut self, pods: &[PodId], cluster: &ClusterState) {
         self.ready.clear();
         self.ids.clear();
         for &id in pods {
             let p = &cluster.pods[id.0 as usize];
-            if pod_is_ready(p, now) {
+            if crate::cluster::readiness::pod_is_ready(p, cluster) {
                 self.ids.push(id);
                 self.ready.push(ReadyPod {
                     key: u64::from(p.name.ordinal),

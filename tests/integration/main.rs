@@ -8,6 +8,7 @@ mod compare;
 mod determinism;
 mod errors;
 mod explain;
+mod faults;
 mod fragmentation;
 mod kubelet;
 mod load;

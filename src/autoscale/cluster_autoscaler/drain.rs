@@ -12,7 +12,11 @@ pub const SAFE_TO_EVICT_ANNOTATION: &str = "cluster-autoscaler.kubernetes.io/saf
 /// controller (a bare pod: trace and generator pods here) is not replicated; `safe-to-evict:
 /// "false"` blocks; a pod whose PodDisruptionBudget allows no disruption blocks. Job and
 /// Deployment (ReplicaSet) pods are replicated.
-pub fn blocking_reason(cluster: &ClusterState, pod: PodId) -> Option<&'static str> {
+pub fn blocking_reason(
+    cluster: &ClusterState,
+    pod: PodId,
+    pdb_blocked_templates: &[bool],
+) -> Option<&'static str> {
     let p = &cluster.pods[pod.0 as usize];
     let safe_to_evict = cluster.templates[p.template.0 as usize].safe_to_evict;
     if safe_to_evict == Some(true) {
@@ -24,18 +28,12 @@ pub fn blocking_reason(cluster: &ClusterState, pod: PodId) -> Option<&'static st
     if safe_to_evict == Some(false) {
         return Some("annotated safe-to-evict=false");
     }
-    if !eviction_allowed(cluster, pod) {
+    if pdb_blocked_templates
+        .get(p.template.0 as usize)
+        .copied()
+        .unwrap_or(false)
+    {
         return Some("not enough pod disruption budget");
     }
     None
-}
-
-/// Whether the eviction API would evict `pod` now (its PodDisruptionBudgets allow one more
-/// disruption). Checked when planning a removal and again for each eviction of a drain.
-///
-/// TODO(PDB): PodDisruptionBudgets are not modelled on this branch; always true. Connect this
-/// hook to `disruption::pdb` (disruptionsAllowed > 0 for every PDB selecting the pod) when
-/// merging.
-pub fn eviction_allowed(_cluster: &ClusterState, _pod: PodId) -> bool {
-    true
 }

@@ -242,9 +242,9 @@ impl ClusterAutoscaler {
                 continue;
             }
             let pods = cluster.nodes[i].pods.clone();
-            let blocking = pods
-                .iter()
-                .find_map(|&p| drain::blocking_reason(cluster, p).map(|why| (p, why)));
+            let blocking = pods.iter().find_map(|&p| {
+                drain::blocking_reason(cluster, p, &self.pdb_blocked_templates).map(|why| (p, why))
+            });
             if let Some((pod, why)) = blocking {
                 self.set_unremovable(node, recheck);
                 let reason = format!("pod {} {why}", cluster.pod_name(pod));

@@ -7,7 +7,7 @@
 //! pods.
 
 use super::node_affinity::view;
-use super::taint_toleration::tolerates_pool;
+use super::taint_toleration::{tolerates_node_taints, tolerates_pool};
 use super::{FilterFailure, FilterPlugin, MAX_NODE_SCORE, ScorePlugin};
 use crate::cluster::ClusterState;
 use crate::cluster::labels::{Symbol, Taint, TaintEffect, tolerated};
@@ -170,6 +170,7 @@ impl PodTopologySpread {
         }
         !c.honor_taints
             || (tolerates_pool(pod, n.pool.0 as usize, cluster)
+                && tolerates_node_taints(pod, n, cluster)
                 && (!n.unschedulable
                     || tolerated(
                         &cluster.templates[pod.template.0 as usize].tolerations,

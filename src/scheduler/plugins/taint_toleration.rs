@@ -11,7 +11,8 @@ use crate::cluster::node::Node;
 use crate::cluster::pod::Pod;
 
 /// The TaintToleration plugin. Taints belong to node pools, so the per-pod verdicts are
-/// computed once per pool in PreFilter / PreScore and looked up per node.
+/// computed once per pool in PreFilter / PreScore and looked up per node; a node's own taints
+/// (NoSchedule/NoExecute, added when it becomes NotReady) are checked per node.
 #[derive(Default)]
 pub struct TaintToleration {
     /// Per pool: whether the current pod tolerates all its NoSchedule/NoExecute taints.
@@ -30,6 +31,16 @@ pub fn tolerates_pool(pod: &Pod, pool: usize, cluster: &ClusterState) -> bool {
         !matches!(t.effect, TaintEffect::NoSchedule | TaintEffect::NoExecute)
             || tolerated(tolerations, t)
     })
+}
+
+/// Whether `pod` tolerates the node's own taints (the node lifecycle controller's NoSchedule
+/// and NoExecute taints, on top of its pool's; see `Node::taints`).
+#[inline]
+pub fn tolerates_node_taints(pod: &Pod, node: &Node, cluster: &ClusterState) -> bool {
+    !node.tainted || {
+        let tolerations = &cluster.templates[pod.template.0 as usize].tolerations;
+        node.taints.iter().all(|t| tolerated(tolerations, t))
+    }
 }
 
 /// Number of PreferNoSchedule taints of `pool` not tolerated by the pod's tolerations whose
@@ -62,9 +73,10 @@ impl FilterPlugin for TaintToleration {
     }
 
     #[inline]
-    fn filter(&self, _: &Pod, node: &Node, _: &ClusterState) -> Result<(), FilterFailure> {
+    fn filter(&self, pod: &Pod, node: &Node, cluster: &ClusterState) -> Result<(), FilterFailure> {
         if self.pool_allowed[node.pool.0 as usize]
             && (!node.memory_pressure || self.tolerates_memory_pressure)
+            && tolerates_node_taints(pod, node, cluster)
         {
             Ok(())
         } else {
@@ -324,5 +336,45 @@ mod tests {
             })
             .collect();
         assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    }
+
+    /// A node's own taints (the node lifecycle controller's `unreachable` NoSchedule and
+    /// NoExecute) filter like pool taints; a pod tolerating them (here: everything) passes.
+    #[test]
+    fn node_taints_filter_like_pool_taints() {
+        let mut f = Fixture::new();
+        let node = f.node(NODE, vec![]);
+        let plain = f.template(vec![]);
+        let all = tolerations(&mut f, &[("", Exists, "", None)]);
+        let tolerant = f.template(all);
+        let (p, q) = (
+            f.pod(Resources::ZERO, plain),
+            f.pod(Resources::ZERO, tolerant),
+        );
+        let unreachable = taints(
+            &mut f,
+            &[
+                ("node.kubernetes.io/unreachable", "", NoSchedule),
+                ("node.kubernetes.io/unreachable", "", TaintEffect::NoExecute),
+            ],
+        );
+        let mut plugin = TaintToleration::default();
+        assert!(f.filter(&mut plugin, p, node).is_ok());
+        for t in unreachable {
+            assert!(f.cluster.add_node_taint(node, t));
+        }
+        assert!(matches!(
+            f.filter(&mut plugin, p, node),
+            Err(FilterFailure::Unresolvable(_))
+        ));
+        assert!(f.filter(&mut plugin, q, node).is_ok());
+        let key = f.intern("node.kubernetes.io/unreachable");
+        assert!(f.cluster.remove_node_taint(node, key, NoSchedule));
+        assert!(
+            f.cluster
+                .remove_node_taint(node, key, TaintEffect::NoExecute)
+        );
+        assert!(f.filter(&mut plugin, p, node).is_ok());
+        assert!(!f.cluster.nodes[node.0 as usize].tainted);
     }
 }

@@ -462,7 +462,11 @@ impl ClusterState {
         self.touch_node(node_id);
         self.totals.requested += req;
         self.totals.usage += usage;
-        self.update_stranded(node_id);
+        // Stranded capacity is only integrated between events; a what-if simulation is undone
+        // within one, and its final revert step (with the log empty) recomputes the node.
+        if self.what_if.is_empty() {
+            self.update_stranded(node_id);
+        }
     }
 
     /// Removes a pod's requests and usage from `node_id` and the totals (the inverse of
@@ -489,7 +493,11 @@ impl ClusterState {
         self.touch_node(node_id);
         self.totals.requested -= req;
         self.totals.usage -= usage;
-        self.update_stranded(node_id);
+        // Stranded capacity is only integrated between events; a what-if simulation is undone
+        // within one, and its final revert step (with the log empty) recomputes the node.
+        if self.what_if.is_empty() {
+            self.update_stranded(node_id);
+        }
     }
 
     /// Terminates a pod with `phase` (Succeeded or Failed) at `now`, releasing its node's

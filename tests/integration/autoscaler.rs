@@ -438,3 +438,27 @@ fn bad_autoscaler_settings_are_rejected_with_the_field() {
         .to_string();
     assert!(e.contains("safe-to-evict"), "{e}");
 }
+
+#[test]
+fn a_pod_disruption_budget_blocks_the_drain() {
+    // The DRAIN scenario's scale-down of g-0, with a budget that allows no disruption of the
+    // web pods (minAvailable = replicas): the node stays, with the budget as the reason.
+    let s = format!(
+        "{DRAIN}podDisruptionBudgets:\n  - {{name: web, selector: {{matchLabels: {{app: web}}}}, \
+         minAvailable: 2}}\n"
+    )
+    .replace(
+        "template: {requests: {cpu: \"1\", memory: 1Gi}}",
+        "template: {labels: {app: web}, requests: {cpu: \"1\", memory: 1Gi}}",
+    );
+    let r = run(&scenario(&s));
+    assert_eq!(r.summary.nodes_removed, 0);
+    assert_eq!(r.summary.pods_evicted, 0);
+    let log = r.autoscaler_log.unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.action == "unremovable"
+                && e.reason.ends_with("not enough pod disruption budget")),
+        "{log:?}"
+    );
+}

@@ -91,10 +91,13 @@ pub struct Simulation {
     pub service_samples: Vec<crate::report::ServiceSample>,
     /// Horizontal Pod Autoscalers.
     pub hpas: Vec<crate::autoscale::horizontal::HorizontalController>,
-    /// `hpa.csv` rows: HPA syncs whose recommendation, outcome or reason changed.
+    /// `hpa.csv` rows: every HPA sync, or (with `output.hpaLog: changes`) the syncs whose
+    /// recommendation, outcome or reason changed.
     pub hpa_rows: Vec<crate::report::HpaRow>,
     /// Per HPA: index of its last row in `hpa_rows`.
     hpa_last_row: Vec<Option<usize>>,
+    /// Log every HPA sync (`output.hpaLog: all`), not only the changes.
+    pub hpa_log_all: bool,
     /// Set by `kubesim explain`: capture the target pod's scheduling attempts.
     pub explain: Option<ExplainRequest>,
     /// PodDisruptionBudgets.
@@ -184,6 +187,7 @@ impl Simulation {
             hpas: Vec::new(),
             hpa_rows: Vec::new(),
             hpa_last_row: Vec::new(),
+            hpa_log_all: true,
             explain: None,
             pdbs: Vec::new(),
             preemption: None,
@@ -688,7 +692,8 @@ impl Simulation {
         if self.hpa_last_row.len() < self.hpas.len() {
             self.hpa_last_row.resize(self.hpas.len(), None);
         }
-        let changed = self.hpa_last_row[i].is_none_or(|k| !self.hpa_rows[k].same_outcome(&row));
+        let changed = self.hpa_log_all
+            || self.hpa_last_row[i].is_none_or(|k| !self.hpa_rows[k].same_outcome(&row));
         if changed || decision.rescaled() {
             self.hpa_last_row[i] = Some(self.hpa_rows.len());
             self.hpa_rows.push(row);

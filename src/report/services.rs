@@ -26,11 +26,12 @@ pub struct ServiceSample {
     pub unserved_rps: f64,
 }
 
-const PANEL_HEIGHT: u32 = 240;
+const PANEL_HEIGHT: u32 = 320;
 const WIDTH: u32 = 960;
 
-/// Load (left axis), replicas and ready pods (right axis) over time, one panel per service,
-/// with unserved requests as a red line on the load axis.
+/// Per service, over time: load and unserved requests (left axis) with replicas and ready pods
+/// (right axis), and below it the cpu utilization of the ready pods (% of their requests, what
+/// the HPA targets).
 pub fn services_chart(title: &str, samples: &[ServiceSample]) -> Result<String> {
     let mut names: Vec<&str> = Vec::new();
     for s in samples {
@@ -54,7 +55,9 @@ pub fn services_chart(title: &str, samples: &[ServiceSample]) -> Result<String> 
         } else {
             (60.0, "time [min]")
         };
-        for (area, name) in areas.iter().zip(&names) {
+        for (panel, name) in areas.iter().zip(&names) {
+            let (top, lower) = panel.split_vertically(PANEL_HEIGHT * 2 / 3);
+            let area = &top;
             let rows: Vec<&ServiceSample> = samples.iter().filter(|s| s.service == *name).collect();
             let t_end = (end / div).max(1e-9);
             let max_load = rows.iter().map(|r| r.load_rps).fold(1e-9, f64::max);
@@ -127,6 +130,28 @@ pub fn services_chart(title: &str, samples: &[ServiceSample]) -> Result<String> 
                 .position(SeriesLabelPosition::UpperLeft)
                 .draw()
                 .map_err(chart_error)?;
+            let max_util = rows
+                .iter()
+                .map(|r| r.cpu_utilization_percent)
+                .fold(100.0, f64::max);
+            let mut util = ChartBuilder::on(&lower)
+                .margin(8)
+                .x_label_area_size(24)
+                .y_label_area_size(56)
+                .right_y_label_area_size(48)
+                .build_cartesian_2d(0.0..t_end, 0.0..max_util * 1.05)
+                .map_err(chart_error)?;
+            util.configure_mesh()
+                .y_desc("cpu util. %")
+                .draw()
+                .map_err(chart_error)?;
+            let purple = RGBColor(148, 103, 189);
+            util.draw_series(LineSeries::new(
+                rows.iter()
+                    .map(|r| (r.time_s / div, r.cpu_utilization_percent)),
+                purple.stroke_width(2),
+            ))
+            .map_err(chart_error)?;
         }
         root.present().map_err(chart_error)?;
     }

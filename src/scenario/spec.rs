@@ -136,12 +136,31 @@ pub struct OutputSpec {
     /// Write SVG charts (default true).
     #[serde(default = "default_true")]
     pub charts: bool,
+    /// Which HPA syncs `hpa.csv` lists: `all` (default: every decision) or `changes` (only
+    /// syncs whose recommendation, outcome or reason differ from the HPA's previous row; for
+    /// long runs: a month of 50 HPAs is 8.6 million syncs).
+    #[serde(default)]
+    pub hpa_log: HpaLog,
 }
 
 impl Default for OutputSpec {
     fn default() -> Self {
-        OutputSpec { charts: true }
+        OutputSpec {
+            charts: true,
+            hpa_log: HpaLog::All,
+        }
     }
+}
+
+/// `output.hpaLog`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum HpaLog {
+    /// Every HPA sync.
+    #[default]
+    All,
+    /// Syncs that change the recommendation, the outcome or the reason.
+    Changes,
 }
 
 /// Metric options.

@@ -53,6 +53,8 @@ fn hpa_scales_up_then_down_after_the_stabilization_window() {
          averageUtilization: 50}}}}}}]\n"
     ));
     let r = run(&s);
+    // `output.hpaLog` defaults to every sync: 0, 15, ..., 7200 s.
+    assert_eq!(r.hpa.len(), 481);
     let changes: Vec<(f64, i32, i32)> = r
         .hpa
         .iter()

@@ -111,7 +111,7 @@ pub struct Simulation {
     pods_wait_on_pods: bool,
     /// The cluster autoscaler, when the scenario enables it.
     pub autoscaler: Option<ClusterAutoscaler>,
-    /// Per-pool samples (`nodes_by_group.csv`), recorded when the autoscaler is enabled.
+    /// Per-pool samples (`nodes_by_group.csv`, `cost.svg`), one per pool per sample.
     pub group_samples: Vec<GroupSample>,
     // --- Kubelet and rolling updates (engine/kubelet.rs, engine/rollout.rs) ---
     /// Container lifecycle and node-pressure eviction state.
@@ -1171,9 +1171,7 @@ impl Simulation {
             self.metrics.window_start,
             self.now,
         );
-        if self.autoscaler.is_some() {
-            self.record_group_samples(&provisioning, &cost.per_pool);
-        }
+        self.record_group_samples(&provisioning, &cost.per_pool);
         let t = &self.cluster.totals;
         self.samples.push(Sample {
             time_s: self.now.as_secs_f64(),

@@ -48,7 +48,7 @@ pub struct RunResult {
     pub services: Vec<report::ServiceSample>,
     /// The cluster autoscaler's decisions (`autoscaler.csv`); `None` when it is disabled.
     pub autoscaler_log: Option<Vec<autoscale::cluster_autoscaler::AutoscalerEvent>>,
-    /// Per-pool samples (`nodes_by_group.csv`), recorded when the autoscaler is enabled.
+    /// Per-pool samples (`nodes_by_group.csv`, `cost.svg`), one per pool per sample.
     pub group_samples: Vec<report::GroupSample>,
     /// The `rollouts.csv` rows (empty without rollouts).
     pub rollouts: Vec<workload::rollout::RolloutRow>,

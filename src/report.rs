@@ -528,6 +528,8 @@ fn write_outputs(
                 "autoscaler.csv",
                 to_csv_with_header(log, AUTOSCALER_CSV_HEADER)?,
             );
+        }
+        if !r.group_samples.is_empty() {
             set.add("nodes_by_group.csv", to_csv(&r.group_samples)?);
             if charts {
                 set.add(

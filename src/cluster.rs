@@ -271,7 +271,7 @@ impl ClusterState {
         self.totals.allocatable += self.nodes[i].allocatable;
         self.totals.nodes += 1;
         self.live_nodes.push(node);
-        self.bump_version(i);
+        self.touch_node(NodeId(i as u32));
         self.capacity_epoch += 1;
         self.update_stranded(node);
     }
@@ -306,7 +306,7 @@ impl ClusterState {
         self.totals.cost_rate_micro_usd_per_hour -= price;
         self.nodes[i].state = NodeState::Removed;
         self.nodes[i].removed = now;
-        self.bump_version(i);
+        self.touch_node(NodeId(i as u32));
         self.update_stranded(node);
     }
 
@@ -356,12 +356,6 @@ impl ClusterState {
         self.node_changes.record(id);
         self.update_stranded(id);
         id
-    }
-
-    /// Bumps a node's version (see `node_versions`).
-    #[inline]
-    fn bump_version(&mut self, i: usize) {
-        self.touch_node(NodeId(i as u32));
     }
 
     /// The sum of all node versions: unchanged iff no node changed (see `node_versions`).

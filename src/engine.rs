@@ -617,16 +617,19 @@ impl Simulation {
         let n = &self.cluster.nodes[node.0 as usize];
         let affinity = &self.cluster.templates[p.template.0 as usize].node_affinity;
         let resolve = |s| self.cluster.interner.resolve(s);
-        let hostname_key = self.cluster.interner.get(crate::cluster::LABEL_HOSTNAME);
         let affinity_ok = affinity.is_empty()
-            || hostname_key.is_some_and(|k| {
-                affinity.admits(&crate::cluster::affinity::NodeLabelView {
-                    labels: &self.cluster.pools[n.pool.0 as usize].labels,
-                    hostname_key: k,
-                    hostname: n.hostname,
-                    resolve: &resolve,
-                })
-            });
+            || self
+                .cluster
+                .interner
+                .get(crate::cluster::LABEL_HOSTNAME)
+                .is_some_and(|k| {
+                    affinity.admits(&crate::scheduler::plugins::node_affinity::view(
+                        n,
+                        &self.cluster,
+                        k,
+                        &resolve,
+                    ))
+                });
         // Under MemoryPressure the kubelet rejects BestEffort pods that do not tolerate the
         // memory-pressure taint (eviction manager `Admit`).
         let pressure_ok = !n.memory_pressure

@@ -442,25 +442,17 @@ pub fn summarize(sim: &mut Simulation, scenario: &str, seed: u64, wall_time_s: f
 /// Hours in the monthly projection (365 × 24 / 12, the cloud providers' convention).
 pub const HOURS_PER_MONTH: f64 = 730.0;
 
-/// The header of `autoscaler.csv` (written even when no decision was logged).
-const AUTOSCALER_CSV_HEADER: &str = "time_s,action,group,node,count,reason\n";
-
-/// Like [`to_csv`], with `header` written when there is no row.
-fn to_csv_with_header<T: Serialize>(rows: &[T], header: &str) -> Result<Vec<u8>> {
-    if rows.is_empty() {
-        return Ok(header.as_bytes().to_vec());
-    }
-    to_csv(rows)
+impl HeaderRow for crate::autoscale::cluster_autoscaler::AutoscalerEvent {
+    const COLUMNS: &'static [&'static str] =
+        &["time_s", "action", "group", "node", "count", "reason"];
 }
 
-/// `rollouts.csv` bytes: the header even when there are no rows.
-fn rollouts_csv(rows: &[crate::workload::rollout::RolloutRow]) -> Result<Vec<u8>> {
-    if rows.is_empty() {
-        let mut header = crate::workload::rollout::ROLLOUT_CSV_COLUMNS.join(",");
-        header.push('\n');
-        return Ok(header.into_bytes());
-    }
-    to_csv(rows)
+impl HeaderRow for crate::workload::rollout::RolloutRow {
+    const COLUMNS: &'static [&'static str] = crate::workload::rollout::ROLLOUT_CSV_COLUMNS;
+}
+
+impl HeaderRow for HpaRow {
+    const COLUMNS: &'static [&'static str] = &crate::autoscale::hpa::HPA_CSV_COLUMNS;
 }
 
 /// Like [`to_csv`], but writes the header row even without rows.
@@ -524,10 +516,7 @@ fn write_outputs(
     let title = format!("{} ({})", summary.scenario, summary.scheduler);
     if let Some(r) = result {
         if let Some(log) = &r.autoscaler_log {
-            set.add(
-                "autoscaler.csv",
-                to_csv_with_header(log, AUTOSCALER_CSV_HEADER)?,
-            );
+            set.add("autoscaler.csv", csv_with_header(log)?);
         }
         if !r.group_samples.is_empty() {
             set.add("nodes_by_group.csv", to_csv(&r.group_samples)?);
@@ -539,12 +528,10 @@ fn write_outputs(
             }
         }
         if r.has_hpa {
-            let mut header = crate::autoscale::hpa::HPA_CSV_COLUMNS.join(",");
-            header.push('\n');
-            set.add("hpa.csv", to_csv_with_header(&r.hpa, &header)?);
+            set.add("hpa.csv", csv_with_header(&r.hpa)?);
         }
         if r.has_rollouts {
-            set.add("rollouts.csv", rollouts_csv(&r.rollouts)?);
+            set.add("rollouts.csv", csv_with_header(&r.rollouts)?);
         }
         if !r.services.is_empty() {
             set.add("services.csv", to_csv(&r.services)?);

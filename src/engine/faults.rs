@@ -4,10 +4,10 @@
 //! the recovery metrics ([`crate::metrics::recovery`]) in step with every change of a pod's
 //! readiness.
 //!
-//! Readiness bookkeeping: every place where a pod may become ready or stop being ready calls
-//! [`Simulation::recovery_readiness_changed`] with the readiness it had before the change (binding,
-//! graceful deletion, termination, its node going down or coming back); the ready count of
-//! the pod's Deployment moves only when [`pod_is_ready`] actually changed.
+//! Readiness bookkeeping: every place where a pod may become ready or stop being ready
+//! (binding, graceful deletion, termination, its node going down or coming back) calls
+//! [`Simulation::readiness_changed`], which remembers each pod's last counted readiness: the
+//! ready count of the pod's Deployment moves only when [`pod_is_ready`] actually changed.
 
 use super::Simulation;
 use super::event::Event;
@@ -30,15 +30,6 @@ impl Simulation {
         pod_is_ready(&self.cluster.pods[pod.0 as usize], &self.cluster)
     }
 
-    /// `pod`'s readiness may have changed (`was_ready` is what the caller saw before). The
-    /// per-pod tracker of [`Simulation::readiness_changed`] remembers each pod's last counted
-    /// readiness, so the Deployment's ready counts (kubelet metrics and recovery) move only on
-    /// a real change, whatever the caller saw.
-    pub(super) fn recovery_readiness_changed(&mut self, pod: PodId, was_ready: bool) {
-        let _ = was_ready;
-        self.readiness_changed(pod);
-    }
-
     /// Records the disruption of a pod owned by `owner` that was ready before (after its
     /// readiness change); pods that were not ready (already disrupted) are not counted again.
     fn disrupted(&mut self, owner: Owner, was_ready: bool, cause: Cause) {
@@ -58,7 +49,7 @@ impl Simulation {
     /// After `pod` was bound: it counts as ready; a batch pod bound to a node that is down
     /// cannot run, so its run-end timer is cancelled (it is lost with the node).
     pub(super) fn after_bound(&mut self, pod: PodId) {
-        self.recovery_readiness_changed(pod, false);
+        self.readiness_changed(pod);
         let p = &self.cluster.pods[pod.0 as usize];
         if matches!(p.lifetime, Lifetime::RunFor(_))
             && p.node
@@ -76,7 +67,7 @@ impl Simulation {
         was_ready: bool,
         reason: DisruptionReason,
     ) {
-        self.recovery_readiness_changed(pod, was_ready);
+        self.readiness_changed(pod);
         let p = &self.cluster.pods[pod.0 as usize];
         let node_cause = |sim: &Simulation| {
             p.node
@@ -309,7 +300,7 @@ impl Simulation {
             if matches!(p.lifetime, Lifetime::RunFor(_)) && !p.is_terminating() {
                 self.cluster.invalidate_pod_timers(pod);
             }
-            self.recovery_readiness_changed(pod, was_ready);
+            self.readiness_changed(pod);
             let owner = self.cluster.pods[pod.0 as usize].owner;
             self.disrupted(owner, was_ready, cause);
             self.service_pods_changed(pod);
@@ -347,7 +338,7 @@ impl Simulation {
         let pods = self.cluster.nodes[node.0 as usize].pods.clone();
         self.cluster.set_node_down(node, false);
         for &pod in &pods {
-            self.recovery_readiness_changed(pod, false);
+            self.readiness_changed(pod);
             self.service_pods_changed(pod);
         }
         let (untainted, pass) = self.faults.lifecycle.mark_ready(node, &mut self.cluster);

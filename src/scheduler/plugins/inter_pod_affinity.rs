@@ -264,16 +264,6 @@ impl ScorePlugin for InterPodAffinity {
             .sum()
     }
 
-    fn score_all(&self, _pod: &Pod, nodes: &[NodeId], cluster: &ClusterState, out: &mut Vec<i64>) {
-        let index = &cluster.topology;
-        out.extend(nodes.iter().map(|&id| {
-            self.score_counts
-                .iter()
-                .map(|c| Self::count(index, c, id))
-                .sum::<i64>()
-        }));
-    }
-
     /// Min-max scaling over the feasible nodes' scores (scoring.go `NormalizeScore`):
     /// `int64(100 * (s − min) / (max − min))`, 0 everywhere when max == min. `min` and `max`
     /// are the smallest and largest score, as since Kubernetes 1.21 (PR #98096); before, both

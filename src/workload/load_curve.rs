@@ -219,6 +219,50 @@ impl Component {
         }
     }
 
+    /// An upper bound of |rate| over all time.
+    fn max_abs(&self) -> f64 {
+        match self {
+            Component::Constant(c) => c.abs(),
+            Component::Diurnal(d) => d.max_rate(),
+            Component::Steps(s) => s.max_rate(),
+            Component::Ramp(r) => r.max_rate(),
+            Component::Pulse(p) => p.max_abs(),
+            Component::Series(s) => s.max_rate(),
+            Component::Sum { constant, terms } => terms
+                .iter()
+                .fold(constant.abs(), |acc, c| acc + c.max_abs()),
+            Component::Product { scale, factors } => {
+                factors.iter().fold(scale.abs(), |acc, c| acc * c.max_abs())
+            }
+        }
+    }
+
+    /// An upper bound of |d rate / dt| between breakpoints [requests/s per ms]; a product uses
+    /// `|(fg)'| ≤ |f'|·max|g| + max|f|·|g'|`.
+    fn max_slope(&self) -> f64 {
+        match self {
+            Component::Constant(_) | Component::Steps(_) => 0.0,
+            Component::Diurnal(d) => d.max_slope(),
+            Component::Ramp(r) => r.max_slope(),
+            Component::Pulse(p) => p.max_slope(),
+            Component::Series(s) => s.max_slope(),
+            Component::Sum { terms, .. } => terms.iter().map(Component::max_slope).sum(),
+            Component::Product { scale, factors } => {
+                let mut total = 0.0;
+                for (i, f) in factors.iter().enumerate() {
+                    let others: f64 = factors
+                        .iter()
+                        .enumerate()
+                        .filter(|&(j, _)| j != i)
+                        .map(|(_, g)| g.max_abs())
+                        .product();
+                    total += f.max_slope() * others;
+                }
+                scale.abs() * total
+            }
+        }
+    }
+
     /// True when the component is linear between its breakpoints.
     fn is_piecewise_linear(&self) -> bool {
         match self {
@@ -303,16 +347,23 @@ pub struct LoadCurve {
     root: Component,
     noise: Option<Noise>,
     linear: bool,
+    /// Upper bound of the rate [requests/s].
+    max_rate: f64,
+    /// Upper bound of |slope| between breakpoints [requests/s per ms].
+    max_slope: f64,
 }
 
 impl LoadCurve {
     /// A curve from a component tree and optional noise.
     pub fn new(root: Component, noise: Option<Noise>) -> LoadCurve {
         let linear = root.is_piecewise_linear();
+        let (max_rate, max_slope) = (root.max_abs(), root.max_slope());
         LoadCurve {
             root,
             noise,
             linear,
+            max_rate,
+            max_slope,
         }
     }
 
@@ -388,6 +439,29 @@ impl LoadCurve {
             return self.rate(a_ms);
         }
         self.requests(a_ms, b_ms) * MS / (b_ms - a_ms) as f64
+    }
+
+    /// True when the rate provably stays below `threshold` [requests/s] throughout
+    /// `[a_ms, b_ms)`, given `requests` = [`LoadCurve::requests`] over that interval: the curve
+    /// has no noise and no breakpoint inside the interval, and the smaller of its global
+    /// bound and `mean + max_slope · length / 2` (a function with slope at most `L` never
+    /// exceeds its mean by more than `L · length / 2`) is below `threshold`. Lets callers skip
+    /// [`LoadCurve::requests_above`] when nothing can be above.
+    pub fn stays_below(&self, a_ms: u64, b_ms: u64, requests: f64, threshold: f64) -> bool {
+        if self.noise.is_some() || b_ms <= a_ms {
+            return false;
+        }
+        // A relative margin absorbs the rounding of the integral.
+        let margin = |x: f64| x * (1.0 + 1e-9) + 1e-9;
+        if margin(self.max_rate) < threshold {
+            return true;
+        }
+        let (a, b) = (a_ms as f64, b_ms as f64);
+        if self.root.next_break(a) < b {
+            return false;
+        }
+        let len = b - a;
+        margin(requests * MS / len + self.max_slope * len / 2.0) < threshold
     }
 
     /// Requests above each threshold over `[a_ms, b_ms)`: `out[i] = ∫ max(0, rate − thresholds[i])
@@ -693,5 +767,43 @@ mod tests {
         );
         assert_eq!(c.data_end_ms(), Some(3000));
         assert_eq!(LoadCurve::constant(1.0).data_end_ms(), None);
+    }
+
+    #[test]
+    fn stays_below_is_a_sound_bound() {
+        // mean 200, amplitude 150, peak at 14:00: between 50 and 350 requests/s.
+        let d = Component::Diurnal(Diurnal::new(200.0, 150.0, 14.0, [1.0; 7], 0).unwrap());
+        let spike = Component::Pulse(Pulse::new(1.0, 3.0, 10 * H, H, H, H).unwrap());
+        for curve in [
+            LoadCurve::new(d.clone(), None),
+            LoadCurve::new(Component::product(vec![d, spike]), None),
+        ] {
+            // Above the global maximum: always below.
+            assert!(curve.stays_below(0, 15_000, 0.0, 1500.0));
+            // At 02:00 (the trough, 50/s) 15 s hold about 750 requests: below 60/s, not below 50/s.
+            let (a, b) = (2 * H, 2 * H + 15_000);
+            let requests = curve.requests(a, b);
+            assert!(curve.stays_below(a, b, requests, 60.0));
+            assert!(!curve.stays_below(a, b, requests, 50.0));
+            // Whenever the bound holds, nothing is above the threshold.
+            let mut out = [0.0];
+            for k in 0..(MS_PER_DAY / 15_000) {
+                let (a, b) = (k * 15_000, (k + 1) * 15_000);
+                let requests = curve.requests(a, b);
+                for th in [60.0, 200.0, 340.0] {
+                    if curve.stays_below(a, b, requests, th) {
+                        curve.requests_above(a, b, &[th], &mut out);
+                        assert_eq!(out[0], 0.0, "[{a}, {b}) above {th}");
+                    }
+                }
+            }
+        }
+        // Noise: never provably below.
+        let mut rng = crate::engine::rng::SimRng::seed_from_u64(1);
+        let noisy = LoadCurve::new(
+            Component::Constant(1.0),
+            Some(Noise::poisson(1000, &mut rng)),
+        );
+        assert!(!noisy.stays_below(0, 1000, 1.0, 1e9));
     }
 }

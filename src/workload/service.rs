@@ -43,6 +43,9 @@ pub struct Service {
     /// `ready`, `ids`, `fractions` and `capacities` describe the current ready pods.
     prepared: bool,
     scratch: ServeScratch,
+    /// Requests over `[from, to)` computed at the last update for its rate: the interval the
+    /// next regular update accounts (`(from [ms], to [ms], requests)`).
+    ahead: (u64, u64, f64),
     /// Per pod slot: (creation sequence, sample) recorded at the last scrape.
     samples: Vec<Option<(u64, PodSample)>>,
     /// Demand and serving capacity at the last update [requests/s].
@@ -77,6 +80,7 @@ impl Service {
             capacities: Vec::new(),
             prepared: false,
             scratch: ServeScratch::default(),
+            ahead: (0, 0, 0.0),
             samples: Vec::new(),
             rate_rps: 0.0,
             unserved_rps: 0.0,
@@ -111,8 +115,10 @@ impl Service {
         let a = self.last.max(measured_from);
         let mut counted = Served::default();
         if now > a {
+            let (a_ms, b_ms) = (a.as_ms(), now.as_ms());
+            let known = (self.ahead.0 == a_ms && self.ahead.1 == b_ms).then_some(self.ahead.2);
             counted = if self.ready.is_empty() {
-                let demand = self.curve.requests(a.as_ms(), now.as_ms());
+                let demand = known.unwrap_or_else(|| self.curve.requests(a_ms, b_ms));
                 Served {
                     demand,
                     served: 0.0,
@@ -120,7 +126,7 @@ impl Service {
                 }
             } else {
                 self.model
-                    .serve_prepared(&self.curve, a.as_ms(), now.as_ms(), &mut self.scratch)
+                    .serve_prepared(&self.curve, a_ms, b_ms, known, &mut self.scratch)
             };
             self.served.add(counted);
         }
@@ -132,9 +138,12 @@ impl Service {
         if pods_changed || !self.prepared {
             self.prepare(pods, cluster);
         }
-        self.rate_rps = self
-            .curve
-            .mean_rate(now.as_ms(), now.as_ms() + self.tick_ms);
+        // The mean rate over the coming tick (as `LoadCurve::mean_rate`); its requests are
+        // kept for the next update's accounting.
+        let (from, to) = (now.as_ms(), now.as_ms() + self.tick_ms);
+        let requests = self.curve.requests(from, to);
+        self.ahead = (from, to, requests);
+        self.rate_rps = requests * 1000.0 / self.tick_ms as f64;
         let mut unserved = if self.ready.is_empty() {
             self.rate_rps
         } else {

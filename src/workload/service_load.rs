@@ -109,6 +109,8 @@ impl Served {
 pub struct ServeScratch {
     fractions: Vec<f64>,
     thresholds: Vec<f64>,
+    /// The smallest of `thresholds` [requests/s].
+    min_threshold: f64,
     above: Vec<f64>,
 }
 
@@ -242,7 +244,7 @@ impl ServiceLoadModel {
             };
         }
         self.prepare(pods, scratch);
-        self.serve_prepared(curve, a_ms, b_ms, scratch)
+        self.serve_prepared(curve, a_ms, b_ms, None, scratch)
     }
 
     /// Computes the per-pod fractions and capacity thresholds of `pods` into `scratch`, for
@@ -259,25 +261,39 @@ impl ServiceLoadModel {
                     f64::INFINITY
                 }
             }));
+        scratch.min_threshold = scratch
+            .thresholds
+            .iter()
+            .copied()
+            .fold(f64::INFINITY, f64::min);
     }
 
     /// [`ServiceLoadModel::serve`] for the (non-empty set of) pods last passed to
-    /// [`ServiceLoadModel::prepare`] with `scratch`.
+    /// [`ServiceLoadModel::prepare`] with `scratch`. `requests`: [`LoadCurve::requests`] over
+    /// the interval if the caller already has it.
     pub fn serve_prepared(
         &self,
         curve: &LoadCurve,
         a_ms: u64,
         b_ms: u64,
+        requests: Option<f64>,
         scratch: &mut ServeScratch,
     ) -> Served {
         let pods = scratch.fractions.len();
-        if scratch.thresholds.iter().all(|t| t.is_infinite()) {
-            let demand = curve.requests(a_ms, b_ms);
-            return Served {
-                demand,
-                served: demand,
-                unserved: 0.0,
-            };
+        // No pod can be pushed past its capacity: every request is served.
+        let all_served = |demand: f64| Served {
+            demand,
+            served: demand,
+            unserved: 0.0,
+        };
+        if scratch.min_threshold == f64::INFINITY {
+            return all_served(requests.unwrap_or_else(|| curve.requests(a_ms, b_ms)));
+        }
+        if curve.noise().is_none() {
+            let demand = requests.unwrap_or_else(|| curve.requests(a_ms, b_ms));
+            if curve.stays_below(a_ms, b_ms, demand, scratch.min_threshold) {
+                return all_served(demand);
+            }
         }
         scratch.above.clear();
         scratch.above.resize(pods, 0.0);

@@ -180,6 +180,26 @@ impl Series {
         self.total
     }
 
+    /// Largest rate [requests/s] at any time.
+    pub(crate) fn max_rate(&self) -> f64 {
+        let max = self.counts.iter().copied().fold(0.0_f32, f32::max);
+        f64::from(max) * MS / self.bin
+    }
+
+    /// Largest |slope| between breakpoints [requests/s per ms]: 0 for steps, the steepest
+    /// segment between adjacent bin centres for linear interpolation.
+    pub(crate) fn max_slope(&self) -> f64 {
+        if !self.linear {
+            return 0.0;
+        }
+        let steepest = self
+            .counts
+            .windows(2)
+            .map(|w| (f64::from(w[1]) - f64::from(w[0])).abs())
+            .fold(0.0, f64::max);
+        steepest * MS / self.bin / self.bin
+    }
+
     /// Length of one pass [ms].
     fn period(&self) -> f64 {
         self.counts.len() as f64 * self.bin

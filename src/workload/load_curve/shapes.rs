@@ -152,6 +152,24 @@ impl Diurnal {
         total
     }
 
+    /// Largest rate [requests/s] at any time.
+    pub(crate) fn max_rate(&self) -> f64 {
+        self.max_factor() * (self.mean + self.amplitude)
+    }
+
+    /// Largest |slope| between breakpoints [requests/s per ms].
+    pub(crate) fn max_slope(&self) -> f64 {
+        self.max_factor() * self.amplitude * TAU / DAY_MS
+    }
+
+    fn max_factor(&self) -> f64 {
+        if self.weekly {
+            self.factors.iter().copied().fold(0.0, f64::max)
+        } else {
+            1.0
+        }
+    }
+
     pub(crate) fn next_break(&self, t: f64) -> f64 {
         if self.weekly {
             next_multiple(t, 0.0, DAY_MS)
@@ -211,6 +229,11 @@ impl Steps {
         self.index(t).map_or(0.0, |i| self.rates[i])
     }
 
+    /// Largest rate [requests/s] at any time (constant between breakpoints: no slope).
+    pub(crate) fn max_rate(&self) -> f64 {
+        self.rates.iter().copied().fold(0.0, f64::max)
+    }
+
     /// Integral from the first step to `t` [requests].
     fn cumulative_at(&self, t: f64) -> f64 {
         self.index(t).map_or(0.0, |i| {
@@ -255,6 +278,16 @@ impl Ramp {
             from,
             to,
         })
+    }
+
+    /// Largest rate [requests/s] at any time.
+    pub(crate) fn max_rate(&self) -> f64 {
+        self.from.max(self.to)
+    }
+
+    /// Largest |slope| [requests/s per ms].
+    pub(crate) fn max_slope(&self) -> f64 {
+        (self.to - self.from).abs() / self.over
     }
 
     pub(crate) fn rate(&self, t: f64) -> f64 {
@@ -353,6 +386,25 @@ impl Pulse {
 
     pub(crate) fn rate(&self, t: f64) -> f64 {
         self.base + self.height * self.envelope(t)
+    }
+
+    /// Largest |value| at any time.
+    pub(crate) fn max_abs(&self) -> f64 {
+        self.base.abs().max((self.base + self.height).abs())
+    }
+
+    /// Largest |slope| between breakpoints [per ms] (a ramp of zero length is a jump at a
+    /// breakpoint, not a slope).
+    pub(crate) fn max_slope(&self) -> f64 {
+        let [t0, t1, t2, t3] = self.t;
+        let slope = |len: f64| {
+            if len > 0.0 {
+                self.height.abs() / len
+            } else {
+                0.0
+            }
+        };
+        slope(t1 - t0).max(slope(t3 - t2))
     }
 
     /// Integral of the envelope from 0 to `t` [ms].

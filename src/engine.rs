@@ -4,6 +4,7 @@
 pub mod event;
 mod faults;
 mod kubelet;
+pub mod periodic;
 pub mod queue;
 pub mod rng;
 pub mod rollout;
@@ -25,6 +26,7 @@ use crate::workload::deployment::DeploymentController;
 use crate::workload::job::JobController;
 use crate::workload::{PodArrival, WorkloadSource};
 use event::Event;
+use periodic::PeriodicBatch;
 use queue::EventQueue;
 use rng::SimRng;
 use time::SimTime;
@@ -96,6 +98,10 @@ pub struct Simulation {
     pub hpa_rows: Vec<crate::report::HpaRow>,
     /// Per HPA: index of its last row in `hpa_rows`.
     hpa_last_row: Vec<Option<usize>>,
+    /// Next sync of each HPA (one `HpaSyncs` event per instant).
+    hpa_due: PeriodicBatch,
+    /// Next load tick of each service (one `LoadTicks` event per instant).
+    tick_due: PeriodicBatch,
     /// Log every HPA sync (`output.hpaLog: all`), not only the changes.
     pub hpa_log_all: bool,
     /// Set by `kubesim explain`: capture the target pod's scheduling attempts.
@@ -187,6 +193,8 @@ impl Simulation {
             hpas: Vec::new(),
             hpa_rows: Vec::new(),
             hpa_last_row: Vec::new(),
+            hpa_due: PeriodicBatch::default(),
+            tick_due: PeriodicBatch::default(),
             hpa_log_all: true,
             explain: None,
             pdbs: Vec::new(),
@@ -263,13 +271,14 @@ impl Simulation {
         for (i, j) in self.jobs.iter().enumerate() {
             self.queue.push(j.start, Event::JobStart(i as u32));
         }
-        for (i, h) in self.hpas.iter().enumerate() {
-            let start = self.deployments[h.deployment as usize].start;
-            self.queue.push(start, Event::HpaSync(i as u32));
+        let start = |d: u32| self.deployments[d as usize].start;
+        self.hpa_due = PeriodicBatch::new(self.hpas.iter().map(|h| start(h.deployment)));
+        if let Some(t) = self.hpa_due.next() {
+            self.queue.push(t, Event::HpaSyncs);
         }
-        for (i, s) in self.services.iter().enumerate() {
-            let start = self.deployments[s.deployment as usize].start;
-            self.queue.push(start, Event::LoadTick(i as u32));
+        self.tick_due = PeriodicBatch::new(self.services.iter().map(|s| start(s.deployment)));
+        if let Some(t) = self.tick_due.next() {
+            self.queue.push(t, Event::LoadTicks);
         }
         for (i, r) in self.rollouts.planned.iter().enumerate() {
             self.queue.push(r.at, Event::RolloutStart(i as u32));
@@ -357,21 +366,34 @@ impl Simulation {
                 }
                 self.request_cycle();
             }
-            Event::HpaSync(i) => {
-                self.sync_hpa(i as usize);
-                let next = self
-                    .now
-                    .plus_ms(self.hpas[i as usize].config.sync_period_ms);
-                if next <= self.end {
-                    self.queue.push(next, Event::HpaSync(i));
+            Event::HpaSyncs => {
+                // Each member counts as one event in `events_processed`.
+                self.events -= 1;
+                for i in 0..self.hpa_due.len() {
+                    if self.hpa_due.is_due(i, self.now) {
+                        self.events += 1;
+                        self.sync_hpa(i);
+                        let next = self.now.plus_ms(self.hpas[i].config.sync_period_ms);
+                        self.hpa_due.reschedule(i, next, self.end);
+                    }
+                }
+                if let Some(t) = self.hpa_due.next() {
+                    self.queue.push(t, Event::HpaSyncs);
                 }
             }
-            Event::LoadTick(i) => {
-                self.update_service(i as usize, false);
-                let tick = self.services[i as usize].tick_ms;
-                let next = SimTime((self.now.as_ms() / tick + 1) * tick);
-                if next <= self.end {
-                    self.queue.push(next, Event::LoadTick(i));
+            Event::LoadTicks => {
+                self.events -= 1;
+                for i in 0..self.tick_due.len() {
+                    if self.tick_due.is_due(i, self.now) {
+                        self.events += 1;
+                        self.update_service(i, false);
+                        let tick = self.services[i].tick_ms;
+                        let next = SimTime((self.now.as_ms() / tick + 1) * tick);
+                        self.tick_due.reschedule(i, next, self.end);
+                    }
+                }
+                if let Some(t) = self.tick_due.next() {
+                    self.queue.push(t, Event::LoadTicks);
                 }
             }
             Event::Fault(e) => self.on_fault(e),

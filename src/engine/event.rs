@@ -49,10 +49,11 @@ pub enum Event {
     UnschedulableFlush,
     /// Record a time-series sample.
     Sample,
-    /// Sync HPA `0` (index into the simulation's HPAs).
-    HpaSync(u32),
-    /// Load tick of service `0`: account requests, record metric samples, re-split the load.
-    LoadTick(u32),
+    /// Sync the HPAs due now (see [`crate::engine::periodic`]).
+    HpaSyncs,
+    /// Load tick of the services due now: account requests, record metric samples, re-split
+    /// the load.
+    LoadTicks,
     /// One loop of the cluster autoscaler (every `scanInterval`).
     AutoscalerScan,
     /// A node requested by the cluster autoscaler finished booting and joins the cluster

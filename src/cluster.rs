@@ -331,9 +331,11 @@ impl ClusterState {
         let id = NodeId(self.nodes.len() as u32);
         let hostname = self.interner.intern(&name);
         self.topology.on_add_node(id, &p.labels);
+        let price_micro_usd_per_hour = price_micro_usd(p.hourly_price_usd);
         self.nodes.push(Node {
             name,
             pool,
+            price_micro_usd_per_hour,
             allocatable,
             requested: Resources::ZERO,
             non_zero_cpu_milli: 0,
@@ -368,9 +370,6 @@ impl ClusterState {
         let i = node.0 as usize;
         self.node_version_sum = self.node_version_sum - self.node_versions[i] + version;
         self.node_versions[i] = version;
-        // The fused kernel's full-scan index re-evaluates logged nodes; its memo is safe
-        // because what-if simulations only run filters, never fused decisions.
-        self.node_changes.record(node);
     }
 
     /// Creates a pending pod at `now`.
@@ -449,7 +448,7 @@ impl ClusterState {
         node.pods.push(pod_id);
         self.topology.on_pod(pod.template, node_id, true);
         if node.pods.len() == 1 {
-            let price = price_micro_usd(self.pools[node.pool.0 as usize].hourly_price_usd);
+            let price = node.price_micro_usd_per_hour;
             self.totals.nodes_in_use += 1;
             self.totals.in_use_cost_rate_micro_usd_per_hour += price;
         }
@@ -466,6 +465,16 @@ impl ClusterState {
     /// Removes a pod's requests and usage from `node_id` and the totals (the inverse of
     /// [`ClusterState::attach`]).
     pub(crate) fn detach(&mut self, pod_id: PodId, node_id: NodeId) {
+        let pos = self.nodes[node_id.0 as usize]
+            .pods
+            .iter()
+            .rposition(|&p| p == pod_id);
+        self.detach_at(pod_id, node_id, pos);
+    }
+
+    /// [`ClusterState::detach`] with the pod's position in the node's pod list already known
+    /// (`None`: not listed there; only the accounting is removed).
+    pub(crate) fn detach_at(&mut self, pod_id: PodId, node_id: NodeId, pos: Option<usize>) {
         let pod = &self.pods[pod_id.0 as usize];
         let (nz_cpu, nz_mem) = pod.non_zero_requests();
         let (req, usage) = (pod.requests, pod.usage);
@@ -474,12 +483,12 @@ impl ClusterState {
         node.usage -= usage;
         node.non_zero_cpu_milli -= nz_cpu;
         node.non_zero_memory_bytes -= nz_mem;
-        if let Some(pos) = node.pods.iter().rposition(|&p| p == pod_id) {
+        if let Some(pos) = pos {
             node.pods.swap_remove(pos);
             self.topology.on_pod(pod.template, node_id, false);
             self.capacity_epoch += 1;
             if node.pods.is_empty() {
-                let price = price_micro_usd(self.pools[node.pool.0 as usize].hourly_price_usd);
+                let price = node.price_micro_usd_per_hour;
                 self.totals.nodes_in_use -= 1;
                 self.totals.in_use_cost_rate_micro_usd_per_hour -= price;
             }
@@ -612,7 +621,11 @@ impl ClusterState {
     pub fn touch_node(&mut self, node: NodeId) {
         self.node_versions[node.0 as usize] += 1;
         self.node_version_sum += 1;
-        self.node_changes.record(node);
+        // What-if changes are all reverted, versions included, before any decision runs (see
+        // `what_if`), so readers of the log have nothing to catch up on.
+        if self.what_if.is_empty() {
+            self.node_changes.record(node);
+        }
     }
 
     // --- Node health and the node lifecycle controller's taints (disruption::node_lifecycle).

@@ -66,6 +66,8 @@ pub struct Node {
     pub non_zero_memory_bytes: u64,
     /// Pool the node belongs to (labels, taints, price).
     pub pool: PoolId,
+    /// The pool's hourly price [micro-USD/hour] (see `cluster::price_micro_usd`).
+    pub price_micro_usd_per_hour: u64,
     /// Cordoned (`spec.unschedulable`); set it with `ClusterState::set_unschedulable`.
     pub unschedulable: bool,
     /// `MemoryPressure` condition (and its NoSchedule taint); set it with

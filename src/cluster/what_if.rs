@@ -81,7 +81,7 @@ impl ClusterState {
             version: self.node_versions[node.0 as usize],
             epoch: self.capacity_epoch,
         });
-        self.detach(pod, node);
+        self.detach_at(pod, node, Some(pos));
     }
 
     /// Shows a template or provisioning node to the scheduler's filters by appending it to

@@ -59,6 +59,8 @@ pub struct ScaleDownState {
     fingerprint: Option<u64>,
     /// Candidates of the last check.
     candidates: usize,
+    /// The pods of the node being checked (reused buffer).
+    pods: Vec<crate::cluster::pod::PodId>,
 }
 
 impl ScaleDownState {
@@ -236,12 +238,14 @@ impl ClusterAutoscaler {
         }
         let outer = cluster.what_if_checkpoint();
         let mut found: Vec<Unneeded> = Vec::new();
+        let mut pods = std::mem::take(&mut self.scale_down.pods);
         for &(node, util) in &eligible {
             let i = node.0 as usize;
             if found.len() >= limit {
                 continue;
             }
-            let pods = cluster.nodes[i].pods.clone();
+            pods.clear();
+            pods.extend_from_slice(&cluster.nodes[i].pods);
             let blocking = pods.iter().find_map(|&p| {
                 drain::blocking_reason(cluster, p, &self.pdb_blocked_templates).map(|why| (p, why))
             });
@@ -296,6 +300,7 @@ impl ClusterAutoscaler {
                 utilization: util,
             });
         }
+        self.scale_down.pods = pods;
         cluster.what_if_revert(outer);
         self.scale_down.clear_excluded();
         // Log the changes of the unneeded set.

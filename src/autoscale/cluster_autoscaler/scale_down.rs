@@ -257,8 +257,13 @@ impl ClusterAutoscaler {
             }
             // Find a place for every pod on the other nodes (findPlaceFor).
             let mark = cluster.what_if_checkpoint();
+            // The node is no destination, so its pods matter to the filters only through the
+            // topology counts that other pods' spread and affinity rules read: only pods of
+            // tracked templates need to leave it for the simulation.
             for &p in &pods {
-                cluster.what_if_detach(p, node);
+                if cluster.topology.is_tracked(cluster.pods[p.0 as usize].template) {
+                    cluster.what_if_detach(p, node);
+                }
             }
             self.scale_down.exclude(node);
             let mut homeless = None;

@@ -96,8 +96,8 @@ pub struct Simulation {
     /// `hpa.csv` rows: every HPA sync, or (with `output.hpaLog: changes`) the syncs whose
     /// recommendation, outcome or reason changed.
     pub hpa_rows: Vec<crate::report::HpaRow>,
-    /// Per HPA: index of its last row in `hpa_rows`.
-    hpa_last_row: Vec<Option<usize>>,
+    /// Per HPA: its last decision logged to `hpa_rows`.
+    hpa_last_logged: Vec<Option<crate::autoscale::hpa::HpaDecision>>,
     /// Next sync of each HPA (one `HpaSyncs` event per instant).
     hpa_due: PeriodicBatch,
     /// Next load tick of each service (one `LoadTicks` event per instant).
@@ -192,7 +192,7 @@ impl Simulation {
             service_samples: Vec::new(),
             hpas: Vec::new(),
             hpa_rows: Vec::new(),
-            hpa_last_row: Vec::new(),
+            hpa_last_logged: Vec::new(),
             hpa_due: PeriodicBatch::default(),
             tick_due: PeriodicBatch::default(),
             hpa_log_all: true,
@@ -713,14 +713,14 @@ impl Simulation {
                 },
             )
         };
-        let row = crate::report::HpaRow::new(&self.deployments[d].name, &decision);
-        if self.hpa_last_row.len() < self.hpas.len() {
-            self.hpa_last_row.resize(self.hpas.len(), None);
+        if self.hpa_last_logged.len() < self.hpas.len() {
+            self.hpa_last_logged.resize(self.hpas.len(), None);
         }
         let changed = self.hpa_log_all
-            || self.hpa_last_row[i].is_none_or(|k| !self.hpa_rows[k].same_outcome(&row));
+            || self.hpa_last_logged[i].is_none_or(|last| !last.same_outcome(&decision));
         if changed || decision.rescaled() {
-            self.hpa_last_row[i] = Some(self.hpa_rows.len());
+            self.hpa_last_logged[i] = Some(decision);
+            let row = crate::report::HpaRow::new(&self.deployments[d].name, &decision);
             self.hpa_rows.push(row);
         }
         if decision.rescaled() {

@@ -286,16 +286,6 @@ impl HpaRow {
             reason: d.reason.as_str(),
         }
     }
-
-    /// True when `other` reports the same recommendation, outcome and reason (only the time
-    /// and utilization may differ).
-    pub fn same_outcome(&self, other: &HpaRow) -> bool {
-        self.current_replicas == other.current_replicas
-            && self.raw_desired_replicas == other.raw_desired_replicas
-            && self.stabilized_replicas == other.stabilized_replicas
-            && self.final_replicas == other.final_replicas
-            && self.reason == other.reason
-    }
 }
 
 /// Builds the summary row of a finished simulation.

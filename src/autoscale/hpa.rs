@@ -120,6 +120,16 @@ impl HpaDecision {
     pub fn rescaled(&self) -> bool {
         self.final_replicas != self.current_replicas
     }
+
+    /// True when `other` reports the same recommendation, outcome and reason (only the time
+    /// and the metric values may differ).
+    pub fn same_outcome(&self, other: &HpaDecision) -> bool {
+        self.current_replicas == other.current_replicas
+            && self.raw_desired == other.raw_desired
+            && self.stabilized == other.stabilized
+            && self.final_replicas == other.final_replicas
+            && self.reason == other.reason
+    }
 }
 
 /// The tolerances of `hpa`: each direction's `behavior` tolerance if set, else `default`

@@ -42,6 +42,8 @@ pub struct Service {
     capacities: Vec<f64>,
     /// `ready`, `ids`, `fractions` and `capacities` describe the current ready pods.
     prepared: bool,
+    /// All ready pods have the same fraction and capacity.
+    uniform: bool,
     scratch: ServeScratch,
     /// Requests over `[from, to)` computed at the last update for its rate: the interval the
     /// next regular update accounts (`(from [ms], to [ms], requests)`).
@@ -79,6 +81,7 @@ impl Service {
             fractions: Vec::new(),
             capacities: Vec::new(),
             prepared: false,
+            uniform: false,
             scratch: ServeScratch::default(),
             ahead: (0, 0, 0.0),
             samples: Vec::new(),
@@ -149,12 +152,28 @@ impl Service {
         } else {
             0.0
         };
-        for i in 0..self.ids.len() {
-            let demand = self.rate_rps * self.fractions[i];
-            let served = demand.min(self.capacities[i]);
-            unserved += demand - served;
+        if self.uniform {
+            // Every pod gets the same share and has the same capacity: one usage for all.
+            let Some(&fraction) = self.fractions.first() else {
+                self.unserved_rps = unserved;
+                return counted;
+            };
+            let demand = self.rate_rps * fraction;
+            let served = demand.min(self.capacities[0]);
             let (cpu, memory) = self.model.usage(served);
-            cluster.set_pod_usage(self.ids[i], Resources::cpu_mem(cpu, memory));
+            let usage = Resources::cpu_mem(cpu, memory);
+            for &id in &self.ids {
+                unserved += demand - served;
+                cluster.set_pod_usage(id, usage);
+            }
+        } else {
+            for i in 0..self.ids.len() {
+                let demand = self.rate_rps * self.fractions[i];
+                let served = demand.min(self.capacities[i]);
+                unserved += demand - served;
+                let (cpu, memory) = self.model.usage(served);
+                cluster.set_pod_usage(self.ids[i], Resources::cpu_mem(cpu, memory));
+            }
         }
         self.unserved_rps = unserved;
         counted
@@ -179,6 +198,8 @@ impl Service {
         self.capacities
             .extend(self.ready.iter().map(|p| self.model.capacity_rps(p)));
         self.model.prepare(&self.ready, &mut self.scratch);
+        self.uniform = self.fractions.windows(2).all(|w| w[0] == w[1])
+            && self.capacities.windows(2).all(|w| w[0] == w[1]);
         self.prepared = true;
     }
 

@@ -261,7 +261,10 @@ impl ClusterAutoscaler {
             // topology counts that other pods' spread and affinity rules read: only pods of
             // tracked templates need to leave it for the simulation.
             for &p in &pods {
-                if cluster.topology.is_tracked(cluster.pods[p.0 as usize].template) {
+                if cluster
+                    .topology
+                    .is_tracked(cluster.pods[p.0 as usize].template)
+                {
                     cluster.what_if_detach(p, node);
                 }
             }

@@ -90,6 +90,10 @@ impl NodeMemory {
 
     /// Whether the threshold is met at `t`: pods' memory above `allocatable` bytes.
     pub fn threshold_met(&self, base: u64, allocatable: u64, t: SimTime) -> bool {
+        if self.leak_rate == 0 && self.leak_offset == 0 {
+            // No leak: the scaled comparison reduces to the plain one.
+            return base > allocatable;
+        }
         self.usage_scaled(base, t) > u128::from(allocatable) * u128::from(MS_PER_HOUR)
     }
 

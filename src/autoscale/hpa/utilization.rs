@@ -2,6 +2,14 @@
 //! (`pkg/controller/podautoscaler/metrics/utilization.go`). All sums are exact integers; the
 //! ratio to the target is a float, computed from the already truncated average, as upstream.
 
+/// `a / b`, in 64 bits when both fit (the common case, much cheaper than a 128-bit division).
+fn div(a: u128, b: u128) -> u128 {
+    match (u64::try_from(a), u64::try_from(b)) {
+        (Ok(a), Ok(b)) => u128::from(a / b),
+        _ => a / b,
+    }
+}
+
 /// Result of [`resource_utilization_ratio`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ResourceUtilization {
@@ -32,8 +40,8 @@ pub fn resource_utilization_ratio(
     if requests == 0 {
         return None;
     }
-    let percent = (usage * 100 / requests).min(i32::MAX as u128) as i32;
-    let raw = (usage / n).min(i64::MAX as u128) as i64;
+    let percent = div(usage * 100, requests).min(i32::MAX as u128) as i32;
+    let raw = div(usage, n).min(i64::MAX as u128) as i64;
     Some(ResourceUtilization {
         ratio: f64::from(percent) / f64::from(target_percent),
         utilization_percent: percent,
@@ -56,7 +64,7 @@ pub fn metric_usage_ratio(
     if n == 0 {
         return None;
     }
-    let average = (total / n).min(i64::MAX as u128) as i64;
+    let average = div(total, n).min(i64::MAX as u128) as i64;
     Some((average as f64 / target_milli as f64, average))
 }
 

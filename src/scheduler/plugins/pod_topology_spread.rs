@@ -187,6 +187,12 @@ impl FilterPlugin for PodTopologySpread {
     /// `calPreFilterState`: matching pods per domain over the nodes that have every
     /// constraint's key and pass the inclusion policies; the global minimum per constraint.
     fn pre_filter(&mut self, pod: &Pod, cluster: &ClusterState) {
+        if cluster.templates[pod.template.0 as usize].spread.is_empty() {
+            // System defaults are ScheduleAnyway: no hard constraint to prepare.
+            self.constraints.clear();
+            self.templates.clear();
+            return;
+        }
         self.prepare(pod, cluster, WhenUnsatisfiable::DoNotSchedule, false);
         if self.constraints.is_empty() {
             return;

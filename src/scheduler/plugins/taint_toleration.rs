@@ -17,6 +17,8 @@ use crate::cluster::pod::Pod;
 pub struct TaintToleration {
     /// Per pool: whether the current pod tolerates all its NoSchedule/NoExecute taints.
     pool_allowed: Vec<bool>,
+    /// The template and pool count `pool_allowed` was computed for.
+    allowed_for: Option<(crate::cluster::pod::TemplateId, usize)>,
     /// Per pool: the number of PreferNoSchedule taints the current pod does not tolerate.
     pool_intolerable: Vec<i64>,
     /// Whether the current pod tolerates the memory-pressure taint of nodes under memory
@@ -65,9 +67,15 @@ impl FilterPlugin for TaintToleration {
     }
 
     fn pre_filter(&mut self, pod: &Pod, cluster: &ClusterState) {
-        self.pool_allowed.clear();
-        self.pool_allowed
-            .extend((0..cluster.pools.len()).map(|p| tolerates_pool(pod, p, cluster)));
+        // Pool taints and template tolerations never change during a run: the per-pool
+        // verdicts of the last template prepared still hold for its next pod.
+        let key = (pod.template, cluster.pools.len());
+        if self.allowed_for != Some(key) {
+            self.pool_allowed.clear();
+            self.pool_allowed
+                .extend((0..cluster.pools.len()).map(|p| tolerates_pool(pod, p, cluster)));
+            self.allowed_for = Some(key);
+        }
         self.tolerates_memory_pressure = cluster
             .tolerates_memory_pressure(&cluster.templates[pod.template.0 as usize].tolerations);
     }

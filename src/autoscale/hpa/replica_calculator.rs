@@ -17,7 +17,7 @@
 //! container metric is expressed by passing that container's request and usage.
 
 use super::pod_metrics::{PodGroup, PodMetricInput, ReadinessConfig, classify_pod};
-use super::utilization::{metric_usage_ratio, resource_utilization_ratio};
+use super::utilization::{metric_usage_ratio, resource_utilization_ratio, utilization_from_sums};
 
 /// Upstream default of `--horizontal-pod-autoscaler-tolerance`.
 pub const DEFAULT_TOLERANCE: f64 = 0.1;
@@ -176,20 +176,42 @@ impl ReplicaCalculator {
         cpu_rules: bool,
         pods: &[PodMetricInput],
     ) -> Result<ResourceReplicas, MetricError> {
-        let g = self.count_groups(pods, cpu_rules)?;
-        if let Some(pod) = pods.iter().position(|p| p.request_milli.is_none()) {
+        // One classification pass: the group counts (count_groups), the first pod without a
+        // request, and the ready pods' (usage, request) sums.
+        let mut g = Groups::default();
+        let (mut any_sample, mut missing_request) = (false, None);
+        let (mut usage, mut requests, mut n) = (0u128, 0u128, 0u128);
+        for (i, p) in pods.iter().enumerate() {
+            any_sample |= p.sample.is_some();
+            if p.request_milli.is_none() && missing_request.is_none() {
+                missing_request = Some(i);
+            }
+            match self.group(p, cpu_rules) {
+                PodGroup::Ready => {
+                    g.ready += 1;
+                    if let Some(s) = p.sample {
+                        usage += u128::from(s.value_milli);
+                        requests += u128::from(p.request_milli.unwrap_or(0));
+                        n += 1;
+                    }
+                }
+                PodGroup::Unready => g.unready += 1,
+                PodGroup::Missing => g.missing += 1,
+                PodGroup::Ignored => {}
+            }
+        }
+        if !any_sample {
+            return Err(MetricError::NoMetrics);
+        }
+        if g.ready == 0 {
+            return Err(MetricError::NoReadyMetrics);
+        }
+        if let Some(pod) = missing_request {
             return Err(MetricError::MissingRequest { pod });
         }
         let request = |p: &PodMetricInput| p.request_milli.unwrap_or(0);
-        let first = resource_utilization_ratio(
-            pods.iter()
-                .filter_map(|p| match (self.group(p, cpu_rules), p.sample) {
-                    (PodGroup::Ready, Some(s)) => Some((s.value_milli, request(p))),
-                    _ => None,
-                }),
-            target_percent,
-        )
-        .ok_or(MetricError::NoMetricsMatchedPods)?;
+        let first = utilization_from_sums(usage, requests, n, target_percent)
+            .ok_or(MetricError::NoMetricsMatchedPods)?;
         let out = |replicas| ResourceReplicas {
             replicas,
             utilization_percent: first.utilization_percent,

@@ -37,6 +37,16 @@ pub fn resource_utilization_ratio(
         requests += u128::from(r);
         n += 1;
     }
+    utilization_from_sums(usage, requests, n, target_percent)
+}
+
+/// [`resource_utilization_ratio`] from the sums of `n` entries' usage and requests.
+pub fn utilization_from_sums(
+    usage: u128,
+    requests: u128,
+    n: u128,
+    target_percent: i32,
+) -> Option<ResourceUtilization> {
     if requests == 0 {
         return None;
     }

@@ -707,7 +707,7 @@ impl Simulation {
                 self.now,
                 cluster,
                 &deployments[d],
-                &|id, pod| match service {
+                |id, pod| match service {
                     Some(s) => Some(services[s as usize].sample(id, pod.seq)),
                     None => kubelet::hpa_sample(kubelet, cluster, server, now, id, pod),
                 },

@@ -76,7 +76,7 @@ impl HorizontalController {
         now: SimTime,
         cluster: &ClusterState,
         dep: &DeploymentController,
-        samples: &dyn Fn(PodId, &Pod) -> Option<Option<PodSample>>,
+        samples: impl Fn(PodId, &Pod) -> Option<Option<PodSample>>,
     ) -> HpaDecision {
         let now_ms = now.as_ms();
         let server = self.metrics_server;

@@ -381,6 +381,16 @@ impl Simulation {
     pub(super) fn node_memory_changed(&mut self, node: NodeId) {
         let n = &self.cluster.nodes[node.0 as usize];
         let (base, allocatable) = (n.usage.memory_bytes, n.allocatable.memory_bytes);
+        // The common case, without leaks or pressure and below the threshold: nothing to
+        // check (`required_check` would say so).
+        if let Some(nm) = self.kubelet.nodes.get(node.0 as usize)
+            && !nm.pressure
+            && nm.leak_rate == 0
+            && nm.leak_offset == 0
+            && base <= allocatable
+        {
+            return;
+        }
         let now = self.now;
         if let Some(t) = self
             .node_memory(node)

@@ -29,15 +29,60 @@ pub struct ServiceSample {
 const PANEL_HEIGHT: u32 = 320;
 const WIDTH: u32 = 960;
 
+/// Most points drawn per line: about one per pixel column.
+const MAX_POINTS: usize = WIDTH as usize;
+
+/// The points of a line, thinned to at most [`MAX_POINTS`] when longer: each run of
+/// consecutive points keeps its lowest and highest point (in time order), so spikes and dips
+/// stay visible while a month of 10-minute samples no longer makes a multi-megabyte chart.
+fn envelope(points: impl Iterator<Item = (f64, f64)>, len: usize) -> Vec<(f64, f64)> {
+    let run = len.div_ceil(MAX_POINTS / 2).max(1);
+    if run == 1 {
+        return points.collect();
+    }
+    let mut out = Vec::with_capacity(MAX_POINTS + 2);
+    let mut bucket: Vec<(f64, f64)> = Vec::with_capacity(run);
+    let flush = |bucket: &mut Vec<(f64, f64)>, out: &mut Vec<(f64, f64)>| {
+        let lowest = bucket.iter().copied().reduce(|a, b| if b.1 < a.1 { b } else { a });
+        let highest = bucket.iter().copied().reduce(|a, b| if b.1 > a.1 { b } else { a });
+        if let (Some(lo), Some(hi)) = (lowest, highest) {
+            if lo.0 <= hi.0 {
+                out.push(lo);
+                if hi != lo {
+                    out.push(hi);
+                }
+            } else {
+                out.push(hi);
+                out.push(lo);
+            }
+        }
+        bucket.clear();
+    };
+    for p in points {
+        bucket.push(p);
+        if bucket.len() == run {
+            flush(&mut bucket, &mut out);
+        }
+    }
+    flush(&mut bucket, &mut out);
+    out
+}
+
 /// Per service, over time: load and unserved requests (left axis) with replicas and ready pods
 /// (right axis), and below it the cpu utilization of the ready pods (% of their requests, what
 /// the HPA targets).
 pub fn services_chart(title: &str, samples: &[ServiceSample]) -> Result<String> {
+    // The services in order of first appearance, each with its rows (one pass).
     let mut names: Vec<&str> = Vec::new();
+    let mut by_service: Vec<Vec<&ServiceSample>> = Vec::new();
+    let mut index: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     for s in samples {
-        if !names.contains(&s.service.as_str()) {
+        let k = *index.entry(s.service.as_str()).or_insert_with(|| {
             names.push(&s.service);
-        }
+            by_service.push(Vec::new());
+            names.len() - 1
+        });
+        by_service[k].push(s);
     }
     let panels = names.len().max(1);
     let mut svg = String::new();
@@ -55,10 +100,9 @@ pub fn services_chart(title: &str, samples: &[ServiceSample]) -> Result<String> 
         } else {
             (60.0, "time [min]")
         };
-        for (panel, name) in areas.iter().zip(&names) {
+        for ((panel, name), rows) in areas.iter().zip(&names).zip(&by_service) {
             let (top, lower) = panel.split_vertically(PANEL_HEIGHT * 2 / 3);
             let area = &top;
-            let rows: Vec<&ServiceSample> = samples.iter().filter(|s| s.service == *name).collect();
             let t_end = (end / div).max(1e-9);
             let max_load = rows.iter().map(|r| r.load_rps).fold(1e-9, f64::max);
             let max_pods = rows
@@ -93,7 +137,7 @@ pub fn services_chart(title: &str, samples: &[ServiceSample]) -> Result<String> 
             let grey = RGBColor(90, 90, 90);
             chart
                 .draw_series(LineSeries::new(
-                    rows.iter().map(|r| (r.time_s / div, r.load_rps)),
+                    envelope(rows.iter().map(|r| (r.time_s / div, r.load_rps)), rows.len()),
                     blue.stroke_width(2),
                 ))
                 .map_err(chart_error)?
@@ -101,7 +145,7 @@ pub fn services_chart(title: &str, samples: &[ServiceSample]) -> Result<String> 
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], blue));
             chart
                 .draw_series(LineSeries::new(
-                    rows.iter().map(|r| (r.time_s / div, r.unserved_rps)),
+                    envelope(rows.iter().map(|r| (r.time_s / div, r.unserved_rps)), rows.len()),
                     red.stroke_width(2),
                 ))
                 .map_err(chart_error)?
@@ -109,7 +153,7 @@ pub fn services_chart(title: &str, samples: &[ServiceSample]) -> Result<String> 
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], red));
             chart
                 .draw_secondary_series(LineSeries::new(
-                    rows.iter().map(|r| (r.time_s / div, r.replicas as f64)),
+                    envelope(rows.iter().map(|r| (r.time_s / div, r.replicas as f64)), rows.len()),
                     grey.stroke_width(2),
                 ))
                 .map_err(chart_error)?
@@ -117,7 +161,7 @@ pub fn services_chart(title: &str, samples: &[ServiceSample]) -> Result<String> 
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], grey));
             chart
                 .draw_secondary_series(LineSeries::new(
-                    rows.iter().map(|r| (r.time_s / div, r.ready_pods as f64)),
+                    envelope(rows.iter().map(|r| (r.time_s / div, r.ready_pods as f64)), rows.len()),
                     green.stroke_width(1),
                 ))
                 .map_err(chart_error)?
@@ -147,8 +191,11 @@ pub fn services_chart(title: &str, samples: &[ServiceSample]) -> Result<String> 
                 .map_err(chart_error)?;
             let purple = RGBColor(148, 103, 189);
             util.draw_series(LineSeries::new(
-                rows.iter()
-                    .map(|r| (r.time_s / div, r.cpu_utilization_percent)),
+                envelope(
+                    rows.iter()
+                        .map(|r| (r.time_s / div, r.cpu_utilization_percent)),
+                    rows.len(),
+                ),
                 purple.stroke_width(2),
             ))
             .map_err(chart_error)?;
@@ -156,4 +203,32 @@ pub fn services_chart(title: &str, samples: &[ServiceSample]) -> Result<String> 
         root.present().map_err(chart_error)?;
     }
     Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelope_keeps_short_lines_and_the_extremes_of_long_ones() {
+        let short: Vec<(f64, f64)> = (0..10).map(|i| (i as f64, i as f64)).collect();
+        assert_eq!(envelope(short.iter().copied(), short.len()), short);
+        // A flat month of 4,320 samples with one spike and one dip.
+        let n = 4320;
+        let line: Vec<(f64, f64)> = (0..n)
+            .map(|i| {
+                let y = match i {
+                    1000 => 50.0,
+                    3000 => -5.0,
+                    _ => 10.0,
+                };
+                (i as f64, y)
+            })
+            .collect();
+        let thin = envelope(line.iter().copied(), n);
+        assert!(thin.len() <= MAX_POINTS + 2, "{} points", thin.len());
+        assert!(thin.contains(&(1000.0, 50.0)) && thin.contains(&(3000.0, -5.0)));
+        assert!(thin.windows(2).all(|w| w[0].0 < w[1].0), "time order kept");
+        assert_eq!(thin.first(), Some(&(0.0, 10.0)));
+    }
 }

@@ -6,13 +6,16 @@
 //! [`ClusterState::what_if_attach`] / [`ClusterState::what_if_detach`], and shows template or
 //! provisioning nodes to the scheduler's filters with [`ClusterState::what_if_show_node`]
 //! (which appends them to `live_nodes`). [`ClusterState::what_if_revert`] undoes every change
-//! made after a checkpoint, newest first, and restores the totals, the topology counts, each
-//! node's pod list (including its order), `node_versions` and `capacity_epoch` exactly, so
-//! scheduler caches keyed by node versions stay valid. Keeping changes (a commit) is simply not
-//! reverting them before an outer checkpoint is reverted.
+//! made after a checkpoint, newest first, and restores the requests, the topology counts, each
+//! node's pod list (including its order) and `node_versions` exactly, so scheduler caches
+//! keyed by node versions stay valid. Keeping changes (a commit) is simply not reverting them
+//! before an outer checkpoint is reverted.
 //!
-//! Only the accounting moves: a pod keeps its `node` field. No event may be handled while
-//! changes are pending; the simulation reverts to its first checkpoint before returning.
+//! Only what the scheduler's filters read moves (requests, pod lists, topology counts): a pod
+//! keeps its `node` field, and usage, scoring sums, cluster totals, billing and the capacity
+//! epoch are left alone, so simulations may run filters but never scoring. No event may be
+//! handled while changes are pending; the simulation reverts to its first checkpoint before
+//! returning.
 
 use super::ClusterState;
 use super::node::NodeId;
@@ -21,20 +24,18 @@ use super::pod::PodId;
 /// One pending change with what its revert must restore.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Change {
-    /// A pod's accounting was added to a node.
+    /// A pod's requests were added to a node.
     Attach {
         pod: PodId,
         node: NodeId,
         version: u64,
-        epoch: u64,
     },
-    /// A pod's accounting was removed from a node, where it sat at `pos` in the pod list.
+    /// A pod's requests were removed from a node, where it sat at `pos` in the pod list.
     Detach {
         pod: PodId,
         node: NodeId,
         pos: usize,
         version: u64,
-        epoch: u64,
     },
     /// A node was appended to `live_nodes`.
     Show { node: NodeId },
@@ -55,15 +56,15 @@ impl ClusterState {
         !self.what_if.is_empty()
     }
 
-    /// Counts `pod` (requests, usage, topology) on `node` as if it were bound there.
+    /// Counts `pod` on `node` for the filters (requests, pod list, topology) as if it were
+    /// bound there.
     pub fn what_if_attach(&mut self, pod: PodId, node: NodeId) {
         self.what_if.push(Change::Attach {
             pod,
             node,
             version: self.node_versions[node.0 as usize],
-            epoch: self.capacity_epoch,
         });
-        self.attach(pod, node);
+        self.what_if_add(pod, node);
     }
 
     /// Stops counting `pod` on `node` (it must be counted there).
@@ -79,9 +80,8 @@ impl ClusterState {
             node,
             pos,
             version: self.node_versions[node.0 as usize],
-            epoch: self.capacity_epoch,
         });
-        self.detach_at(pod, node, Some(pos));
+        self.what_if_remove(pod, node, pos);
     }
 
     /// Shows a template or provisioning node to the scheduler's filters by appending it to
@@ -98,29 +98,22 @@ impl ClusterState {
                 break;
             };
             match change {
-                Change::Attach {
-                    pod,
-                    node,
-                    version,
-                    epoch,
-                } => {
-                    self.detach(pod, node);
+                Change::Attach { pod, node, version } => {
+                    let last = self.nodes[node.0 as usize].pods.len() - 1;
+                    self.what_if_remove(pod, node, last);
                     self.restore_version(node, version);
-                    self.capacity_epoch = epoch;
                 }
                 Change::Detach {
                     pod,
                     node,
                     pos,
                     version,
-                    epoch,
                 } => {
-                    self.attach(pod, node);
+                    self.what_if_add(pod, node);
                     let pods = &mut self.nodes[node.0 as usize].pods;
                     let last = pods.len() - 1;
                     pods.swap(pos, last);
                     self.restore_version(node, version);
-                    self.capacity_epoch = epoch;
                 }
                 Change::Show { node } => {
                     let popped = self.live_nodes.pop();
@@ -128,6 +121,29 @@ impl ClusterState {
                 }
             }
         }
+    }
+
+    /// Adds what the filters read of a bound pod to `node`: its requests (pod slot included),
+    /// its place in the pod list and the topology counts. Usage, scoring sums, totals and
+    /// billing stay as they are: no filter reads them and every change is reverted.
+    fn what_if_add(&mut self, pod_id: PodId, node_id: NodeId) {
+        let pod = &self.pods[pod_id.0 as usize];
+        let node = &mut self.nodes[node_id.0 as usize];
+        node.requested += pod.requests;
+        node.pods.push(pod_id);
+        self.topology.on_pod(pod.template, node_id, true);
+        self.touch_node(node_id);
+    }
+
+    /// The inverse of [`ClusterState::what_if_add`] for the pod at `pos` in the node's list.
+    fn what_if_remove(&mut self, pod_id: PodId, node_id: NodeId, pos: usize) {
+        let pod = &self.pods[pod_id.0 as usize];
+        let node = &mut self.nodes[node_id.0 as usize];
+        debug_assert_eq!(node.pods[pos], pod_id);
+        node.requested -= pod.requests;
+        node.pods.swap_remove(pos);
+        self.topology.on_pod(pod.template, node_id, false);
+        self.touch_node(node_id);
     }
 }
 

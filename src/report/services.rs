@@ -43,8 +43,14 @@ fn envelope(points: impl Iterator<Item = (f64, f64)>, len: usize) -> Vec<(f64, f
     let mut out = Vec::with_capacity(MAX_POINTS + 2);
     let mut bucket: Vec<(f64, f64)> = Vec::with_capacity(run);
     let flush = |bucket: &mut Vec<(f64, f64)>, out: &mut Vec<(f64, f64)>| {
-        let lowest = bucket.iter().copied().reduce(|a, b| if b.1 < a.1 { b } else { a });
-        let highest = bucket.iter().copied().reduce(|a, b| if b.1 > a.1 { b } else { a });
+        let lowest = bucket
+            .iter()
+            .copied()
+            .reduce(|a, b| if b.1 < a.1 { b } else { a });
+        let highest = bucket
+            .iter()
+            .copied()
+            .reduce(|a, b| if b.1 > a.1 { b } else { a });
         if let (Some(lo), Some(hi)) = (lowest, highest) {
             if lo.0 <= hi.0 {
                 out.push(lo);
@@ -137,7 +143,10 @@ pub fn services_chart(title: &str, samples: &[ServiceSample]) -> Result<String> 
             let grey = RGBColor(90, 90, 90);
             chart
                 .draw_series(LineSeries::new(
-                    envelope(rows.iter().map(|r| (r.time_s / div, r.load_rps)), rows.len()),
+                    envelope(
+                        rows.iter().map(|r| (r.time_s / div, r.load_rps)),
+                        rows.len(),
+                    ),
                     blue.stroke_width(2),
                 ))
                 .map_err(chart_error)?
@@ -145,7 +154,10 @@ pub fn services_chart(title: &str, samples: &[ServiceSample]) -> Result<String> 
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], blue));
             chart
                 .draw_series(LineSeries::new(
-                    envelope(rows.iter().map(|r| (r.time_s / div, r.unserved_rps)), rows.len()),
+                    envelope(
+                        rows.iter().map(|r| (r.time_s / div, r.unserved_rps)),
+                        rows.len(),
+                    ),
                     red.stroke_width(2),
                 ))
                 .map_err(chart_error)?
@@ -153,7 +165,10 @@ pub fn services_chart(title: &str, samples: &[ServiceSample]) -> Result<String> 
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], red));
             chart
                 .draw_secondary_series(LineSeries::new(
-                    envelope(rows.iter().map(|r| (r.time_s / div, r.replicas as f64)), rows.len()),
+                    envelope(
+                        rows.iter().map(|r| (r.time_s / div, r.replicas as f64)),
+                        rows.len(),
+                    ),
                     grey.stroke_width(2),
                 ))
                 .map_err(chart_error)?
@@ -161,7 +176,10 @@ pub fn services_chart(title: &str, samples: &[ServiceSample]) -> Result<String> 
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], grey));
             chart
                 .draw_secondary_series(LineSeries::new(
-                    envelope(rows.iter().map(|r| (r.time_s / div, r.ready_pods as f64)), rows.len()),
+                    envelope(
+                        rows.iter().map(|r| (r.time_s / div, r.ready_pods as f64)),
+                        rows.len(),
+                    ),
                     green.stroke_width(1),
                 ))
                 .map_err(chart_error)?

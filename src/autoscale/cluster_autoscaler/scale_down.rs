@@ -184,10 +184,14 @@ impl ClusterAutoscaler {
         let sizes: Vec<u32> = (0..self.groups.len())
             .map(|g| self.target_size(g))
             .collect();
-        let deleting = |n: NodeId, d: &[Deletion]| d.iter().any(|x| x.node == n);
+        // Nodes being deleted are neither candidates nor destinations.
+        for k in 0..self.deletions.len() {
+            let n = self.deletions[k].node;
+            self.scale_down.exclude(n);
+        }
         let eligible = |ca: &ClusterAutoscaler, n: NodeId| {
             cluster.nodes[n.0 as usize].is_alive()
-                && !deleting(n, &ca.deletions)
+                && !ca.scale_down.excluded[n.0 as usize]
                 && ca
                     .group_of(cluster, n)
                     .is_some_and(|g| sizes[g] > ca.groups[g].min)
@@ -205,10 +209,6 @@ impl ClusterAutoscaler {
             }
         }
         self.scale_down.candidates = candidates.len();
-        for k in 0..self.deletions.len() {
-            let n = self.deletions[k].node;
-            self.scale_down.exclude(n);
-        }
         let limit = self.unneeded_nodes_limit();
         let recheck = now.plus_ms(self.config.unremovable_recheck_ms);
         // Eligibility (FilterOutUnremovable) on the real state, before any simulation.

@@ -381,6 +381,7 @@ impl ClusterState {
             requests,
             limits: new.limits,
             usage: new.usage,
+            metrics_sample: None,
             priority: new.priority,
             qos: qos_class(&requests, &new.limits),
             template: new.template,

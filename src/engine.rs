@@ -699,7 +699,7 @@ impl Simulation {
         let d = self.hpas[i].deployment as usize;
         let decision = {
             let (hpas, cluster, deployments) = (&mut self.hpas, &self.cluster, &self.deployments);
-            let (services, service) = (&self.services, self.service_of.get(d).copied().flatten());
+            let load_driven = self.service_of.get(d).copied().flatten().is_some();
             let server = hpas[i].metrics_server;
             let kubelet = &self.kubelet;
             let now = self.now;
@@ -707,9 +707,10 @@ impl Simulation {
                 self.now,
                 cluster,
                 &deployments[d],
-                |id, pod| match service {
-                    Some(s) => Some(services[s as usize].sample(id, pod.seq)),
-                    None => kubelet::hpa_sample(kubelet, cluster, server, now, id, pod),
+                // A load-driven pod carries the sample its service recorded at the last scrape.
+                |id, pod| match load_driven {
+                    true => Some(pod.metrics_sample),
+                    false => kubelet::hpa_sample(kubelet, cluster, server, now, id, pod),
                 },
             )
         };

@@ -24,17 +24,7 @@ use crate::cluster::pod::{Pod, PodId, PodPhase, pod_is_ready};
 use crate::engine::time::SimTime;
 use crate::workload::deployment::DeploymentController;
 
-/// A sample the metrics pipeline holds for a pod: cpu [millicores] and memory [bytes] averaged
-/// over the window ending at `at`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PodSample {
-    /// cpu usage [millicores].
-    pub cpu_milli: u64,
-    /// memory usage [bytes].
-    pub memory_bytes: u64,
-    /// Scrape time.
-    pub at: SimTime,
-}
+pub use crate::cluster::pod::PodSample;
 
 /// One HPA in the running simulation.
 #[derive(Clone, Debug)]

@@ -108,6 +108,18 @@ pub struct PodName {
     pub width: u8,
 }
 
+/// A sample the metrics pipeline holds for a pod: cpu [millicores] and memory [bytes] averaged
+/// over the window ending at `at`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PodSample {
+    /// cpu usage [millicores].
+    pub cpu_milli: u64,
+    /// memory usage [bytes].
+    pub memory_bytes: u64,
+    /// Scrape time.
+    pub at: SimTime,
+}
+
 /// A pod. Small and `Copy`-friendly: shared parts live in a [`TemplateId`].
 #[derive(Clone, Debug)]
 pub struct Pod {
@@ -119,6 +131,9 @@ pub struct Pod {
     pub limits: Limits,
     /// Current usage (cpu [millicores], memory [bytes]); constant per pod for now.
     pub usage: Resources,
+    /// The metrics-server sample of a load-driven pod, set by its service at each scrape
+    /// (`None` before its first full window).
+    pub metrics_sample: Option<PodSample>,
     /// Priority (from the priority class); higher is more important.
     pub priority: i32,
     /// QoS class derived from requests and limits.

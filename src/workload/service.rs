@@ -48,8 +48,6 @@ pub struct Service {
     /// Requests over `[from, to)` computed at the last update for its rate: the interval the
     /// next regular update accounts (`(from [ms], to [ms], requests)`).
     ahead: (u64, u64, f64),
-    /// Per pod slot: (creation sequence, sample) recorded at the last scrape.
-    samples: Vec<Option<(u64, PodSample)>>,
     /// Demand and serving capacity at the last update [requests/s].
     pub rate_rps: f64,
     /// Requests/s the ready pods could not serve at the last update.
@@ -84,7 +82,6 @@ impl Service {
             uniform: false,
             scratch: ServeScratch::default(),
             ahead: (0, 0, 0.0),
-            samples: Vec::new(),
             rate_rps: 0.0,
             unserved_rps: 0.0,
         }
@@ -93,14 +90,6 @@ impl Service {
     /// The pods that got traffic at the last update.
     pub fn ready_ids(&self) -> &[PodId] {
         &self.ids
-    }
-
-    /// The sample recorded for `pod` at the last scrape (`None` if it had none).
-    pub fn sample(&self, pod: PodId, seq: u64) -> Option<PodSample> {
-        match self.samples.get(pod.0 as usize) {
-            Some(Some((s, sample))) if *s == seq => Some(*sample),
-            _ => None,
-        }
     }
 
     /// Accounts `[last, now)`, records scrape samples if `now` is a scrape instant, and
@@ -203,24 +192,18 @@ impl Service {
         self.prepared = true;
     }
 
-    /// Records the metrics-server sample of every ready pod that has run for a whole window.
-    fn record_samples(&mut self, now: SimTime, cluster: &ClusterState) {
+    /// Records, in each ready pod's `metrics_sample`, the sample metrics-server would serve:
+    /// its usage, if it has run for a whole window.
+    fn record_samples(&mut self, now: SimTime, cluster: &mut ClusterState) {
         let window_start = now.as_ms().checked_sub(self.resolution_ms);
         for &id in &self.ids {
-            let p = &cluster.pods[id.0 as usize];
-            let slot = id.0 as usize;
-            if self.samples.len() <= slot {
-                self.samples.resize(slot + 1, None);
-            }
+            let p = &mut cluster.pods[id.0 as usize];
             let full_window = window_start.is_some_and(|w| p.scheduled.as_ms() <= w);
-            self.samples[slot] = (full_window && p.phase == PodPhase::Running).then_some((
-                p.seq,
-                PodSample {
-                    cpu_milli: p.usage.cpu_milli,
-                    memory_bytes: p.usage.memory_bytes,
-                    at: now,
-                },
-            ));
+            p.metrics_sample = (full_window && p.phase == PodPhase::Running).then_some(PodSample {
+                cpu_milli: p.usage.cpu_milli,
+                memory_bytes: p.usage.memory_bytes,
+                at: now,
+            });
         }
     }
 }

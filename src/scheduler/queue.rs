@@ -71,6 +71,10 @@ pub struct SchedulingQueue {
     active: PriorityQueue<PodId, ActiveKey>,
     /// Parked pods with their requests (kept here so the scan touches no pod records).
     unschedulable: BTreeMap<ParkedKey, Parked>,
+    /// A lower bound of every parked pod's requests, component-wise (the minimum over the
+    /// pods parked since the set was last empty): a node whose free capacity cannot hold it
+    /// fits none of them.
+    parked_floor: Option<Resources>,
     seq: u64,
     moved: Vec<ParkedKey>,
     /// Pods taken out of the parked set, with the time of their last failure; the engine sends
@@ -105,6 +109,10 @@ impl SchedulingQueue {
         epoch: u64,
     ) {
         let requests = cluster.pods[pod.0 as usize].requests;
+        if self.unschedulable.is_empty() {
+            self.parked_floor = None;
+        }
+        self.parked_floor = Some(self.parked_floor.map_or(requests, |f| f.min(&requests)));
         self.unschedulable.insert(
             parked_key(pod, cluster),
             Parked {
@@ -226,8 +234,10 @@ impl SchedulingQueue {
         }
         let mut budget: Resources = n.free();
         self.moved.clear();
+        let floor = self.parked_floor.unwrap_or(Resources::ZERO);
         for (&key, parked) in &self.unschedulable {
-            if budget.pods == 0 {
+            // No parked pod can fit what is left (their requests are all at least `floor`).
+            if budget.pods == 0 || !floor.fits_in(&budget) {
                 break;
             }
             if parked.requests.fits_in(&budget) && passes_filters(parked.pod) {
@@ -290,5 +300,51 @@ mod tests {
         assert!(!q.flush(SimTime(500_001), 7));
         assert_eq!(q.take_released(), vec![(b, SimTime(200_000))]);
         assert_eq!(q.unschedulable_len(), 1);
+    }
+
+    #[test]
+    fn a_node_too_small_for_every_parked_pod_releases_none() {
+        use crate::cluster::node::NodePool;
+        use crate::cluster::pod::{PodName, PodTemplate};
+        let mut c = ClusterState::default();
+        let pool = c.add_pool(NodePool {
+            name: "p".into(),
+            instance_type: "t".into(),
+            allocatable: Resources {
+                pods: 110,
+                ..Resources::cpu_mem(4000, 16 << 30)
+            },
+            labels: Default::default(),
+            taints: vec![],
+            zone: "z".into(),
+            hourly_price_usd: 1.0,
+            spot: false,
+        });
+        let node = c.add_node(pool, "n".into(), None, SimTime::ZERO);
+        let t = c.add_template(PodTemplate::default());
+        let pod = |c: &mut ClusterState, ordinal, cpu| {
+            let name = PodName {
+                prefix: 0,
+                ordinal,
+                width: 0,
+            };
+            c.create_pod(
+                crate::cluster::NewPod::bare(name, Resources::cpu_mem(cpu, 1 << 30), t),
+                SimTime(0),
+            )
+        };
+        let (big, small) = (pod(&mut c, 0, 3000), pod(&mut c, 1, 2000));
+        let filler = pod(&mut c, 2, 2500);
+        c.bind(filler, node, SimTime(0));
+        let mut q = SchedulingQueue::default();
+        q.park_unschedulable(big, &c, SimTime(0), 1);
+        q.park_unschedulable(small, &c, SimTime(0), 1);
+        // 1.5 cores free: below the smallest parked request (2 cores), nothing moves.
+        assert_eq!(q.activate_for_node(node, &c, |_| true), 0);
+        // 4 cores free once the filler is gone: the 3-core pod goes first (queue order) and
+        // the 2-core one no longer fits in what is left.
+        c.terminate(filler, crate::cluster::pod::PodPhase::Succeeded, SimTime(1));
+        assert_eq!(q.activate_for_node(node, &c, |_| true), 1);
+        assert_eq!(q.take_released(), vec![(big, SimTime(0))]);
     }
 }

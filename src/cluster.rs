@@ -537,6 +537,15 @@ impl ClusterState {
         pod.usage = usage;
         if let (Some(node), PodPhase::Running) = (pod.node, pod.phase) {
             let n = &mut self.nodes[node.0 as usize];
+            if old.gpu_milli == usage.gpu_milli && old.pods == usage.pods {
+                // The usual change (a service's load): cpu and memory only.
+                n.usage.cpu_milli = n.usage.cpu_milli - old.cpu_milli + usage.cpu_milli;
+                n.usage.memory_bytes = n.usage.memory_bytes - old.memory_bytes + usage.memory_bytes;
+                let t = &mut self.totals.usage;
+                t.cpu_milli = t.cpu_milli - old.cpu_milli + usage.cpu_milli;
+                t.memory_bytes = t.memory_bytes - old.memory_bytes + usage.memory_bytes;
+                return;
+            }
             n.usage -= old;
             n.usage += usage;
             self.totals.usage -= old;

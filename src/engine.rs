@@ -746,7 +746,11 @@ impl Simulation {
         if self.services[i].model.memory_per_rps_bytes > 0.0 {
             for k in 0..self.services[i].ready_ids().len() {
                 let pod = self.services[i].ready_ids()[k];
-                if let Some(node) = self.cluster.pods[pod.0 as usize].node {
+                if let Some(node) = self.cluster.pods[pod.0 as usize].node
+                    && self
+                        .kubelet
+                        .may_need_check(&self.cluster.nodes[node.0 as usize])
+                {
                     self.node_memory_changed(node);
                 }
             }

@@ -326,6 +326,19 @@ impl Kubelet {
         }
     }
 
+    /// False when `node`'s eviction manager certainly needs no new check after its memory use
+    /// changed: no leak, no pressure, and usage at or below allocatable (what
+    /// `NodeMemory::required_check` would conclude).
+    #[inline]
+    pub fn may_need_check(&self, node: &crate::cluster::node::Node) -> bool {
+        self.nodes.get(node.id.0 as usize).is_none_or(|nm| {
+            nm.pressure
+                || nm.leak_rate != 0
+                || nm.leak_offset != 0
+                || node.usage.memory_bytes > node.allocatable.memory_bytes
+        })
+    }
+
     /// Adds a profile and returns its index (the instant default is shared as 0).
     pub fn add_profile(&mut self, profile: KubeletProfile) -> u32 {
         if profile.is_instant() && profile.restart_policy == RestartPolicy::Always {

@@ -380,17 +380,10 @@ impl Simulation {
     /// its eviction manager's next check if it must come earlier than the pending one.
     pub(super) fn node_memory_changed(&mut self, node: NodeId) {
         let n = &self.cluster.nodes[node.0 as usize];
-        let (base, allocatable) = (n.usage.memory_bytes, n.allocatable.memory_bytes);
-        // The common case, without leaks or pressure and below the threshold: nothing to
-        // check (`required_check` would say so).
-        if let Some(nm) = self.kubelet.nodes.get(node.0 as usize)
-            && !nm.pressure
-            && nm.leak_rate == 0
-            && nm.leak_offset == 0
-            && base <= allocatable
-        {
+        if !self.kubelet.may_need_check(n) {
             return;
         }
+        let (base, allocatable) = (n.usage.memory_bytes, n.allocatable.memory_bytes);
         let now = self.now;
         if let Some(t) = self
             .node_memory(node)

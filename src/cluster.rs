@@ -456,26 +456,12 @@ impl ClusterState {
         self.touch_node(node_id);
         self.totals.requested += req;
         self.totals.usage += usage;
-        // Stranded capacity is only integrated between events; a what-if simulation is undone
-        // within one, and its final revert step (with the log empty) recomputes the node.
-        if self.what_if.is_empty() {
-            self.update_stranded(node_id);
-        }
+        self.update_stranded(node_id);
     }
 
     /// Removes a pod's requests and usage from `node_id` and the totals (the inverse of
     /// [`ClusterState::attach`]).
     pub(crate) fn detach(&mut self, pod_id: PodId, node_id: NodeId) {
-        let pos = self.nodes[node_id.0 as usize]
-            .pods
-            .iter()
-            .rposition(|&p| p == pod_id);
-        self.detach_at(pod_id, node_id, pos);
-    }
-
-    /// [`ClusterState::detach`] with the pod's position in the node's pod list already known
-    /// (`None`: not listed there; only the accounting is removed).
-    pub(crate) fn detach_at(&mut self, pod_id: PodId, node_id: NodeId, pos: Option<usize>) {
         let pod = &self.pods[pod_id.0 as usize];
         let (nz_cpu, nz_mem) = pod.non_zero_requests();
         let (req, usage) = (pod.requests, pod.usage);
@@ -484,7 +470,7 @@ impl ClusterState {
         node.usage -= usage;
         node.non_zero_cpu_milli -= nz_cpu;
         node.non_zero_memory_bytes -= nz_mem;
-        if let Some(pos) = pos {
+        if let Some(pos) = node.pods.iter().rposition(|&p| p == pod_id) {
             node.pods.swap_remove(pos);
             self.topology.on_pod(pod.template, node_id, false);
             self.capacity_epoch += 1;
@@ -497,11 +483,7 @@ impl ClusterState {
         self.touch_node(node_id);
         self.totals.requested -= req;
         self.totals.usage -= usage;
-        // Stranded capacity is only integrated between events; a what-if simulation is undone
-        // within one, and its final revert step (with the log empty) recomputes the node.
-        if self.what_if.is_empty() {
-            self.update_stranded(node_id);
-        }
+        self.update_stranded(node_id);
     }
 
     /// Terminates a pod with `phase` (Succeeded or Failed) at `now`, releasing its node's
@@ -537,15 +519,6 @@ impl ClusterState {
         pod.usage = usage;
         if let (Some(node), PodPhase::Running) = (pod.node, pod.phase) {
             let n = &mut self.nodes[node.0 as usize];
-            if old.gpu_milli == usage.gpu_milli && old.pods == usage.pods {
-                // The usual change (a service's load): cpu and memory only.
-                n.usage.cpu_milli = n.usage.cpu_milli - old.cpu_milli + usage.cpu_milli;
-                n.usage.memory_bytes = n.usage.memory_bytes - old.memory_bytes + usage.memory_bytes;
-                let t = &mut self.totals.usage;
-                t.cpu_milli = t.cpu_milli - old.cpu_milli + usage.cpu_milli;
-                t.memory_bytes = t.memory_bytes - old.memory_bytes + usage.memory_bytes;
-                return;
-            }
             n.usage -= old;
             n.usage += usage;
             self.totals.usage -= old;

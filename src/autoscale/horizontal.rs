@@ -166,16 +166,7 @@ mod tests {
     #[test]
     fn ready_condition_comes_from_the_kubelet_readiness() {
         let mut c = ClusterState::default();
-        let pool = c.add_pool(NodePool {
-            name: "p".into(),
-            instance_type: "t".into(),
-            allocatable: Resources::cpu_mem(4000, 8 << 30),
-            labels: Default::default(),
-            taints: vec![],
-            zone: "z".into(),
-            hourly_price_usd: 1.0,
-            spot: false,
-        });
+        let pool = c.add_pool(NodePool::for_tests(Resources::cpu_mem(4000, 8 << 30)));
         let node = c.add_node(pool, "n".into(), None, SimTime::ZERO);
         let t = c.add_template(PodTemplate::default());
         let prefix = c.add_name_prefix("p-");

@@ -216,7 +216,6 @@ impl ClusterState {
 mod tests {
     use super::*;
     use crate::cluster::NewPod;
-    use crate::cluster::labels::Labels;
     use crate::cluster::node::NodePool;
     use crate::cluster::pod::{PodId, PodName, PodPhase, PodTemplate, TemplateId};
     use crate::engine::rng::{Stream, stream};
@@ -227,21 +226,12 @@ mod tests {
     const GIB: u64 = 1 << 30;
 
     fn pool(cpu_milli: u64, memory_bytes: u64, pods: u64) -> NodePool {
-        NodePool {
-            name: "p".into(),
-            instance_type: "t".into(),
-            allocatable: Resources {
-                cpu_milli,
-                memory_bytes,
-                gpu_milli: 0,
-                pods,
-            },
-            labels: Labels::default(),
-            taints: vec![],
-            zone: "z".into(),
-            hourly_price_usd: 1.0,
-            spot: false,
-        }
+        NodePool::for_tests(Resources {
+            cpu_milli,
+            memory_bytes,
+            gpu_milli: 0,
+            pods,
+        })
     }
 
     fn new_pod(c: &mut ClusterState, requests: Resources) -> PodId {

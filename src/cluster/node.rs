@@ -34,6 +34,24 @@ pub struct NodePool {
     pub spot: bool,
 }
 
+#[cfg(test)]
+impl NodePool {
+    /// A plain test pool `p` (instance type `t`, zone `z`, no labels or taints, 1 USD/h,
+    /// on-demand) with `allocatable` per node.
+    pub fn for_tests(allocatable: Resources) -> NodePool {
+        NodePool {
+            name: "p".into(),
+            instance_type: "t".into(),
+            allocatable,
+            labels: Labels::default(),
+            taints: vec![],
+            zone: "z".into(),
+            hourly_price_usd: 1.0,
+            spot: false,
+        }
+    }
+}
+
 /// A node's lifecycle state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NodeState {

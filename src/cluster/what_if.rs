@@ -151,7 +151,6 @@ impl ClusterState {
 mod tests {
     use super::*;
     use crate::cluster::NewPod;
-    use crate::cluster::labels::Labels;
     use crate::cluster::node::NodePool;
     use crate::cluster::pod::{PodName, PodTemplate};
     use crate::cluster::resources::Resources;
@@ -160,21 +159,12 @@ mod tests {
     #[test]
     fn revert_restores_everything_exactly() {
         let mut c = ClusterState::default();
-        let pool = c.add_pool(NodePool {
-            name: "p".into(),
-            instance_type: "t".into(),
-            allocatable: Resources {
-                cpu_milli: 4000,
-                memory_bytes: 8 << 30,
-                gpu_milli: 0,
-                pods: 110,
-            },
-            labels: Labels::default(),
-            taints: vec![],
-            zone: "z".into(),
-            hourly_price_usd: 1.0,
-            spot: false,
-        });
+        let pool = c.add_pool(NodePool::for_tests(Resources {
+            cpu_milli: 4000,
+            memory_bytes: 8 << 30,
+            gpu_milli: 0,
+            pods: 110,
+        }));
         let t = c.add_template(PodTemplate::default());
         let (a, b) = (
             c.add_node(pool, "a".into(), None, SimTime::ZERO),

@@ -93,21 +93,12 @@ mod tests {
     fn setup() -> (ClusterState, Vec<PodId>, PodDisruptionBudget) {
         let mut c = ClusterState::default();
         let (k, v) = (c.interner.intern("app"), c.interner.intern("web"));
-        let pool = c.add_pool(NodePool {
-            name: "p".into(),
-            instance_type: "t".into(),
-            allocatable: Resources {
-                cpu_milli: 8000,
-                memory_bytes: 8 << 30,
-                gpu_milli: 0,
-                pods: 110,
-            },
-            labels: Labels::default(),
-            taints: vec![],
-            zone: "z".into(),
-            hourly_price_usd: 1.0,
-            spot: false,
-        });
+        let pool = c.add_pool(NodePool::for_tests(Resources {
+            cpu_milli: 8000,
+            memory_bytes: 8 << 30,
+            gpu_milli: 0,
+            pods: 110,
+        }));
         let nodes = [
             c.add_node(pool, "n0".into(), None, SimTime::ZERO),
             c.add_node(pool, "n1".into(), None, SimTime::ZERO),

@@ -243,21 +243,12 @@ mod tests {
         use crate::engine::time::SimTime;
         let mut c = ClusterState::default();
         let (k, v) = (c.interner.intern("app"), c.interner.intern("db"));
-        let pool = c.add_pool(NodePool {
-            name: "p".into(),
-            instance_type: "t".into(),
-            allocatable: Resources {
-                cpu_milli: 8000,
-                memory_bytes: 8 << 30,
-                gpu_milli: 0,
-                pods: 110,
-            },
-            labels: Labels::default(),
-            taints: vec![],
-            zone: "z".into(),
-            hourly_price_usd: 1.0,
-            spot: false,
-        });
+        let pool = c.add_pool(NodePool::for_tests(Resources {
+            cpu_milli: 8000,
+            memory_bytes: 8 << 30,
+            gpu_milli: 0,
+            pods: 110,
+        }));
         let node = c.add_node(pool, "n".into(), None, SimTime::ZERO);
         let db = c.add_template(PodTemplate {
             labels: Labels::new(vec![(k, v)]),

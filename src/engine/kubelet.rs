@@ -552,16 +552,7 @@ mod tests {
     #[test]
     fn hpa_samples_follow_the_container_run_and_the_leak() {
         let mut c = ClusterState::default();
-        let pool = c.add_pool(NodePool {
-            name: "p".into(),
-            instance_type: "t".into(),
-            allocatable: Resources::cpu_mem(4000, 8 << 30),
-            labels: Default::default(),
-            taints: vec![],
-            zone: "z".into(),
-            hourly_price_usd: 1.0,
-            spot: false,
-        });
+        let pool = c.add_pool(NodePool::for_tests(Resources::cpu_mem(4000, 8 << 30)));
         let node = c.add_node(pool, "n".into(), None, SimTime::ZERO);
         let mut k = Kubelet::new(1);
         // 3600 bytes/h: 1 byte per second.

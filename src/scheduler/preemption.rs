@@ -448,16 +448,7 @@ pub(crate) mod tests {
         /// Nodes with the given cpu [millicores] (64 GiB memory, 110 pods each).
         pub fn new(cpus: &[u64]) -> Self {
             let mut c = ClusterState::default();
-            let pool = c.add_pool(NodePool {
-                name: "p".into(),
-                instance_type: "t".into(),
-                allocatable: Resources::ZERO,
-                labels: Labels::default(),
-                taints: vec![],
-                zone: "z".into(),
-                hourly_price_usd: 1.0,
-                spot: false,
-            });
+            let pool = c.add_pool(NodePool::for_tests(Resources::ZERO));
             c.add_name_prefix("pod-");
             let nodes = cpus
                 .iter()

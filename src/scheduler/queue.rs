@@ -307,19 +307,10 @@ mod tests {
         use crate::cluster::node::NodePool;
         use crate::cluster::pod::{PodName, PodTemplate};
         let mut c = ClusterState::default();
-        let pool = c.add_pool(NodePool {
-            name: "p".into(),
-            instance_type: "t".into(),
-            allocatable: Resources {
-                pods: 110,
-                ..Resources::cpu_mem(4000, 16 << 30)
-            },
-            labels: Default::default(),
-            taints: vec![],
-            zone: "z".into(),
-            hourly_price_usd: 1.0,
-            spot: false,
-        });
+        let pool = c.add_pool(NodePool::for_tests(Resources {
+            pods: 110,
+            ..Resources::cpu_mem(4000, 16 << 30)
+        }));
         let node = c.add_node(pool, "n".into(), None, SimTime::ZERO);
         let t = c.add_template(PodTemplate::default());
         let pod = |c: &mut ClusterState, ordinal, cpu| {

@@ -271,6 +271,13 @@ impl Scheduler for Framework {
         cluster: &ClusterState,
         eligible: &dyn Fn(NodeId) -> bool,
     ) -> Option<usize> {
+        if let Some(found) = self
+            .fused
+            .as_mut()
+            .and_then(|k| k.first_feasible(pod, nodes, start, cluster, eligible))
+        {
+            return found;
+        }
         let n = nodes.len();
         let mut prepared = false;
         for i in 0..n {
@@ -498,9 +505,10 @@ mod tests {
             toleration_ms: None,
         };
         let plain = c.add_template(PodTemplate::default());
+        let pressure = c.interner.intern(crate::cluster::TAINT_MEMORY_PRESSURE);
         let tolerant = c.add_template(PodTemplate {
             labels: Labels::default(),
-            tolerations: vec![tol(k), tol(p1)],
+            tolerations: vec![tol(k), tol(p1), tol(pressure)],
             ..Default::default()
         });
         // Pods with node affinity take the plugin path between kernel-handled pods.
@@ -637,6 +645,24 @@ mod tests {
                     stream(seed, Stream::Scheduler),
                 );
                 for &pod in &pods {
+                    // The autoscaler's feasibility scans, from several starts, with and
+                    // without nodes left out.
+                    let live = cluster.live_nodes.clone();
+                    let some: &dyn Fn(NodeId) -> bool = &|n| n.0 % 3 != 0;
+                    for start in [
+                        0,
+                        pod.0 as usize % live.len(),
+                        live.len() - 1,
+                        live.len() + 2,
+                    ] {
+                        for eligible in [&|_| true, some] {
+                            assert_eq!(
+                                fused.first_feasible(pod, &live, start, &cluster, eligible),
+                                plain.first_feasible(pod, &live, start, &cluster, eligible),
+                                "case {case}, seed {seed}, pod {pod:?}, start {start}"
+                            );
+                        }
+                    }
                     let a = fused.schedule(pod, &cluster, &mut r1);
                     let b = plain.schedule(pod, &cluster, &mut r2);
                     assert_eq!(a, b, "case {case}, seed {seed}, pod {pod:?}");
@@ -684,12 +710,50 @@ mod tests {
                                 cluster.remove_node_taint(n, k, TaintEffect::NoExecute);
                                 cluster.remove_node_taint(n, u, TaintEffect::NoSchedule);
                             }
+                            // Memory pressure comes and goes.
+                            6 => {
+                                let n = cluster.live_nodes
+                                    [(pod.0 as usize * 5) % cluster.live_nodes.len()];
+                                let pressure = !cluster.nodes[n.0 as usize].memory_pressure;
+                                cluster.set_memory_pressure(n, pressure);
+                            }
                             _ => {}
                         }
                     }
                 }
             }
         }
+    }
+
+    /// The kernel's feasibility scans keep per-template facts between calls; memory pressure
+    /// switching on and off under the same pod must still be seen.
+    #[test]
+    fn feasibility_scans_follow_memory_pressure() {
+        let (mut cluster, pods) = random_cluster(7, 12, false);
+        let spec = crate::scenario::spec::SchedulerSpec::default();
+        let mut fused = crate::scheduler::build_profile(&spec, &mut cluster).unwrap();
+        assert!(fused.is_fused());
+        let mut plain = crate::scheduler::build_profile(&spec, &mut cluster)
+            .unwrap()
+            .without_fused();
+        let live = cluster.live_nodes.clone();
+        let (mut kept_out, mut let_in) = (0, 0);
+        for &pod in pods.iter().take(60) {
+            for pressure in [false, true, false, true] {
+                for &n in &live {
+                    cluster.set_memory_pressure(n, pressure);
+                }
+                let a = fused.first_feasible(pod, &live, 0, &cluster, &|_| true);
+                let b = plain.first_feasible(pod, &live, 0, &cluster, &|_| true);
+                assert_eq!(a, b, "pod {pod:?}, pressure {pressure}");
+                if pressure {
+                    kept_out += usize::from(a.is_none());
+                    let_in += usize::from(a.is_some());
+                }
+            }
+        }
+        // Both outcomes occur: plain pods are kept out, tolerant ones let in.
+        assert!(kept_out > 0 && let_in > 0, "{kept_out} {let_in}");
     }
 
     /// Long random sequences of decisions, binds, terminations, cordons, node additions and

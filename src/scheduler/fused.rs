@@ -21,13 +21,16 @@
 //! scan keeps only the best total and its number of ties, without branching on scores; one draw
 //! picks the k-th tie and a second pass over the same nodes finds it (`scan_for_best`).
 //!
-//! When every node is filtered and scored (`percentageOfNodesToScore: 100`, or fewer nodes
-//! than upstream's minimum sample) and the TaintToleration score is the same for every node, a
-//! shape also keeps a [`best_index::BestIndex`]: a tournament tree over node ids holding each
-//! feasible node's total. It is brought up to date from `ClusterState::node_changes` (only the
-//! nodes that changed since the shape's last decision are re-evaluated), and then the best
+//! When the TaintToleration score is the same for every node, a shape also keeps a
+//! [`best_index::BestIndex`]: a tournament tree over node ids holding each feasible node's
+//! total. It is brought up to date from `ClusterState::node_changes` (only the nodes that
+//! changed since the shape's last decision are re-evaluated). When every node is filtered
+//! (`percentageOfNodesToScore: 100`, or fewer nodes than upstream's minimum sample), the best
 //! total, the number of ties and the tied node the random draw selects in round-robin scan
-//! order are found in O(log nodes) instead of a pass over all nodes.
+//! order are then found in O(log nodes) instead of a pass over all nodes. When the scan is
+//! sampled, the tree's feasible counts find the node where it stops (the `to_find`-th feasible
+//! one from the round-robin start), and range queries give the best total, its ties and the
+//! drawn tie among the nodes it visits, also in O(log nodes).
 
 mod best_index;
 
@@ -41,7 +44,7 @@ use super::plugins::{MAX_NODE_SCORE, default_normalize_score};
 use crate::cluster::ClusterState;
 use crate::cluster::labels::{Taint, tolerated};
 use crate::cluster::node::{Node, NodeId};
-use crate::cluster::pod::{Pod, PodId, TemplateId};
+use crate::cluster::pod::{Pod, PodId, PodTemplate, TemplateId};
 use crate::cluster::resources::Resources;
 use crate::engine::rng::SimRng;
 use best_index::BestIndex;
@@ -85,15 +88,116 @@ pub struct PlacementPlugins {
 
 impl FusedProfile {
     /// Whether the kernel decides exactly like the plugins for `pod`.
-    pub fn handles(&self, pod: &crate::cluster::pod::Pod, cluster: &ClusterState) -> bool {
+    pub fn handles(&self, pod: &Pod, cluster: &ClusterState) -> bool {
         let t = &cluster.templates[pod.template.0 as usize];
+        self.handles_filters(pod, cluster)
+            && (!self.placement.spread_score || t.default_spread_selector.is_none())
+    }
+
+    /// Whether the kernel's filter verdicts are exactly the plugins' for `pod` (its scores may
+    /// still differ: the system default spread constraints score, but never filter).
+    pub fn handles_filters(&self, pod: &Pod, cluster: &ClusterState) -> bool {
+        self.template_filters_handled(&cluster.templates[pod.template.0 as usize])
+            && !self.bound_pods_constrain(cluster)
+    }
+
+    /// The part of [`FusedProfile::handles_filters`] that depends on the pod's template only.
+    fn template_filters_handled(&self, t: &PodTemplate) -> bool {
         let p = &self.placement;
         (!self.node_affinity || t.node_affinity.is_empty())
             && (!p.node_name || t.node_name.is_none())
             && (!p.spread || t.spread.is_empty())
-            && (!p.spread_score || t.default_spread_selector.is_none())
-            && (!p.inter_pod_affinity
-                || (t.pod_affinity.is_empty() && !cluster.bound_pods_have_pod_affinity()))
+            && (!p.inter_pod_affinity || t.pod_affinity.is_empty())
+    }
+
+    /// Whether bound pods' inter-pod (anti-)affinity terms may filter any incoming pod.
+    fn bound_pods_constrain(&self, cluster: &ClusterState) -> bool {
+        self.placement.inter_pod_affinity && cluster.bound_pods_have_pod_affinity()
+    }
+}
+
+/// What the kernel's filters need to know of a pod template: which pools' taints its
+/// tolerations allow, and whether it tolerates the unschedulable and memory-pressure taints.
+/// Kept for the last template filtered: pools, their taints and a template's tolerations
+/// never change, and the memory-pressure answer depends only on whether some node has
+/// memory pressure (see [`ClusterState::tolerates_memory_pressure`]).
+#[derive(Default)]
+struct TemplateFacts {
+    /// (template, number of pools, some node under memory pressure) the facts are for.
+    key: Option<(TemplateId, usize, bool)>,
+    /// The static part of [`FusedProfile::handles_filters`].
+    handled: bool,
+    /// Per pool: the tolerations allow the pool's NoSchedule and NoExecute taints (or taints
+    /// are not filtered).
+    pool_allowed: Vec<bool>,
+    /// The template tolerates the unschedulable taint (or NodeUnschedulable is off).
+    tolerates_cordon: bool,
+    /// The template tolerates the memory-pressure taint (or taints are not filtered).
+    tolerates_memory_pressure: bool,
+}
+
+impl TemplateFacts {
+    /// Brings the facts up to date for `pod`'s template.
+    fn update(&mut self, pr: &FusedProfile, pod: &Pod, cluster: &ClusterState) {
+        let key = (
+            pod.template,
+            cluster.pools.len(),
+            cluster.memory_pressure_nodes > 0,
+        );
+        if self.key == Some(key) {
+            return;
+        }
+        self.key = Some(key);
+        let template = &cluster.templates[pod.template.0 as usize];
+        let tolerations = &template.tolerations;
+        self.handled = pr.template_filters_handled(template);
+        self.pool_allowed.clear();
+        self.pool_allowed.extend(
+            (0..cluster.pools.len()).map(|p| !pr.taint_filter || tolerates_pool(pod, p, cluster)),
+        );
+        self.tolerates_cordon = pr
+            .node_unschedulable
+            .is_none_or(|t| tolerated(tolerations, &t));
+        self.tolerates_memory_pressure =
+            !pr.taint_filter || cluster.tolerates_memory_pressure(tolerations);
+    }
+}
+
+/// The kernel's filters (NodeUnschedulable, TaintToleration, NodeResourcesFit) for one pod.
+struct NodeFilter<'a> {
+    pod: &'a Pod,
+    cluster: &'a ClusterState,
+    facts: &'a TemplateFacts,
+    taint_filter: bool,
+    fit_filter: bool,
+}
+
+impl<'a> NodeFilter<'a> {
+    /// The filter for `pod`, whose template's `facts` are up to date.
+    fn new(
+        pr: &FusedProfile,
+        pod: &'a Pod,
+        cluster: &'a ClusterState,
+        facts: &'a TemplateFacts,
+    ) -> Self {
+        NodeFilter {
+            pod,
+            cluster,
+            facts,
+            taint_filter: pr.taint_filter,
+            fit_filter: pr.fit_filter,
+        }
+    }
+
+    /// Whether `node` passes every filter.
+    #[inline]
+    fn passes(&self, node: &Node) -> bool {
+        let f = self.facts;
+        !((node.unschedulable && !f.tolerates_cordon)
+            || !f.pool_allowed[node.pool.0 as usize]
+            || (node.memory_pressure && !f.tolerates_memory_pressure)
+            || (self.taint_filter && !tolerates_node_taints(self.pod, node, self.cluster))
+            || (self.fit_filter && fits_request(self.pod, node).is_err()))
     }
 }
 
@@ -143,27 +247,24 @@ pub struct FusedKernel {
     profile: FusedProfile,
     shapes: Vec<ShapeCache>,
     next_victim: usize,
-    pool_allowed: Vec<bool>,
+    facts: TemplateFacts,
     pool_intolerable: Vec<i64>,
     feasible: Vec<NodeId>,
     /// Per node id: 1/allocatable cpu and 1/allocatable memory (allocatable never changes).
     recip: Vec<(f64, f64)>,
     totals: Vec<i64>,
     taint: Vec<i64>,
+    /// Reusable buffer of the index's range queries.
+    cover: Vec<usize>,
 }
 
 /// Everything one node's evaluation needs besides the node: the profile and the per-pod facts,
 /// computed once per decision.
 struct Evaluator<'a> {
     pr: &'a FusedProfile,
-    pod: &'a Pod,
-    cluster: &'a ClusterState,
-    pool_allowed: &'a [bool],
+    filter: NodeFilter<'a>,
     pool_intolerable: &'a [i64],
     recip: &'a [(f64, f64)],
-    tolerates_cordon: bool,
-    /// The pod tolerates the memory-pressure taint (or taints are not filtered).
-    tolerates_memory_pressure: bool,
     balanced_active: bool,
     balanced_weight: i64,
     nz_cpu: u64,
@@ -180,16 +281,11 @@ impl Evaluator<'_> {
     #[inline(never)]
     fn evaluate(&self, id: NodeId, node: &Node, version: u64) -> CacheEntry {
         let pr = self.pr;
-        let pod = self.pod;
         let mut entry = CacheEntry {
             version,
             ..CacheEntry::default()
         };
-        entry.feasible = !((node.unschedulable && !self.tolerates_cordon)
-            || !self.pool_allowed[node.pool.0 as usize]
-            || (node.memory_pressure && !self.tolerates_memory_pressure)
-            || (pr.taint_filter && !tolerates_node_taints(pod, node, self.cluster))
-            || (pr.fit_filter && fits_request(pod, node).is_err()));
+        entry.feasible = self.filter.passes(node);
         if !entry.feasible {
             return entry;
         }
@@ -339,12 +435,13 @@ impl FusedKernel {
             profile,
             shapes: Vec::new(),
             next_victim: 0,
-            pool_allowed: Vec::new(),
+            facts: TemplateFacts::default(),
             pool_intolerable: Vec::new(),
             feasible: Vec::new(),
             recip: Vec::new(),
             totals: Vec::new(),
             taint: Vec::new(),
+            cover: Vec::new(),
         }
     }
 
@@ -371,6 +468,33 @@ impl FusedKernel {
         i
     }
 
+    /// The index in `nodes` of the first node, round-robin from `start`, that is `eligible`
+    /// and passes the kernel's filters for `pod`; `None` when the kernel's filters do not
+    /// decide like the plugins for this pod ([`FusedProfile::handles_filters`]). Nothing is
+    /// cached per node: what-if simulations call this, and their node versions do not
+    /// outlive them.
+    pub fn first_feasible(
+        &mut self,
+        pod: PodId,
+        nodes: &[NodeId],
+        start: usize,
+        cluster: &ClusterState,
+        eligible: &dyn Fn(NodeId) -> bool,
+    ) -> Option<Option<usize>> {
+        let pod = &cluster.pods[pod.0 as usize];
+        self.facts.update(&self.profile, pod, cluster);
+        if !self.facts.handled || self.profile.bound_pods_constrain(cluster) {
+            return None;
+        }
+        let filter = NodeFilter::new(&self.profile, pod, cluster, &self.facts);
+        let start = start.checked_rem(nodes.len()).unwrap_or(0);
+        let (tail, head) = (start..nodes.len(), 0..start);
+        Some(tail.chain(head).find(|&k| {
+            let id = nodes[k];
+            eligible(id) && filter.passes(&cluster.nodes[id.0 as usize])
+        }))
+    }
+
     /// One scheduling cycle; `next_start` is the framework's round-robin start index.
     pub fn schedule(
         &mut self,
@@ -387,16 +511,8 @@ impl FusedKernel {
         }
         let pr = &self.profile;
         let pod = &cluster.pods[pod_id.0 as usize];
-        let tolerations = &cluster.templates[pod.template.0 as usize].tolerations;
-        let tolerates_cordon = pr
-            .node_unschedulable
-            .is_none_or(|t| tolerated(tolerations, &t));
-        let tolerates_memory_pressure =
-            !pr.taint_filter || cluster.tolerates_memory_pressure(tolerations);
+        self.facts.update(pr, pod, cluster);
         let pools = cluster.pools.len();
-        self.pool_allowed.clear();
-        self.pool_allowed
-            .extend((0..pools).map(|p| !pr.taint_filter || tolerates_pool(pod, p, cluster)));
         self.pool_intolerable.clear();
         if pr.taint_score.is_some() {
             self.pool_intolerable
@@ -420,13 +536,9 @@ impl FusedKernel {
         let (nz_cpu, nz_mem) = pod.non_zero_requests();
         let ev = Evaluator {
             pr,
-            pod,
-            cluster,
-            pool_allowed: &self.pool_allowed,
+            filter: NodeFilter::new(pr, pod, cluster, &self.facts),
             pool_intolerable: &self.pool_intolerable,
             recip: &self.recip,
-            tolerates_cordon,
-            tolerates_memory_pressure,
             balanced_active: pr.balanced_score.is_some()
                 && (pod.requests.cpu_milli > 0 || pod.requests.memory_bytes > 0),
             balanced_weight: pr.balanced_score.unwrap_or(0),
@@ -445,10 +557,21 @@ impl FusedKernel {
             .resize(cluster.nodes.len(), CacheEntry::default());
         let start = *next_start % n;
 
-        // Full scan: every node is filtered, so the scan ends where it started; the choice is
-        // the k-th node tied at the best total in scan order from `start`, with k drawn like
-        // `select_host` (no draw for a unique best).
-        if to_find >= n && !taint_varies && shape.sync_index(cluster, &ev) {
+        if !taint_varies && shape.sync_index(cluster, &ev) {
+            if to_find < n {
+                return sampled_from_index(
+                    &shape.index,
+                    nodes,
+                    start,
+                    to_find,
+                    next_start,
+                    rng,
+                    &mut self.cover,
+                );
+            }
+            // Full scan: every node is filtered, so the scan ends where it started; the choice
+            // is the k-th node tied at the best total in scan order from `start`, with k drawn
+            // like `select_host` (no draw for a unique best).
             *next_start = start;
             let (_, ties) = shape.index.best()?;
             let k = if ties > 1 {
@@ -512,6 +635,65 @@ impl FusedKernel {
         }
         Some(self.feasible[select_host(&self.totals, rng)])
     }
+}
+
+/// The sampled scan of [`scan_for_best`] answered from a shape's up-to-date index: the scan
+/// visits live nodes round-robin from position `start` and stops at the `to_find`-th feasible
+/// one, so it covers the node ids from `nodes[start]` up to that node, wrapping past the
+/// largest id (`nodes` is sorted by id). The best total and its ties over those ids, the
+/// draw among the ties, and the k-th tie in scan order come from the tree in O(log nodes).
+fn sampled_from_index(
+    index: &BestIndex,
+    nodes: &[NodeId],
+    start: usize,
+    to_find: usize,
+    next_start: &mut usize,
+    rng: &mut SimRng,
+    cover: &mut Vec<usize>,
+) -> Option<NodeId> {
+    let n = nodes.len();
+    let from = nodes[start].0 as usize;
+    let total = index.feasible();
+    let before = index.feasible_before(from);
+    let after = total - before;
+    let position = |id: usize| {
+        nodes
+            .binary_search(&NodeId(id as u32))
+            .expect("a feasible leaf is a live node")
+    };
+    // The id ranges the scan covers, in scan order, and the number of nodes it visits.
+    let (ranges, processed) = if to_find <= after {
+        let last = index.nth_feasible(before + to_find - 1);
+        ([(from, last + 1), (0, 0)], position(last) - start + 1)
+    } else if to_find <= total {
+        let last = index.nth_feasible(to_find - after - 1);
+        (
+            [(from, index.capacity()), (0, last + 1)],
+            n - start + position(last) + 1,
+        )
+    } else {
+        ([(from, index.capacity()), (0, from)], n)
+    };
+    *next_start = (start + processed) % n;
+    if total == 0 {
+        return None;
+    }
+    let (b0, t0) = index.best_in(ranges[0].0, ranges[0].1);
+    let (b1, t1) = index.best_in(ranges[1].0, ranges[1].1);
+    let best = b0.max(b1);
+    let ties = if b0 == best { t0 } else { 0 } + if b1 == best { t1 } else { 0 };
+    let k = if ties > 1 {
+        rng.random_range(0..ties)
+    } else {
+        0
+    };
+    let leaf = match index.nth_at_best_in(ranges[0].0, ranges[0].1, best, k, cover) {
+        Ok(leaf) => leaf,
+        Err(rest) => index
+            .nth_at_best_in(ranges[1].0, ranges[1].1, best, rest, cover)
+            .expect("the k-th tie lies in the scanned ranges"),
+    };
+    Some(NodeId(leaf as u32))
 }
 
 /// The sampled scan when the TaintToleration score is the same for every node (see

@@ -2,35 +2,53 @@
 //! O(log nodes) and takes a changed node's score in O(log nodes).
 //!
 //! Each leaf holds one node's total score, or nothing when the node is infeasible (or not a
-//! live node). Each inner slot holds the best score below it and how many leaves have it. The
-//! root therefore gives the best score and the number of ties at once; counting the ties left of
-//! a position and descending to the k-th tie give the node a round-robin scan from that position
-//! would meet k-th, which is how the scheduler maps its one random draw to a node.
+//! live node). Each inner slot holds the best score below it, how many leaves have it, and how
+//! many leaves below it are feasible. The root therefore gives the best score and the number of
+//! ties at once; counting the ties left of a position and descending to the k-th tie give the
+//! node a round-robin scan from that position would meet k-th, which is how the scheduler maps
+//! its one random draw to a node. The feasible counts find where a sampled scan stops (the
+//! n-th feasible node from a position), and range queries give the best score and its ties
+//! among the nodes such a scan visits.
 
-/// Best score below a tree slot and how many leaves below it have that score.
+/// Best score below a tree slot, how many leaves below it have that score, and how many leaves
+/// below it hold a score at all.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Slot {
     best: i32,
     count: u32,
+    feasible: u32,
 }
 
 /// An empty leaf (infeasible node): loses to every score and counts nothing.
 const NONE: Slot = Slot {
     best: i32::MIN,
     count: 0,
+    feasible: 0,
 };
 
 #[inline]
 fn combine(a: Slot, b: Slot) -> Slot {
+    let feasible = a.feasible + b.feasible;
     if a.best > b.best {
-        a
+        Slot { feasible, ..a }
     } else if b.best > a.best {
-        b
+        Slot { feasible, ..b }
     } else {
         Slot {
             best: a.best,
             count: a.count + b.count,
+            feasible,
         }
+    }
+}
+
+/// The ties of `slot` at score `best` (0 if its best is another score).
+#[inline]
+fn ties_at(slot: Slot, best: i32) -> usize {
+    if slot.best == best {
+        slot.count as usize
+    } else {
+        0
     }
 }
 
@@ -131,11 +149,128 @@ impl BestIndex {
         }
         i - self.leaves
     }
+
+    /// Number of leaves holding a score (feasible nodes).
+    #[inline]
+    pub(super) fn feasible(&self) -> usize {
+        self.tree.get(1).map_or(0, |r| r.feasible as usize)
+    }
+
+    /// Number of leaves below `k` holding a score.
+    pub(super) fn feasible_before(&self, k: usize) -> usize {
+        let mut before = 0usize;
+        let mut i = self.leaves + k;
+        while i > 1 {
+            if i % 2 == 1 {
+                before += self.tree[i - 1].feasible as usize;
+            }
+            i /= 2;
+        }
+        before
+    }
+
+    /// The `r`-th (from 0) leaf holding a score, in id order; `r` must be below
+    /// [`BestIndex::feasible`].
+    pub(super) fn nth_feasible(&self, mut r: usize) -> usize {
+        debug_assert!(r < self.feasible());
+        let mut i = 1;
+        while i < self.leaves {
+            let left = self.tree[2 * i].feasible as usize;
+            if r < left {
+                i *= 2;
+            } else {
+                r -= left;
+                i = 2 * i + 1;
+            }
+        }
+        i - self.leaves
+    }
+
+    /// The slots that exactly cover leaves `lo..hi`, left to right (at most two per level).
+    fn cover(&self, lo: usize, hi: usize, out: &mut Vec<usize>) {
+        out.clear();
+        let (mut l, mut r) = (lo + self.leaves, hi + self.leaves);
+        // At most one right-hand slot per level.
+        let mut right = [0usize; usize::BITS as usize];
+        let mut nr = 0;
+        while l < r {
+            if l % 2 == 1 {
+                out.push(l);
+                l += 1;
+            }
+            if r % 2 == 1 {
+                r -= 1;
+                right[nr] = r;
+                nr += 1;
+            }
+            l /= 2;
+            r /= 2;
+        }
+        out.extend(right[..nr].iter().rev());
+    }
+
+    /// The best score among leaves `lo..hi` and how many of them have it (`(i32::MIN, 0)`
+    /// when none holds a score).
+    pub(super) fn best_in(&self, lo: usize, hi: usize) -> (i32, usize) {
+        let (mut l, mut r) = (lo + self.leaves, hi + self.leaves);
+        let mut acc = NONE;
+        while l < r {
+            if l % 2 == 1 {
+                acc = combine(acc, self.tree[l]);
+                l += 1;
+            }
+            if r % 2 == 1 {
+                r -= 1;
+                acc = combine(acc, self.tree[r]);
+            }
+            l /= 2;
+            r /= 2;
+        }
+        (acc.best, acc.count as usize)
+    }
+
+    /// The `k`-th (from 0) leaf of `lo..hi`, in id order, whose score is `best`, which must be
+    /// at least every score in `lo..hi`; `Err(k − ties)` when the range has only `ties` of
+    /// them. `cover` is a reusable buffer.
+    pub(super) fn nth_at_best_in(
+        &self,
+        lo: usize,
+        hi: usize,
+        best: i32,
+        mut k: usize,
+        cover: &mut Vec<usize>,
+    ) -> Result<usize, usize> {
+        self.cover(lo, hi, cover);
+        for &top in cover.iter() {
+            // No score below `top` exceeds `best`, so its count is its number of `best` leaves.
+            let here = ties_at(self.tree[top], best);
+            if k >= here {
+                k -= here;
+                continue;
+            }
+            let mut i = top;
+            while i < self.leaves {
+                let left = ties_at(self.tree[2 * i], best);
+                if k < left {
+                    i *= 2;
+                } else {
+                    k -= left;
+                    i = 2 * i + 1;
+                }
+            }
+            return Ok(i - self.leaves);
+        }
+        Err(k)
+    }
 }
 
 #[inline]
 fn leaf(score: Option<i32>) -> Slot {
-    score.map_or(NONE, |best| Slot { best, count: 1 })
+    score.map_or(NONE, |best| Slot {
+        best,
+        count: 1,
+        feasible: 1,
+    })
 }
 
 #[cfg(test)]
@@ -160,6 +295,38 @@ mod tests {
         (Some((best, ties)), hit)
     }
 
+    /// The feasible counts, range maxima and k-th ties of a range, against brute force.
+    fn check_ranges(t: &BestIndex, leaves: &[Option<i32>], rng: &mut crate::engine::rng::SimRng) {
+        let cap = leaves.len();
+        let feasible: Vec<usize> = (0..cap).filter(|&k| leaves[k].is_some()).collect();
+        assert_eq!(t.feasible(), feasible.len());
+        let k = rng.random_range(0..cap);
+        assert_eq!(
+            t.feasible_before(k),
+            feasible.iter().filter(|&&f| f < k).count()
+        );
+        for (r, &f) in feasible.iter().enumerate() {
+            assert_eq!(t.nth_feasible(r), f);
+        }
+        let lo = rng.random_range(0..=cap);
+        let hi = rng.random_range(lo..=cap);
+        let scores = leaves[lo..hi].iter().flatten().copied();
+        let best = scores.clone().max().unwrap_or(i32::MIN);
+        let at_best: Vec<usize> = (lo..hi).filter(|&j| leaves[j] == Some(best)).collect();
+        assert_eq!(t.best_in(lo, hi), (best, at_best.len()));
+        // Ask with the range's best and with a higher score (another range's best).
+        let mut cover = Vec::new();
+        for (j, &leaf) in at_best.iter().enumerate() {
+            assert_eq!(t.nth_at_best_in(lo, hi, best, j, &mut cover), Ok(leaf));
+        }
+        let n = at_best.len();
+        assert_eq!(t.nth_at_best_in(lo, hi, best, n + 2, &mut cover), Err(2));
+        assert_eq!(
+            t.nth_at_best_in(lo, hi, best.saturating_add(1), 1, &mut cover),
+            Err(1)
+        );
+    }
+
     #[test]
     fn small_hand_checked_tree() {
         let mut t = BestIndex::default();
@@ -174,6 +341,14 @@ mod tests {
         }
         t.rebuild_inner();
         assert_eq!(t.best(), Some((9, 3)));
+        assert_eq!(t.feasible(), 4);
+        assert_eq!(t.feasible_before(3), 2);
+        assert_eq!(t.nth_feasible(2), 3);
+        assert_eq!(t.best_in(0, 2), (9, 1));
+        assert_eq!(t.best_in(0, 1), (3, 1));
+        let mut cover = Vec::new();
+        assert_eq!(t.nth_at_best_in(2, 5, 9, 1, &mut cover), Ok(4));
+        assert_eq!(t.nth_at_best_in(0, 1, 9, 0, &mut cover), Err(0));
         // From leaf 2 the scan meets 3, 4, then (after wrapping) 1.
         assert_eq!(t.nth_best_from(2, 0), 3);
         assert_eq!(t.nth_best_from(2, 1), 4);
@@ -205,6 +380,7 @@ mod tests {
                 } else {
                     t.update(k, s);
                 }
+                check_ranges(&t, &leaves, &mut rng);
                 let start = rng.random_range(0..len);
                 let (best, _) = brute(&leaves, start, 0);
                 assert_eq!(t.best(), best);

@@ -107,9 +107,12 @@ pub struct ClusterState {
     pub pools: Vec<NodePool>,
     /// All nodes ever created (removed ones stay, with state `Removed`).
     pub nodes: Vec<Node>,
-    /// Ids of the live nodes, in creation order (the scheduler's node list). Ids are assigned in
-    /// creation order, so the list is sorted by id; a removal must keep that order.
+    /// Ids of the live nodes in the order they became ready (the scheduler's node list, which
+    /// it scans round-robin). A node joins at the end; a removal keeps the others' order.
     pub live_nodes: Vec<NodeId>,
+    /// Bumped whenever a node leaves `live_nodes` (the positions after it shift): results kept
+    /// per position in `live_nodes` stay valid while it is unchanged, appends included.
+    pub live_layout: u64,
     /// Per node id: a counter bumped by every change to what the scheduler reads of the node
     /// (requested resources, pod count, cordon). Lets schedulers cache per-node results;
     /// therefore change nodes only through `ClusterState` methods, which bump it with
@@ -296,6 +299,7 @@ impl ClusterState {
             NodeState::Ready => {
                 if let Some(pos) = self.live_nodes.iter().position(|&n| n == node) {
                     self.live_nodes.remove(pos);
+                    self.live_layout += 1;
                 }
                 self.totals.allocatable -= self.nodes[i].allocatable;
                 self.totals.nodes -= 1;

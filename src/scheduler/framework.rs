@@ -825,6 +825,7 @@ mod tests {
                 stream(seed, Stream::Scheduler),
             );
             let mut running: Vec<PodId> = Vec::new();
+            let mut booting = Vec::new();
             let mut ordinal = 0;
             let mut decisions = 0;
             for step in 0..1000 {
@@ -874,9 +875,26 @@ mod tests {
                         cluster.set_unschedulable(node, cordon);
                     }
                     92..96 if !shrink => {
+                        // A node ready at once, or one that boots first; booting nodes become
+                        // ready in random order, so the node list leaves id order.
                         let pool = PoolId(rng.random_range(0..3));
                         let name = format!("extra{step}");
-                        cluster.add_node(pool, name, None, SimTime::ZERO);
+                        match rng.random_range(0..3) {
+                            0 => {
+                                cluster.add_node(pool, name, None, SimTime::ZERO);
+                            }
+                            1 => booting.push(cluster.add_provisioning_node(
+                                pool,
+                                name,
+                                None,
+                                SimTime::ZERO,
+                            )),
+                            _ if !booting.is_empty() => {
+                                let node = booting.swap_remove(rng.random_range(0..booting.len()));
+                                cluster.node_ready(node, SimTime::ZERO);
+                            }
+                            _ => {}
+                        }
                     }
                     96..98 => {
                         // A burst of changes: past the change log, or past the rebuild limit.
@@ -896,6 +914,7 @@ mod tests {
                         // with or without a version bump; its pods keep running off the list.
                         let i = rng.random_range(0..cluster.live_nodes.len());
                         let node = cluster.live_nodes.remove(i);
+                        cluster.live_layout += 1;
                         cluster.nodes[node.0 as usize].state = NodeState::Removed;
                         if step % 2 == 0 {
                             cluster.touch_node(node);
@@ -905,6 +924,10 @@ mod tests {
                 }
             }
             assert!(decisions > 500, "seed {seed}: {decisions} decisions");
+            assert!(
+                shrink || !cluster.live_nodes.is_sorted(),
+                "seed {seed}: nodes joined in id order only"
+            );
             assert_eq!(
                 r1.random::<u64>(),
                 r2.random::<u64>(),

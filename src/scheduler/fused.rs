@@ -17,20 +17,16 @@
 //! shapes re-evaluates almost nothing.
 //!
 //! When the TaintToleration score is the same for every candidate node (no PreferNoSchedule
-//! taint the pod does not tolerate), a node's total is its cached partial sum, and the sampled
-//! scan keeps only the best total and its number of ties, without branching on scores; one draw
-//! picks the k-th tie and a second pass over the same nodes finds it (`scan_for_best`).
-//!
-//! When the TaintToleration score is the same for every node, a shape also keeps a
-//! [`best_index::BestIndex`]: a tournament tree over node ids holding each feasible node's
-//! total. It is brought up to date from `ClusterState::node_changes` (only the nodes that
-//! changed since the shape's last decision are re-evaluated). When every node is filtered
-//! (`percentageOfNodesToScore: 100`, or fewer nodes than upstream's minimum sample), the best
-//! total, the number of ties and the tied node the random draw selects in round-robin scan
-//! order are then found in O(log nodes) instead of a pass over all nodes. When the scan is
-//! sampled, the tree's feasible counts find the node where it stops (the `to_find`-th feasible
-//! one from the round-robin start), and range queries give the best total, its ties and the
-//! drawn tie among the nodes it visits, also in O(log nodes).
+//! taint the pod does not tolerate), a node's total is its cached partial sum, and a shape also
+//! keeps a [`best_index::BestIndex`]: a tournament tree with one leaf per position in
+//! `live_nodes` holding each feasible node's total. It is brought up to date from
+//! `ClusterState::node_changes` (only the nodes that joined or changed since the shape's last
+//! decision are re-evaluated; a node leaving the list, `ClusterState::live_layout`, forces a
+//! rebuild). The tree's feasible counts find where upstream's scan would stop (the
+//! `to_find`-th feasible node from the round-robin start, or a full turn), and its range
+//! queries give the best total, the number of ties and the tie the random draw selects in
+//! scan order, all in O(log nodes) instead of a pass over the sampled nodes. Pods whose
+//! TaintToleration score varies take a scan that normalizes it over the sampled nodes.
 
 mod best_index;
 
@@ -227,8 +223,37 @@ const SHAPE_SLOTS: usize = 4;
 struct IndexSync {
     /// `ClusterState::node_changes` sequence number at the sync.
     seq: u64,
-    /// `nodes.len() − live_nodes.len()` at the sync: a node removal forces a rebuild.
-    removed: usize,
+    /// `ClusterState::live_layout` at the sync: a node removal forces a rebuild.
+    layout: u64,
+    /// `live_nodes.len()` at the sync: the nodes after it joined since.
+    len: usize,
+}
+
+/// Each live node's position in `live_nodes` (the shapes' trees are keyed by position), kept
+/// in step with appends and rebuilt when a removal shifted the positions.
+#[derive(Default)]
+struct LivePositions {
+    /// Per node id: its position, or `u32::MAX` when it is not live.
+    of: Vec<u32>,
+    /// `ClusterState::live_layout` and `live_nodes.len()` when last brought up to date.
+    layout: Option<u64>,
+    len: usize,
+}
+
+impl LivePositions {
+    fn update(&mut self, cluster: &ClusterState) {
+        let live = &cluster.live_nodes;
+        if self.layout != Some(cluster.live_layout) || live.len() < self.len {
+            self.of.clear();
+            self.len = 0;
+            self.layout = Some(cluster.live_layout);
+        }
+        self.of.resize(cluster.nodes.len(), u32::MAX);
+        for (p, id) in live.iter().enumerate().skip(self.len) {
+            self.of[id.0 as usize] = p as u32;
+        }
+        self.len = live.len();
+    }
 }
 
 /// The cached results for one pod shape.
@@ -256,6 +281,8 @@ pub struct FusedKernel {
     taint: Vec<i64>,
     /// Reusable buffer of the index's range queries.
     cover: Vec<usize>,
+    /// Positions in `live_nodes`, for the shapes' indexes.
+    positions: LivePositions,
 }
 
 /// Everything one node's evaluation needs besides the node: the profile and the per-pod facts,
@@ -379,47 +406,54 @@ fn leaf_score(entry: &CacheEntry) -> Option<i32> {
 }
 
 impl ShapeCache {
-    /// Brings the shape's [`BestIndex`] in step with the cluster: re-evaluates only the nodes
-    /// logged in `ClusterState::node_changes` since the last sync, or rebuilds the whole tree
-    /// when the log no longer reaches back that far, a node was removed or the tree is too
-    /// small. Returns false (index unusable) if `live_nodes` is not sorted by id.
-    fn sync_index(&mut self, cluster: &ClusterState, ev: &Evaluator) -> bool {
-        let removed = cluster.nodes.len() - cluster.live_nodes.len();
+    /// Brings the shape's [`BestIndex`] (one leaf per position in `live_nodes`) in step with
+    /// the cluster: re-evaluates only the nodes that joined and those logged in
+    /// `ClusterState::node_changes` since the last sync, or rebuilds the whole tree when the
+    /// log no longer reaches back that far, a node left the list or the tree is too small.
+    /// `positions` must be up to date.
+    fn sync_index(&mut self, cluster: &ClusterState, positions: &LivePositions, ev: &Evaluator) {
+        let live = &cluster.live_nodes;
         let changes = match self.synced {
-            Some(s) if s.removed == removed && cluster.nodes.len() <= self.index.capacity() => {
-                cluster.node_changes.since(s.seq)
+            Some(s) if s.layout == cluster.live_layout && live.len() <= self.index.capacity() => {
+                cluster
+                    .node_changes
+                    .since(s.seq)
+                    .map(|changed| (changed, s.len))
             }
             _ => None,
         };
         // Past a sixteenth of the nodes, one pass over all of them is about as fast.
-        let limit = (cluster.live_nodes.len() / 16).max(64);
+        let limit = (live.len() / 16).max(64);
         match changes {
-            Some(changed) if changed.len() <= limit => {
-                for id in changed {
-                    let alive = cluster.nodes[id.0 as usize].is_alive();
+            Some((changed, len)) if changed.len() + (live.len() - len) <= limit => {
+                for (p, &id) in live.iter().enumerate().skip(len) {
                     let entry = ev.refresh(&mut self.entries, id, cluster);
-                    let score = if alive { leaf_score(entry) } else { None };
-                    self.index.update(id.0 as usize, score);
+                    self.index.update(p, leaf_score(entry));
+                }
+                for id in changed {
+                    let p = positions.of[id.0 as usize];
+                    // Nodes not in the list (booting, removed) have no leaf.
+                    if p == u32::MAX {
+                        continue;
+                    }
+                    let entry = ev.refresh(&mut self.entries, id, cluster);
+                    self.index.update(p as usize, leaf_score(entry));
                 }
             }
             _ => {
-                if !cluster.live_nodes.is_sorted_by(|a, b| a < b) {
-                    self.synced = None;
-                    return false;
-                }
-                self.index.reset(cluster.nodes.len());
-                for &id in &cluster.live_nodes {
+                self.index.reset(live.len());
+                for (p, &id) in live.iter().enumerate() {
                     let entry = ev.refresh(&mut self.entries, id, cluster);
-                    self.index.set_leaf(id.0 as usize, leaf_score(entry));
+                    self.index.set_leaf(p, leaf_score(entry));
                 }
                 self.index.rebuild_inner();
             }
         }
         self.synced = Some(IndexSync {
             seq: cluster.node_changes.seq(),
-            removed,
+            layout: cluster.live_layout,
+            len: live.len(),
         });
-        true
     }
 }
 
@@ -442,6 +476,7 @@ impl FusedKernel {
             totals: Vec::new(),
             taint: Vec::new(),
             cover: Vec::new(),
+            positions: LivePositions::default(),
         }
     }
 
@@ -528,8 +563,7 @@ impl FusedKernel {
         let to_find = num_feasible_nodes_to_find(n, percentage);
         // When no candidate pool has a PreferNoSchedule taint the pod does not tolerate, every
         // node's normalized TaintToleration score is 100: a constant that cannot change the
-        // best node or the ties. Then only the best total and its ties are tracked
-        // (`scan_for_best`), or found in the shape's index.
+        // best node or the ties, which the shape's index then finds.
         let taint_varies = pr.taint_score.is_some() && self.pool_intolerable.iter().any(|&c| c > 0);
         let slot = self.shape_slot((pod.requests, pod.template));
         let pr = &self.profile;
@@ -557,7 +591,9 @@ impl FusedKernel {
             .resize(cluster.nodes.len(), CacheEntry::default());
         let start = *next_start % n;
 
-        if !taint_varies && shape.sync_index(cluster, &ev) {
+        if !taint_varies {
+            self.positions.update(cluster);
+            shape.sync_index(cluster, &self.positions, &ev);
             if to_find < n {
                 return sampled_from_index(
                     &shape.index,
@@ -579,14 +615,10 @@ impl FusedKernel {
             } else {
                 0
             };
-            let start_id = nodes[start].0 as usize;
-            return Some(NodeId(shape.index.nth_best_from(start_id, k) as u32));
+            return Some(nodes[shape.index.nth_best_from(start, k)]);
         }
 
         let cache = &mut shape.entries;
-        if !taint_varies {
-            return scan_for_best(&ev, cache, cluster, start, to_find, next_start, rng);
-        }
         let mut found = 0usize;
         // Work on local vectors so the compiler knows they do not alias `self`.
         let mut feasible = std::mem::take(&mut self.feasible);
@@ -637,11 +669,12 @@ impl FusedKernel {
     }
 }
 
-/// The sampled scan of [`scan_for_best`] answered from a shape's up-to-date index: the scan
-/// visits live nodes round-robin from position `start` and stops at the `to_find`-th feasible
-/// one, so it covers the node ids from `nodes[start]` up to that node, wrapping past the
-/// largest id (`nodes` is sorted by id). The best total and its ties over those ids, the
-/// draw among the ties, and the k-th tie in scan order come from the tree in O(log nodes).
+/// A sampled scan answered from a shape's up-to-date index. Upstream's scan visits the live
+/// nodes round-robin from position `start` and stops at the `to_find`-th feasible one (or
+/// after all of them); its candidates are the feasible nodes it visited, the best total wins
+/// and one draw picks among the ties in scan order (`select_host`). The tree's feasible
+/// counts find the stopping position, and its range queries the best total, its ties and the
+/// drawn tie over the positions visited, in O(log nodes).
 fn sampled_from_index(
     index: &BestIndex,
     nodes: &[NodeId],
@@ -652,27 +685,18 @@ fn sampled_from_index(
     cover: &mut Vec<usize>,
 ) -> Option<NodeId> {
     let n = nodes.len();
-    let from = nodes[start].0 as usize;
     let total = index.feasible();
-    let before = index.feasible_before(from);
+    let before = index.feasible_before(start);
     let after = total - before;
-    let position = |id: usize| {
-        nodes
-            .binary_search(&NodeId(id as u32))
-            .expect("a feasible leaf is a live node")
-    };
-    // The id ranges the scan covers, in scan order, and the number of nodes it visits.
+    // The position ranges the scan visits, in scan order, and how many positions that is.
     let (ranges, processed) = if to_find <= after {
         let last = index.nth_feasible(before + to_find - 1);
-        ([(from, last + 1), (0, 0)], position(last) - start + 1)
+        ([(start, last + 1), (0, 0)], last + 1 - start)
     } else if to_find <= total {
         let last = index.nth_feasible(to_find - after - 1);
-        (
-            [(from, index.capacity()), (0, last + 1)],
-            n - start + position(last) + 1,
-        )
+        ([(start, n), (0, last + 1)], n - start + last + 1)
     } else {
-        ([(from, index.capacity()), (0, from)], n)
+        ([(start, n), (0, start)], n)
     };
     *next_start = (start + processed) % n;
     if total == 0 {
@@ -687,78 +711,11 @@ fn sampled_from_index(
     } else {
         0
     };
-    let leaf = match index.nth_at_best_in(ranges[0].0, ranges[0].1, best, k, cover) {
-        Ok(leaf) => leaf,
+    let position = match index.nth_at_best_in(ranges[0].0, ranges[0].1, best, k, cover) {
+        Ok(p) => p,
         Err(rest) => index
             .nth_at_best_in(ranges[1].0, ranges[1].1, best, rest, cover)
             .expect("the k-th tie lies in the scanned ranges"),
     };
-    Some(NodeId(leaf as u32))
-}
-
-/// The sampled scan when the TaintToleration score is the same for every node (see
-/// `taint_varies`): the totals are the cached partial sums. A first pass filters round-robin
-/// from `start` until `to_find` nodes are feasible, keeping the best total and its number of
-/// ties without branching on the scores; one draw then picks the k-th tie like `select_host`,
-/// and a second pass over the same nodes finds it.
-fn scan_for_best(
-    ev: &Evaluator,
-    cache: &mut [CacheEntry],
-    cluster: &ClusterState,
-    start: usize,
-    to_find: usize,
-    next_start: &mut usize,
-    rng: &mut SimRng,
-) -> Option<NodeId> {
-    let nodes = &cluster.live_nodes;
-    let n = nodes.len();
-    let (mut found, mut best, mut ties) = (0usize, i32::MIN, 0usize);
-    let mut index = start;
-    let mut processed = 0;
-    while processed < n {
-        let id = nodes[index];
-        index += 1;
-        if index == n {
-            index = 0;
-        }
-        processed += 1;
-        let entry = ev.refresh(cache, id, cluster);
-        // Infeasible nodes score i32::MIN: below every total once a feasible node was seen.
-        let p = if entry.feasible {
-            entry.partial
-        } else {
-            i32::MIN
-        };
-        found += usize::from(entry.feasible);
-        ties = if p > best { 0 } else { ties };
-        best = best.max(p);
-        ties += usize::from(p == best);
-        if found >= to_find {
-            break;
-        }
-    }
-    *next_start = (start + processed) % n;
-    if found == 0 {
-        return None;
-    }
-    let k = if ties > 1 {
-        rng.random_range(0..ties)
-    } else {
-        0
-    };
-    // The (k + 1)-th node at `best` in the same order; the cache is fresh for all of them.
-    let mut index = start;
-    let mut seen = 0usize;
-    loop {
-        let id = nodes[index];
-        let entry = &cache[id.0 as usize];
-        seen += usize::from(entry.feasible & (entry.partial == best));
-        if seen > k {
-            return Some(id);
-        }
-        index += 1;
-        if index == n {
-            index = 0;
-        }
-    }
+    Some(nodes[position])
 }

@@ -1,4 +1,4 @@
-//! A tournament tree over node ids that answers "which nodes share the best score" in
+//! A tournament tree over the positions of the scheduler's node list that answers "which nodes share the best score" in
 //! O(log nodes) and takes a changed node's score in O(log nodes).
 //!
 //! Each leaf holds one node's total score, or nothing when the node is infeasible (or not a
@@ -62,7 +62,7 @@ pub(super) struct BestIndex {
 }
 
 impl BestIndex {
-    /// Number of leaves (node ids `0..capacity()` can be stored).
+    /// Number of leaves (positions `0..capacity()` can be stored).
     #[inline]
     pub(super) fn capacity(&self) -> usize {
         self.leaves
@@ -131,7 +131,7 @@ impl BestIndex {
             i /= 2;
         }
         let mut ordinal = (before + k) % ties;
-        // Descend to the `ordinal`-th best leaf in id order.
+        // Descend to the `ordinal`-th best leaf in position order.
         let mut i = 1;
         while i < self.leaves {
             let left = self.tree[2 * i];
@@ -169,7 +169,7 @@ impl BestIndex {
         before
     }
 
-    /// The `r`-th (from 0) leaf holding a score, in id order; `r` must be below
+    /// The `r`-th (from 0) leaf holding a score, in position order; `r` must be below
     /// [`BestIndex::feasible`].
     pub(super) fn nth_feasible(&self, mut r: usize) -> usize {
         debug_assert!(r < self.feasible());
@@ -229,7 +229,7 @@ impl BestIndex {
         (acc.best, acc.count as usize)
     }
 
-    /// The `k`-th (from 0) leaf of `lo..hi`, in id order, whose score is `best`, which must be
+    /// The `k`-th (from 0) leaf of `lo..hi`, in position order, whose score is `best`, which must be
     /// at least every score in `lo..hi`; `Err(k − ties)` when the range has only `ties` of
     /// them. `cover` is a reusable buffer.
     pub(super) fn nth_at_best_in(

@@ -265,6 +265,9 @@ struct ShapeCache {
     index: BestIndex,
     /// None when `index` is not in step with `entries` (never built, or the slot was reused).
     synced: Option<IndexSync>,
+    /// The shape decided before: a sampled decision builds the index only for a shape that
+    /// recurs (a one-off shape scans only the sampled nodes instead of evaluating all).
+    recurring: bool,
 }
 
 /// The fused kernel with its reusable buffers and its per-shape cache.
@@ -491,6 +494,7 @@ impl FusedKernel {
                 entries: Vec::new(),
                 index: BestIndex::default(),
                 synced: None,
+                recurring: false,
             });
             return self.shapes.len() - 1;
         }
@@ -500,6 +504,7 @@ impl FusedKernel {
         shape.key = key;
         shape.entries.iter_mut().for_each(|e| e.version = 0);
         shape.synced = None;
+        shape.recurring = false;
         i
     }
 
@@ -591,6 +596,11 @@ impl FusedKernel {
             .resize(cluster.nodes.len(), CacheEntry::default());
         let start = *next_start % n;
 
+        let recurring = std::mem::replace(&mut shape.recurring, true);
+        if !taint_varies && to_find < n && !recurring {
+            let cache = &mut shape.entries;
+            return scan_for_best(&ev, cache, cluster, start, to_find, next_start, rng);
+        }
         if !taint_varies {
             self.positions.update(cluster);
             shape.sync_index(cluster, &self.positions, &ev);
@@ -718,4 +728,71 @@ fn sampled_from_index(
             .expect("the k-th tie lies in the scanned ranges"),
     };
     Some(nodes[position])
+}
+
+/// The sampled scan of a shape's first decision when the TaintToleration score is the same
+/// for every node (see `taint_varies`): the totals are the cached partial sums. A first pass filters round-robin
+/// from `start` until `to_find` nodes are feasible, keeping the best total and its number of
+/// ties without branching on the scores; one draw then picks the k-th tie like `select_host`,
+/// and a second pass over the same nodes finds it.
+fn scan_for_best(
+    ev: &Evaluator,
+    cache: &mut [CacheEntry],
+    cluster: &ClusterState,
+    start: usize,
+    to_find: usize,
+    next_start: &mut usize,
+    rng: &mut SimRng,
+) -> Option<NodeId> {
+    let nodes = &cluster.live_nodes;
+    let n = nodes.len();
+    let (mut found, mut best, mut ties) = (0usize, i32::MIN, 0usize);
+    let mut index = start;
+    let mut processed = 0;
+    while processed < n {
+        let id = nodes[index];
+        index += 1;
+        if index == n {
+            index = 0;
+        }
+        processed += 1;
+        let entry = ev.refresh(cache, id, cluster);
+        // Infeasible nodes score i32::MIN: below every total once a feasible node was seen.
+        let p = if entry.feasible {
+            entry.partial
+        } else {
+            i32::MIN
+        };
+        found += usize::from(entry.feasible);
+        ties = if p > best { 0 } else { ties };
+        best = best.max(p);
+        ties += usize::from(p == best);
+        if found >= to_find {
+            break;
+        }
+    }
+    *next_start = (start + processed) % n;
+    if found == 0 {
+        return None;
+    }
+    let k = if ties > 1 {
+        rng.random_range(0..ties)
+    } else {
+        0
+    };
+    // The (k + 1)-th node at `best` in the same order; the cache is fresh for all of them.
+    let mut index = start;
+    let mut seen = 0usize;
+    loop {
+        let id = nodes[index];
+        let entry = &cache[id.0 as usize];
+        seen += usize::from(entry.feasible & (entry.partial == best));
+        if seen > k {
+            return Some(id);
+        }
+        index += 1;
+        if index == n {
+            index = 0;
+        }
+    }
 }

@@ -25,8 +25,11 @@
 //! rebuild). The tree's feasible counts find where upstream's scan would stop (the
 //! `to_find`-th feasible node from the round-robin start, or a full turn), and its range
 //! queries give the best total, the number of ties and the tie the random draw selects in
-//! scan order, all in O(log nodes) instead of a pass over the sampled nodes. Pods whose
-//! TaintToleration score varies take a scan that normalizes it over the sampled nodes.
+//! scan order, all in O(log nodes) instead of a pass over the sampled nodes. A shape's first
+//! sampled decision scans the sampled nodes instead (`scan_for_best`: one pass keeping the
+//! best total and its ties, a second finding the drawn tie), so one-off shapes never pay for
+//! evaluating every node. Pods whose TaintToleration score varies take a scan that normalizes
+//! it over the sampled nodes.
 
 mod best_index;
 

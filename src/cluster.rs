@@ -530,6 +530,30 @@ impl ClusterState {
         }
     }
 
+    /// [`ClusterState::set_pod_usage`] with the same usage for every pod of `pods` (a service
+    /// whose pods share the load evenly); the cluster's sum is updated once.
+    pub fn set_pods_usage(&mut self, pods: &[PodId], usage: Resources) {
+        let (mut released, mut running) = (Resources::ZERO, 0u64);
+        for &pod_id in pods {
+            let pod = &mut self.pods[pod_id.0 as usize];
+            let old = std::mem::replace(&mut pod.usage, usage);
+            if let (Some(node), PodPhase::Running) = (pod.node, pod.phase) {
+                let n = &mut self.nodes[node.0 as usize];
+                n.usage -= old;
+                n.usage += usage;
+                released += old;
+                running += 1;
+            }
+        }
+        self.totals.usage -= released;
+        self.totals.usage += Resources {
+            cpu_milli: usage.cpu_milli * running,
+            memory_bytes: usage.memory_bytes * running,
+            gpu_milli: usage.gpu_milli * running,
+            pods: usage.pods * running,
+        };
+    }
+
     /// Starts the graceful deletion of a bound pod at `now` (sets `deletionTimestamp` and the
     /// disruption reason). The pod keeps its node and resources until it is terminated; its
     /// generation is bumped so that its own timers (run end, trace deletion) no longer fire.
@@ -798,5 +822,63 @@ mod tests {
         assert_eq!(c.totals.running_pods, 0);
         assert_eq!(c.totals.nodes_in_use, 0);
         assert_eq!(c.totals.allocatable.cpu_milli, 4000);
+    }
+
+    #[test]
+    fn shared_usage_matches_pod_by_pod_usage() {
+        use crate::cluster::pod::{PodName, PodTemplate};
+        let build = || {
+            let mut c = ClusterState::default();
+            let p = c.add_pool(pool());
+            let nodes = [
+                c.add_node(p, "a".into(), None, SimTime::ZERO),
+                c.add_node(p, "b".into(), None, SimTime::ZERO),
+            ];
+            let t = c.add_template(PodTemplate::default());
+            let prefix = c.add_name_prefix("s-");
+            let pods: Vec<PodId> = (0..5)
+                .map(|ordinal| {
+                    let name = PodName {
+                        prefix,
+                        ordinal,
+                        width: 0,
+                    };
+                    let pod = c.create_pod(
+                        NewPod::bare(name, Resources::cpu_mem(100, 1 << 20), t),
+                        SimTime::ZERO,
+                    );
+                    // Pods 0..4 run on alternating nodes; pod 4 stays pending.
+                    if ordinal < 4 {
+                        c.bind(pod, nodes[ordinal as usize % 2], SimTime::ZERO);
+                    }
+                    pod
+                })
+                .collect();
+            (c, pods)
+        };
+        let (mut one_by_one, pods) = build();
+        let (mut shared, _) = build();
+        // Different usages first, then one shared usage.
+        for (k, &pod) in pods.iter().enumerate() {
+            let usage = Resources::cpu_mem(10 * k as u64, 1000 * k as u64);
+            one_by_one.set_pod_usage(pod, usage);
+            shared.set_pod_usage(pod, usage);
+        }
+        let usage = Resources::cpu_mem(250, 3 << 20);
+        for &pod in &pods {
+            one_by_one.set_pod_usage(pod, usage);
+        }
+        shared.set_pods_usage(&pods, usage);
+        assert_eq!(shared.totals.usage, one_by_one.totals.usage);
+        assert_eq!(
+            shared.totals.usage,
+            Resources::cpu_mem(4 * 250, 4 * (3 << 20))
+        );
+        for (a, b) in shared.nodes.iter().zip(&one_by_one.nodes) {
+            assert_eq!(a.usage, b.usage);
+        }
+        for (a, b) in shared.pods.iter().zip(&one_by_one.pods) {
+            assert_eq!(a.usage, b.usage);
+        }
     }
 }

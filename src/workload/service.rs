@@ -150,11 +150,10 @@ impl Service {
             let demand = self.rate_rps * fraction;
             let served = demand.min(self.capacities[0]);
             let (cpu, memory) = self.model.usage(served);
-            let usage = Resources::cpu_mem(cpu, memory);
-            for &id in &self.ids {
+            for _ in &self.ids {
                 unserved += demand - served;
-                cluster.set_pod_usage(id, usage);
             }
+            cluster.set_pods_usage(&self.ids, Resources::cpu_mem(cpu, memory));
         } else {
             for i in 0..self.ids.len() {
                 let demand = self.rate_rps * self.fractions[i];

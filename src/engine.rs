@@ -749,7 +749,7 @@ impl Simulation {
                 if let Some(node) = self.cluster.pods[pod.0 as usize].node
                     && self
                         .kubelet
-                        .may_need_check(&self.cluster.nodes[node.0 as usize])
+                        .may_need_check(node, &self.cluster.nodes[node.0 as usize])
                 {
                     self.node_memory_changed(node);
                 }

@@ -326,12 +326,16 @@ impl Kubelet {
         }
     }
 
-    /// False when `node`'s eviction manager certainly needs no new check after its memory use
-    /// changed: no leak, no pressure, and usage at or below allocatable (what
-    /// `NodeMemory::required_check` would conclude).
+    /// False when the eviction manager of `node` (whose id is `id`) certainly needs no new
+    /// check after its memory use changed: no leak, no pressure, and usage at or below
+    /// allocatable (what `NodeMemory::required_check` would conclude).
     #[inline]
-    pub fn may_need_check(&self, node: &crate::cluster::node::Node) -> bool {
-        self.nodes.get(node.id.0 as usize).is_none_or(|nm| {
+    pub fn may_need_check(
+        &self,
+        id: crate::cluster::node::NodeId,
+        node: &crate::cluster::node::Node,
+    ) -> bool {
+        self.nodes.get(id.0 as usize).is_none_or(|nm| {
             nm.pressure
                 || nm.leak_rate != 0
                 || nm.leak_offset != 0

@@ -380,7 +380,7 @@ impl Simulation {
     /// its eviction manager's next check if it must come earlier than the pending one.
     pub(super) fn node_memory_changed(&mut self, node: NodeId) {
         let n = &self.cluster.nodes[node.0 as usize];
-        if !self.kubelet.may_need_check(n) {
+        if !self.kubelet.may_need_check(node, n) {
             return;
         }
         let (base, allocatable) = (n.usage.memory_bytes, n.allocatable.memory_bytes);

@@ -130,20 +130,20 @@ impl BestIndex {
             }
             i /= 2;
         }
-        let mut ordinal = (before + k) % ties;
-        // Descend to the `ordinal`-th best leaf in position order.
-        let mut i = 1;
+        self.descend(1, (before + k) % ties, |slot| ties_at(slot, root.best))
+    }
+
+    /// The leaf below slot `top` holding the `k`-th (from 0) unit that `count` counts per
+    /// slot, in position order (`k` must be below `count(tree[top])`).
+    #[inline]
+    fn descend(&self, top: usize, mut k: usize, count: impl Fn(Slot) -> usize) -> usize {
+        let mut i = top;
         while i < self.leaves {
-            let left = self.tree[2 * i];
-            let here = if left.best == root.best {
-                left.count as usize
-            } else {
-                0
-            };
-            if ordinal < here {
+            let left = count(self.tree[2 * i]);
+            if k < left {
                 i *= 2;
             } else {
-                ordinal -= here;
+                k -= left;
                 i = 2 * i + 1;
             }
         }
@@ -171,19 +171,9 @@ impl BestIndex {
 
     /// The `r`-th (from 0) leaf holding a score, in position order; `r` must be below
     /// [`BestIndex::feasible`].
-    pub(super) fn nth_feasible(&self, mut r: usize) -> usize {
+    pub(super) fn nth_feasible(&self, r: usize) -> usize {
         debug_assert!(r < self.feasible());
-        let mut i = 1;
-        while i < self.leaves {
-            let left = self.tree[2 * i].feasible as usize;
-            if r < left {
-                i *= 2;
-            } else {
-                r -= left;
-                i = 2 * i + 1;
-            }
-        }
-        i - self.leaves
+        self.descend(1, r, |slot| slot.feasible as usize)
     }
 
     /// The slots that exactly cover leaves `lo..hi`, left to right (at most two per level).
@@ -248,17 +238,7 @@ impl BestIndex {
                 k -= here;
                 continue;
             }
-            let mut i = top;
-            while i < self.leaves {
-                let left = ties_at(self.tree[2 * i], best);
-                if k < left {
-                    i *= 2;
-                } else {
-                    k -= left;
-                    i = 2 * i + 1;
-                }
-            }
-            return Ok(i - self.leaves);
+            return Ok(self.descend(top, k, |slot| ties_at(slot, best)));
         }
         Err(k)
     }

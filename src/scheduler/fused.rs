@@ -420,7 +420,10 @@ impl ShapeCache {
     fn sync_index(&mut self, cluster: &ClusterState, positions: &LivePositions, ev: &Evaluator) {
         let live = &cluster.live_nodes;
         let changes = match self.synced {
-            Some(s) if s.layout == cluster.live_layout && live.len() <= self.index.capacity() => {
+            Some(s)
+                if s.layout == cluster.live_layout
+                    && (s.len..=self.index.capacity()).contains(&live.len()) =>
+            {
                 cluster
                     .node_changes
                     .since(s.seq)

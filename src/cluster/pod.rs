@@ -181,8 +181,11 @@ pub struct Pod {
 
 /// Whether `pod` is Ready at `now`: bound and running, not being deleted, and its Ready
 /// condition True (its readiness probe has succeeded since the container last started). The
-/// one readiness test every controller and metric uses (ReplicaSet/Deployment availability,
-/// HPA, ready-replica metrics); minReadySeconds is 0, so Ready is also available.
+/// condition as the API shows it, which ReplicaSet/Deployment availability, rollouts and the
+/// HPA read; minReadySeconds is 0, so Ready is also available. What serves traffic and what
+/// disruption budgets count use [`super::readiness::pod_is_ready`], which also needs the
+/// pod's node up (the API keeps a pod on a dead node Ready until the node lifecycle
+/// controller notices).
 #[inline]
 pub fn pod_is_ready(pod: &Pod, now: SimTime) -> bool {
     pod.phase == PodPhase::Running && !pod.is_terminating() && pod.ready_since <= now

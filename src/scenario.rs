@@ -1,5 +1,5 @@
 //! Scenarios: loading a YAML file (with `--set` overrides) into a validated [`ScenarioSpec`],
-//! and building a ready-to-run [`Simulation`] from it.
+//! and building a ready-to-run [`crate::engine::Simulation`] from it.
 
 pub mod build;
 pub mod overrides;

@@ -76,8 +76,9 @@ impl TopologyIndex {
     }
 
     /// Starts tracking a label key (no-op for hostname or a key already tracked). `labels`
-    /// gives each existing node's labels; counts of already-bound pods must be added by the
-    /// caller through [`TopologyIndex::recount`].
+    /// gives each existing node's labels; counts of already-bound pods must be redone by the
+    /// caller ([`TopologyIndex::clear_counts`], then [`TopologyIndex::on_pod`] per bound pod,
+    /// as `ClusterState::register_topology` does).
     pub fn track_key<'a>(&mut self, key: Symbol, labels: impl Iterator<Item = &'a Labels>) {
         if self.key(key) != TopologyKey::Untracked {
             return;

@@ -244,6 +244,8 @@ struct LivePositions {
 }
 
 impl LivePositions {
+    /// Records the positions of the nodes that joined since the last call, or of all live
+    /// nodes when one left the list since.
     fn update(&mut self, cluster: &ClusterState) {
         let live = &cluster.live_nodes;
         if self.layout != Some(cluster.live_layout) || live.len() < self.len {

@@ -85,6 +85,8 @@ pub struct Simulation {
     grown_flag: Vec<bool>,
     events: u64,
     new_pods: Vec<PodId>,
+    /// Reusable buffer: a service's ready pods while the kubelet checks their nodes.
+    service_pods: Vec<PodId>,
     /// Load-driven services.
     pub services: Vec<crate::workload::service::Service>,
     /// Per Deployment: its service, if load-driven.
@@ -187,6 +189,7 @@ impl Simulation {
             grown_flag: Vec::new(),
             events: 0,
             new_pods: Vec::new(),
+            service_pods: Vec::new(),
             services: Vec::new(),
             service_of: Vec::new(),
             service_samples: Vec::new(),
@@ -744,8 +747,10 @@ impl Simulation {
         self.metrics.requests_unserved += served.unserved;
         // Memory that follows the load may cross the kubelet's eviction threshold.
         if self.services[i].model.memory_per_rps_bytes > 0.0 {
-            for k in 0..self.services[i].ready_ids().len() {
-                let pod = self.services[i].ready_ids()[k];
+            let mut ready = std::mem::take(&mut self.service_pods);
+            ready.clear();
+            ready.extend_from_slice(self.services[i].ready_ids());
+            for &pod in &ready {
                 if let Some(node) = self.cluster.pods[pod.0 as usize].node
                     && self
                         .kubelet
@@ -754,6 +759,7 @@ impl Simulation {
                     self.node_memory_changed(node);
                 }
             }
+            self.service_pods = ready;
         }
     }
 

@@ -88,9 +88,23 @@ impl NodeMemory {
         (u128::from(base) * h + self.leak_rate * u128::from(t.0)).saturating_sub(self.leak_offset)
     }
 
+    /// No leaking container runs on the node: its memory use is the pods' usage alone.
+    #[inline]
+    pub fn leak_free(&self) -> bool {
+        self.leak_rate == 0 && self.leak_offset == 0
+    }
+
+    /// False when a change of the pods' memory `base` [bytes] certainly needs no new check:
+    /// no leak, no pressure, and `base` at or below `allocatable` [bytes] (what
+    /// [`NodeMemory::required_check`] would conclude).
+    #[inline]
+    pub fn may_need_check(&self, base: u64, allocatable: u64) -> bool {
+        self.pressure || !self.leak_free() || base > allocatable
+    }
+
     /// Whether the threshold is met at `t`: pods' memory above `allocatable` bytes.
     pub fn threshold_met(&self, base: u64, allocatable: u64, t: SimTime) -> bool {
-        if self.leak_rate == 0 && self.leak_offset == 0 {
+        if self.leak_free() {
             // No leak: the scaled comparison reduces to the plain one.
             return base > allocatable;
         }

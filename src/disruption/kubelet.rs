@@ -327,8 +327,7 @@ impl Kubelet {
     }
 
     /// False when the eviction manager of `node` (whose id is `id`) certainly needs no new
-    /// check after its memory use changed: no leak, no pressure, and usage at or below
-    /// allocatable (what `NodeMemory::required_check` would conclude).
+    /// check after its memory use changed ([`NodeMemory::may_need_check`]).
     #[inline]
     pub fn may_need_check(
         &self,
@@ -336,10 +335,7 @@ impl Kubelet {
         node: &crate::cluster::node::Node,
     ) -> bool {
         self.nodes.get(id.0 as usize).is_none_or(|nm| {
-            nm.pressure
-                || nm.leak_rate != 0
-                || nm.leak_offset != 0
-                || node.usage.memory_bytes > node.allocatable.memory_bytes
+            nm.may_need_check(node.usage.memory_bytes, node.allocatable.memory_bytes)
         })
     }
 

@@ -129,7 +129,9 @@ pub struct Pod {
     pub requests: Resources,
     /// Resource limits.
     pub limits: Limits,
-    /// Current usage (cpu [millicores], memory [bytes]); constant per pod for now.
+    /// Current usage (cpu [millicores], memory [bytes]): the pod's spec while its container
+    /// runs (zero while it is down), or what its service sets every load tick
+    /// (`ClusterState::set_pod_usage`).
     pub usage: Resources,
     /// The metrics-server sample of a load-driven pod, set by its service at each scrape
     /// (`None` before its first full window).

@@ -438,7 +438,13 @@ impl LoadCurve {
         if b_ms <= a_ms {
             return self.rate(a_ms);
         }
-        self.requests(a_ms, b_ms) * MS / (b_ms - a_ms) as f64
+        Self::rate_of(self.requests(a_ms, b_ms), a_ms, b_ms)
+    }
+
+    /// The mean rate [requests/s] of `requests` spread over `[a_ms, b_ms)` (non-empty).
+    #[inline]
+    pub fn rate_of(requests: f64, a_ms: u64, b_ms: u64) -> f64 {
+        requests * MS / (b_ms - a_ms) as f64
     }
 
     /// True when the rate provably stays below `threshold` [requests/s] throughout

@@ -135,7 +135,7 @@ impl Service {
         let (from, to) = (now.as_ms(), now.as_ms() + self.tick_ms);
         let requests = self.curve.requests(from, to);
         self.ahead = (from, to, requests);
-        self.rate_rps = requests * 1000.0 / self.tick_ms as f64;
+        self.rate_rps = LoadCurve::rate_of(requests, from, to);
         let mut unserved = if self.ready.is_empty() {
             self.rate_rps
         } else {
@@ -150,6 +150,7 @@ impl Service {
             let demand = self.rate_rps * fraction;
             let served = demand.min(self.capacities[0]);
             let (cpu, memory) = self.model.usage(served);
+            // Added pod by pod, as the general path does, so the float sum is the same.
             for _ in &self.ids {
                 unserved += demand - served;
             }

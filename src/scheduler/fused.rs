@@ -37,7 +37,7 @@ use super::framework::{num_feasible_nodes_to_find, select_host};
 use super::plugins::balanced_allocation::balanced_score;
 use super::plugins::node_resources_fit::{div_floor, div_floor_recip, fits_request};
 use super::plugins::taint_toleration::{
-    intolerable_prefer_no_schedule, tolerates_node_taints, tolerates_pool,
+    PoolVerdicts, intolerable_prefer_no_schedule, tolerates_node_taints,
 };
 use super::plugins::{MAX_NODE_SCORE, default_normalize_score};
 use crate::cluster::ClusterState;
@@ -117,18 +117,18 @@ impl FusedProfile {
 
 /// What the kernel's filters need to know of a pod template: which pools' taints its
 /// tolerations allow, and whether it tolerates the unschedulable and memory-pressure taints.
-/// Kept for the last template filtered: pools, their taints and a template's tolerations
-/// never change, and the memory-pressure answer depends only on whether some node has
-/// memory pressure (see [`ClusterState::tolerates_memory_pressure`]).
+/// Kept for the last template filtered: a template's tolerations never change, and the
+/// memory-pressure answer depends only on whether some node has memory pressure (see
+/// [`ClusterState::tolerates_memory_pressure`]).
 #[derive(Default)]
 struct TemplateFacts {
-    /// (template, number of pools, some node under memory pressure) the facts are for.
-    key: Option<(TemplateId, usize, bool)>,
+    /// (template, some node under memory pressure) the facts are for.
+    key: Option<(TemplateId, bool)>,
     /// The static part of [`FusedProfile::handles_filters`].
     handled: bool,
-    /// Per pool: the tolerations allow the pool's NoSchedule and NoExecute taints (or taints
-    /// are not filtered).
-    pool_allowed: Vec<bool>,
+    /// Per pool: the tolerations allow the pool's NoSchedule and NoExecute taints (kept up to
+    /// date only when taints are filtered).
+    pools: PoolVerdicts,
     /// The template tolerates the unschedulable taint (or NodeUnschedulable is off).
     tolerates_cordon: bool,
     /// The template tolerates the memory-pressure taint (or taints are not filtered).
@@ -138,11 +138,10 @@ struct TemplateFacts {
 impl TemplateFacts {
     /// Brings the facts up to date for `pod`'s template.
     fn update(&mut self, pr: &FusedProfile, pod: &Pod, cluster: &ClusterState) {
-        let key = (
-            pod.template,
-            cluster.pools.len(),
-            cluster.memory_pressure_nodes > 0,
-        );
+        if pr.taint_filter {
+            self.pools.update(pod, cluster);
+        }
+        let key = (pod.template, cluster.memory_pressure_nodes > 0);
         if self.key == Some(key) {
             return;
         }
@@ -150,10 +149,6 @@ impl TemplateFacts {
         let template = &cluster.templates[pod.template.0 as usize];
         let tolerations = &template.tolerations;
         self.handled = pr.template_filters_handled(template);
-        self.pool_allowed.clear();
-        self.pool_allowed.extend(
-            (0..cluster.pools.len()).map(|p| !pr.taint_filter || tolerates_pool(pod, p, cluster)),
-        );
         self.tolerates_cordon = pr
             .node_unschedulable
             .is_none_or(|t| tolerated(tolerations, &t));
@@ -193,7 +188,7 @@ impl<'a> NodeFilter<'a> {
     fn passes(&self, node: &Node) -> bool {
         let f = self.facts;
         !((node.unschedulable && !f.tolerates_cordon)
-            || !f.pool_allowed[node.pool.0 as usize]
+            || (self.taint_filter && !f.pools.allows(node.pool))
             || (node.memory_pressure && !f.tolerates_memory_pressure)
             || (self.taint_filter && !tolerates_node_taints(self.pod, node, self.cluster))
             || (self.fit_filter && fits_request(self.pod, node).is_err()))

@@ -7,8 +7,8 @@
 use super::{FilterFailure, FilterPlugin, MAX_NODE_SCORE, ScorePlugin, default_normalize_score};
 use crate::cluster::ClusterState;
 use crate::cluster::labels::{TaintEffect, tolerated};
-use crate::cluster::node::Node;
-use crate::cluster::pod::Pod;
+use crate::cluster::node::{Node, PoolId};
+use crate::cluster::pod::{Pod, TemplateId};
 
 /// The TaintToleration plugin. Taints belong to node pools, so the per-pod verdicts are
 /// computed once per pool in PreFilter / PreScore and looked up per node; a node's own taints
@@ -16,14 +16,42 @@ use crate::cluster::pod::Pod;
 #[derive(Default)]
 pub struct TaintToleration {
     /// Per pool: whether the current pod tolerates all its NoSchedule/NoExecute taints.
-    pool_allowed: Vec<bool>,
-    /// The template and pool count `pool_allowed` was computed for.
-    allowed_for: Option<(crate::cluster::pod::TemplateId, usize)>,
+    pools: PoolVerdicts,
     /// Per pool: the number of PreferNoSchedule taints the current pod does not tolerate.
     pool_intolerable: Vec<i64>,
     /// Whether the current pod tolerates the memory-pressure taint of nodes under memory
     /// pressure (a per-node condition taint, not a pool taint).
     tolerates_memory_pressure: bool,
+}
+
+/// A pod template's verdicts on every pool's NoSchedule / NoExecute taints
+/// ([`tolerates_pool`]), kept for the last template asked: pool taints and template
+/// tolerations never change during a run, so consecutive pods of one template reuse them.
+#[derive(Default)]
+pub struct PoolVerdicts {
+    /// The template and pool count `allowed` was computed for.
+    key: Option<(TemplateId, usize)>,
+    /// Per pool.
+    allowed: Vec<bool>,
+}
+
+impl PoolVerdicts {
+    /// Brings the verdicts up to date for `pod`'s template.
+    pub fn update(&mut self, pod: &Pod, cluster: &ClusterState) {
+        let key = (pod.template, cluster.pools.len());
+        if self.key != Some(key) {
+            self.allowed.clear();
+            self.allowed
+                .extend((0..cluster.pools.len()).map(|p| tolerates_pool(pod, p, cluster)));
+            self.key = Some(key);
+        }
+    }
+
+    /// Whether the template tolerates every NoSchedule / NoExecute taint of `pool`.
+    #[inline]
+    pub fn allows(&self, pool: PoolId) -> bool {
+        self.allowed[pool.0 as usize]
+    }
 }
 
 /// Whether `pod` tolerates every NoSchedule / NoExecute taint of `pool`.
@@ -67,22 +95,14 @@ impl FilterPlugin for TaintToleration {
     }
 
     fn pre_filter(&mut self, pod: &Pod, cluster: &ClusterState) {
-        // Pool taints and template tolerations never change during a run: the per-pool
-        // verdicts of the last template prepared still hold for its next pod.
-        let key = (pod.template, cluster.pools.len());
-        if self.allowed_for != Some(key) {
-            self.pool_allowed.clear();
-            self.pool_allowed
-                .extend((0..cluster.pools.len()).map(|p| tolerates_pool(pod, p, cluster)));
-            self.allowed_for = Some(key);
-        }
+        self.pools.update(pod, cluster);
         self.tolerates_memory_pressure = cluster
             .tolerates_memory_pressure(&cluster.templates[pod.template.0 as usize].tolerations);
     }
 
     #[inline]
     fn filter(&self, pod: &Pod, node: &Node, cluster: &ClusterState) -> Result<(), FilterFailure> {
-        if self.pool_allowed[node.pool.0 as usize]
+        if self.pools.allows(node.pool)
             && (!node.memory_pressure || self.tolerates_memory_pressure)
             && tolerates_node_taints(pod, node, cluster)
         {

@@ -718,19 +718,13 @@ mod tests {
 
     fn pool() -> NodePool {
         NodePool {
-            name: "p".into(),
-            instance_type: "t".into(),
-            allocatable: Resources {
+            hourly_price_usd: 0.5,
+            ..NodePool::for_tests(Resources {
                 cpu_milli: 4000,
                 memory_bytes: 8 << 30,
                 gpu_milli: 0,
                 pods: 110,
-            },
-            labels: Labels::default(),
-            taints: vec![],
-            zone: "z".into(),
-            hourly_price_usd: 0.5,
-            spot: false,
+            })
         }
     }
 

@@ -271,6 +271,16 @@ fn validate_kubelet(t: &PodTemplateSpec, field: &str) -> Result<()> {
 
 fn validate_template(t: &PodTemplateSpec, field: &str, spec: &ScenarioSpec) -> Result<()> {
     validate_kubelet(t, field)?;
+    not_yet(!t.containers.is_empty(), &format!("{field}.containers"))?;
+    not_yet(
+        !t.init_containers.is_empty(),
+        &format!("{field}.initContainers"),
+    )?;
+    not_yet(t.overhead.is_some(), &format!("{field}.overhead"))?;
+    not_yet(
+        t.scheduler_name.is_some(),
+        &format!("{field}.schedulerName"),
+    )?;
     let (requests, limits) = requests_and_limits(t);
     if let Some(msg) = limits_below_requests(&requests, &limits) {
         return Err(err(format!("{field}.limits"), msg));
@@ -683,8 +693,33 @@ fn hpa_config(
     Ok((config, server))
 }
 
+/// Rejects a schema field whose model is not built yet.
+fn not_yet(present: bool, field: &str) -> Result<()> {
+    if present {
+        return Err(err(field, "is not supported yet"));
+    }
+    Ok(())
+}
+
 /// Checks every value and cross-reference of a spec that the schema alone cannot.
 pub fn validate(spec: &ScenarioSpec) -> Result<()> {
+    not_yet(!spec.manifests.is_empty(), "manifests")?;
+    not_yet(spec.start_time.is_some(), "startTime")?;
+    not_yet(!spec.nodes.is_empty(), "nodes")?;
+    not_yet(!spec.pods.is_empty(), "pods")?;
+    not_yet(!spec.stateful_sets.is_empty(), "statefulSets")?;
+    not_yet(!spec.daemon_sets.is_empty(), "daemonSets")?;
+    not_yet(!spec.cron_jobs.is_empty(), "cronJobs")?;
+    for (i, j) in spec.jobs.iter().enumerate() {
+        not_yet(
+            j.backoff_limit.is_some(),
+            &format!("jobs[{i}].backoffLimit"),
+        )?;
+        not_yet(
+            j.completion_mode.is_some(),
+            &format!("jobs[{i}].completionMode"),
+        )?;
+    }
     if spec.name.is_empty()
         || !spec
             .name

@@ -85,6 +85,215 @@ pub struct ScenarioSpec {
     /// Node lifecycle controller flags (grace period, default tolerations, eviction rates).
     #[serde(default)]
     pub node_lifecycle: crate::disruption::faults::spec::NodeLifecycleSpec,
+    /// Kubernetes object files or folders (YAML, multi-document, `kind: List`, JSON), relative
+    /// to the scenario file; their objects are added to the lists of this scenario.
+    #[serde(default)]
+    pub manifests: Vec<String>,
+    /// The calendar instant of simulated t=0, RFC 3339 (e.g. `2026-01-05T00:00:00Z`; default
+    /// 1970-01-01T00:00:00Z). CronJob schedules are evaluated against it.
+    #[serde(default)]
+    pub start_time: Option<String>,
+    /// Individually named nodes (e.g. from `kubectl get nodes -o yaml`).
+    #[serde(default)]
+    pub nodes: Vec<NodeSpec>,
+    /// Bare pods, not owned by a controller; with `template.nodeName` they are the cluster's
+    /// initial placement.
+    #[serde(default)]
+    pub pods: Vec<BarePodSpec>,
+    /// StatefulSets: ordered pods with stable names `<name>-0`, `<name>-1`, ...
+    #[serde(default)]
+    pub stateful_sets: Vec<StatefulSetSpec>,
+    /// DaemonSets: one pod on every node the template fits (including autoscaled nodes).
+    #[serde(default)]
+    pub daemon_sets: Vec<DaemonSetSpec>,
+    /// CronJobs: Jobs created on a cron schedule.
+    #[serde(default)]
+    pub cron_jobs: Vec<CronJobSpec>,
+}
+
+/// One individually named node.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NodeSpec {
+    /// Node name (unique among all nodes).
+    pub name: String,
+    /// Allocatable resources.
+    pub allocatable: ResourceListSpec,
+    /// Node labels (`topology.kubernetes.io/zone` sets the zone,
+    /// `node.kubernetes.io/instance-type` the instance type).
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Taints.
+    #[serde(default)]
+    pub taints: Vec<TaintSpec>,
+    /// `spec.unschedulable` (cordoned).
+    #[serde(default)]
+    pub unschedulable: bool,
+    /// Price [$/hour] (default: the catalog price of the instance type, else 0).
+    #[serde(default)]
+    pub hourly_price: Option<f64>,
+    /// A spot node.
+    #[serde(default)]
+    pub spot: bool,
+}
+
+/// A bare pod.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct BarePodSpec {
+    /// Pod name.
+    pub name: String,
+    /// When the pod is created (default 0).
+    #[serde(default)]
+    pub start: Duration,
+    /// How long it runs (default: until the end of the simulation).
+    #[serde(default)]
+    pub duration: Option<DurationDist>,
+    /// Pod template.
+    #[serde(default)]
+    pub template: PodTemplateSpec,
+}
+
+/// One container (`template.containers`, `template.initContainers`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ContainerSpec {
+    /// Container name.
+    pub name: String,
+    /// Requests.
+    #[serde(default)]
+    pub requests: ResourceListSpec,
+    /// Limits.
+    #[serde(default)]
+    pub limits: ResourceListSpec,
+    /// `Always` on an init container makes it a sidecar (a restartable init container that
+    /// keeps running beside the app containers).
+    #[serde(default)]
+    pub restart_policy: Option<String>,
+}
+
+/// A StatefulSet.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct StatefulSetSpec {
+    /// Name (pods are `<name>-<ordinal>`).
+    pub name: String,
+    /// Desired replicas.
+    pub replicas: u32,
+    /// When the StatefulSet is created (default 0).
+    #[serde(default)]
+    pub start: Duration,
+    /// `OrderedReady` (default: pod N+1 is created once pod N is Running and Ready) or
+    /// `Parallel`.
+    #[serde(default)]
+    pub pod_management_policy: Option<String>,
+    /// `RollingUpdate` (default) or `OnDelete`, with `rollingUpdate.partition` and
+    /// `rollingUpdate.maxUnavailable`.
+    #[serde(default)]
+    pub update_strategy: Option<StatefulSetUpdateStrategySpec>,
+    /// Pod template.
+    #[serde(default)]
+    pub template: PodTemplateSpec,
+    /// A HorizontalPodAutoscaler targeting this StatefulSet.
+    #[serde(default)]
+    pub hpa: Option<crate::autoscale::hpa::spec::HpaSpec>,
+    /// Template changes rolled out at given times.
+    #[serde(default)]
+    pub rollouts: Vec<RolloutSpec>,
+}
+
+/// A StatefulSet's or DaemonSet's `updateStrategy`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct StatefulSetUpdateStrategySpec {
+    /// `RollingUpdate` (default) or `OnDelete`.
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    /// Rolling-update parameters.
+    #[serde(default)]
+    pub rolling_update: Option<RollingUpdateParamsSpec>,
+}
+
+/// `updateStrategy.rollingUpdate` of a StatefulSet or DaemonSet.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RollingUpdateParamsSpec {
+    /// StatefulSet: ordinals below the partition keep the old template (default 0).
+    #[serde(default)]
+    pub partition: Option<u32>,
+    /// Pods that may be unavailable during the update (default 1).
+    #[serde(default)]
+    pub max_unavailable: Option<IntOrString>,
+    /// DaemonSet: pods that may be surged (default 0).
+    #[serde(default)]
+    pub max_surge: Option<IntOrString>,
+}
+
+/// A DaemonSet.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DaemonSetSpec {
+    /// Name.
+    pub name: String,
+    /// When the DaemonSet is created (default 0).
+    #[serde(default)]
+    pub start: Duration,
+    /// `RollingUpdate` (default) or `OnDelete`.
+    #[serde(default)]
+    pub update_strategy: Option<StatefulSetUpdateStrategySpec>,
+    /// Pod template (its nodeSelector, affinity and tolerations choose the nodes).
+    #[serde(default)]
+    pub template: PodTemplateSpec,
+    /// Template changes rolled out at given times.
+    #[serde(default)]
+    pub rollouts: Vec<RolloutSpec>,
+}
+
+/// A CronJob.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CronJobSpec {
+    /// Name.
+    pub name: String,
+    /// Five-field cron schedule (`*/15 * * * *`, `@hourly`, ...).
+    pub schedule: String,
+    /// IANA time zone of the schedule (default UTC).
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// `Allow` (default), `Forbid` or `Replace`.
+    #[serde(default)]
+    pub concurrency_policy: Option<String>,
+    /// A run missed by more than this is skipped [s] (default: no deadline).
+    #[serde(default)]
+    pub starting_deadline_seconds: Option<u64>,
+    /// Suspended: no runs are started.
+    #[serde(default)]
+    pub suspend: bool,
+    /// The Job each run creates.
+    pub job_template: JobTemplateSpec,
+}
+
+/// The Job part of a CronJob.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct JobTemplateSpec {
+    /// Pods that must succeed (default 1).
+    #[serde(default = "one_u32")]
+    pub completions: u32,
+    /// Pods running at once (default 1).
+    #[serde(default = "one_u32")]
+    pub parallelism: u32,
+    /// Pod failures tolerated before the Job fails (default 6).
+    #[serde(default)]
+    pub backoff_limit: Option<u32>,
+    /// `NonIndexed` (default) or `Indexed`.
+    #[serde(default)]
+    pub completion_mode: Option<String>,
+    /// Run time of each pod.
+    pub duration: DurationDist,
+    /// Pod template.
+    #[serde(default)]
+    pub template: PodTemplateSpec,
 }
 
 /// A PodDisruptionBudget: exactly one of `minAvailable` and `maxUnavailable`.
@@ -540,6 +749,19 @@ pub struct PodTemplateSpec {
     /// `Always` (Deployments, bare pods), `OnFailure` (the Jobs' default) or `Never`.
     #[serde(default)]
     pub restart_policy: Option<String>,
+    /// Containers, each with its own requests and limits (instead of the pod-level
+    /// `requests`/`limits` shorthand, which means one container).
+    #[serde(default)]
+    pub containers: Vec<ContainerSpec>,
+    /// Init containers; those with `restartPolicy: Always` are sidecars.
+    #[serde(default)]
+    pub init_containers: Vec<ContainerSpec>,
+    /// Pod overhead (RuntimeClass), added to the effective request.
+    #[serde(default)]
+    pub overhead: Option<ResourceListSpec>,
+    /// The scheduler profile that places the pod (default `default-scheduler`).
+    #[serde(default)]
+    pub scheduler_name: Option<String>,
 }
 
 /// A container's usage while it runs (`template.usage`).
@@ -851,6 +1073,12 @@ pub struct JobSpec {
     /// Pod template.
     #[serde(default)]
     pub template: PodTemplateSpec,
+    /// Pod failures tolerated before the Job fails (default 6).
+    #[serde(default)]
+    pub backoff_limit: Option<u32>,
+    /// `NonIndexed` (default) or `Indexed`.
+    #[serde(default)]
+    pub completion_mode: Option<String>,
 }
 
 fn one_u32() -> u32 {

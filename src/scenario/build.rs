@@ -112,11 +112,11 @@ const ALL_POLICIES: &[RestartPolicy] = &[
 /// The template of a rolled-out version: the fields `v` gives replace the template's.
 fn rolled_out_template(t: &PodTemplateSpec, v: &super::spec::VersionSpec) -> PodTemplateSpec {
     let mut out = t.clone();
-    if let Some(r) = v.requests {
-        out.requests = r;
+    if let Some(r) = &v.requests {
+        out.requests = r.clone();
     }
-    if let Some(l) = v.limits {
-        out.limits = l;
+    if let Some(l) = &v.limits {
+        out.limits = l.clone();
     }
     if let Some(u) = v.usage {
         out.usage = Some(u);
@@ -1012,8 +1012,8 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
                 return Err(err(format!("{f}.shapes[{j}].weight"), "must be > 0"));
             }
             let t = PodTemplateSpec {
-                requests: s.requests,
-                limits: s.limits,
+                requests: s.requests.clone(),
+                limits: s.limits.clone(),
                 ..Default::default()
             };
             validate_template(&t, &format!("{f}.shapes[{j}]"), spec)?;
@@ -1641,8 +1641,8 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
                 .iter()
                 .map(|s| {
                     let t = PodTemplateSpec {
-                        requests: s.requests,
-                        limits: s.limits,
+                        requests: s.requests.clone(),
+                        limits: s.limits.clone(),
                         ..Default::default()
                     };
                     let (requests, limits) = requests_and_limits(&t);

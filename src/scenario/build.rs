@@ -76,30 +76,11 @@ fn check_unique<'a>(names: impl Iterator<Item = &'a str>, field: &str) -> Result
     Ok(())
 }
 
-/// Requests and limits of a template after upstream defaulting (an unset request takes its
-/// limit's value).
+/// Effective requests and limits of a template (after upstream defaulting: an unset request
+/// takes its limit's value; containers reduce as `PodRequests`/`PodLimits`).
 fn requests_and_limits(t: &PodTemplateSpec) -> (Resources, Limits) {
-    let limits = Limits {
-        cpu_milli: t.limits.cpu.map(|q| q.0),
-        memory_bytes: t.limits.memory.map(|q| q.0),
-    };
-    let requests = Resources {
-        cpu_milli: t
-            .requests
-            .cpu
-            .map(|q| q.0)
-            .or(limits.cpu_milli)
-            .unwrap_or(0),
-        memory_bytes: t
-            .requests
-            .memory
-            .map(|q| q.0)
-            .or(limits.memory_bytes)
-            .unwrap_or(0),
-        gpu_milli: t.requests.gpu.or(t.limits.gpu).map_or(0, |q| q.0),
-        pods: 1,
-    };
-    (requests, limits)
+    let r = super::containers::template_resources(t);
+    (r.requests, r.limits)
 }
 
 /// Every restart policy (bare pods from traces and generators).
@@ -271,12 +252,7 @@ fn validate_kubelet(t: &PodTemplateSpec, field: &str) -> Result<()> {
 
 fn validate_template(t: &PodTemplateSpec, field: &str, spec: &ScenarioSpec) -> Result<()> {
     validate_kubelet(t, field)?;
-    not_yet(!t.containers.is_empty(), &format!("{field}.containers"))?;
-    not_yet(
-        !t.init_containers.is_empty(),
-        &format!("{field}.initContainers"),
-    )?;
-    not_yet(t.overhead.is_some(), &format!("{field}.overhead"))?;
+    super::containers::validate(t, field)?;
     not_yet(
         t.scheduler_name.is_some(),
         &format!("{field}.schedulerName"),
@@ -291,6 +267,7 @@ fn validate_template(t: &PodTemplateSpec, field: &str, spec: &ScenarioSpec) -> R
             "pods is not a pod request (every pod takes one slot)",
         ));
     }
+    super::containers::validate(t, field)?;
     if let Some(name) = &t.priority_class_name {
         if t.priority.is_some() {
             return Err(err(
@@ -984,6 +961,11 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
         }
         let f = format!("traces[{i}].template");
         validate_template(&t.template, &f, spec)?;
+        super::containers::single_request_set(
+            &t.template,
+            &f,
+            "a trace gives each pod its request",
+        )?;
         restart_policy(&t.template, &f, ALL_POLICIES, RestartPolicy::Always)?;
     }
     for (i, g) in spec.generators.iter().enumerate() {
@@ -1017,6 +999,16 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
                 ..Default::default()
             };
             validate_template(&t, &format!("{f}.shapes[{j}]"), spec)?;
+            super::containers::single_request_set(
+                &t,
+                &format!("{f}.shapes[{j}]"),
+                "shapes give each pod its request",
+            )?;
+            super::containers::single_request_set(
+                &g.template,
+                &format!("{f}.template"),
+                "shapes give each pod its request",
+            )?;
         }
     }
     fragmentation_probe(spec)?;
@@ -1349,7 +1341,12 @@ impl Builder<'_> {
         replica_set: Option<&str>,
         restart: RestartPolicy,
     ) -> Result<Blueprint> {
-        let (requests, limits) = requests_and_limits(t);
+        let resources = super::containers::template_resources(t);
+        let (requests, limits) = (resources.requests, resources.limits);
+        let extended = self
+            .cluster
+            .extended
+            .add_set(resources.extended.iter().map(|(n, v)| (n.as_str(), *v)));
         let extra: Vec<(&str, &str)> = replica_set
             .map(|name| ("pod-template-hash", name))
             .into_iter()
@@ -1399,6 +1396,9 @@ impl Builder<'_> {
             termination_grace_period_s: t.termination_grace_period_seconds,
             safe_to_evict: safe_to_evict(t, prefix.trim_end_matches('-'))?,
             kubelet_profile: self.kubelet.add_profile(kubelet_profile(t, restart)),
+            non_zero_requests: resources.non_zero,
+            qos: resources.qos,
+            extended,
         });
         Ok(Blueprint {
             requests,
@@ -1408,6 +1408,14 @@ impl Builder<'_> {
             template,
             prefix: self.cluster.add_name_prefix(prefix),
         })
+    }
+
+    /// Makes the pods of `template` derive their scoring requests and QoS class from their own
+    /// request (trace sources and generator shapes give each pod its request).
+    fn per_pod_requests(&mut self, template: crate::cluster::pod::TemplateId) {
+        let t = &mut self.cluster.templates[template.0 as usize];
+        t.non_zero_requests = None;
+        t.qos = None;
     }
 
     /// Registers the topology keys and label selectors the pods use, so the cluster counts
@@ -1474,6 +1482,11 @@ impl Builder<'_> {
                 hourly_price_usd: price,
                 spot: p.spot,
             });
+            if let Some(a) = &p.allocatable {
+                self.cluster
+                    .extended
+                    .set_pool(pool, a.extended.iter().map(|(n, v)| (n.as_str(), *v)));
+            }
             for k in 0..p.count {
                 self.cluster
                     .add_node(pool, format!("{}-{k}", p.name), None, SimTime::ZERO);
@@ -1614,6 +1627,7 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
         };
         let policy = restart_policy(&t.template, "", ALL_POLICIES, RestartPolicy::Always)?;
         let bp = b.blueprint(&t.template, &prefix, None, policy)?;
+        b.per_pod_requests(bp.template);
         sources.push(SourceSlot {
             name: t.name.clone(),
             source,
@@ -1629,6 +1643,9 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
         let i = sources.len() as u32;
         let policy = restart_policy(&g.template, "", ALL_POLICIES, RestartPolicy::Always)?;
         let bp = b.blueprint(&g.template, &format!("{}-", g.name), None, policy)?;
+        if !g.shapes.is_empty() {
+            b.per_pod_requests(bp.template);
+        }
         let shapes = if g.shapes.is_empty() {
             vec![Shape {
                 weight: 1,

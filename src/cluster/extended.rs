@@ -34,6 +34,11 @@ impl ExtendedSet {
 #[derive(Clone, Debug)]
 pub struct ExtendedResources {
     names: Vec<String>,
+    /// Per resource: `Insufficient <name>`, the fit filter's reason.
+    reasons: Vec<&'static str>,
+    /// Per resource: a scalar resource (everything but `ephemeral-storage`), which the
+    /// scorers skip for pods that do not request it.
+    scalar: Vec<bool>,
     /// Per resource, per node: allocatable [units].
     allocatable: Vec<Vec<u64>>,
     /// Per resource, per node: sum of the bound pods' requests [units].
@@ -49,6 +54,8 @@ impl Default for ExtendedResources {
     fn default() -> Self {
         ExtendedResources {
             names: Vec::new(),
+            reasons: Vec::new(),
+            scalar: Vec::new(),
             allocatable: Vec::new(),
             requested: Vec::new(),
             sets: vec![Vec::new()],
@@ -56,6 +63,17 @@ impl Default for ExtendedResources {
             nodes: 0,
         }
     }
+}
+
+/// `Insufficient <name>` as a `'static` filter reason, made once per distinct name for the
+/// whole process (a handful of strings).
+fn insufficient_reason(name: &str) -> &'static str {
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+    static REASONS: Mutex<BTreeMap<String, &'static str>> = Mutex::new(BTreeMap::new());
+    let mut map = REASONS.lock().unwrap_or_else(|e| e.into_inner());
+    map.entry(name.to_string())
+        .or_insert_with(|| Box::leak(format!("Insufficient {name}").into_boxed_str()))
 }
 
 /// `IsExtendedResourceName` (pkg/apis/core/v1/helper/helpers.go): a domain-prefixed name
@@ -92,6 +110,20 @@ impl ExtendedResources {
         &self.names[r.0 as usize]
     }
 
+    /// The fit filter's reason for `r`: `Insufficient <name>`.
+    #[inline]
+    pub fn reason(&self, r: ExtendedName) -> &'static str {
+        self.reasons[r.0 as usize]
+    }
+
+    /// Whether `r` is a scalar resource (`IsScalarResourceName`: extended, hugepages...), which
+    /// the resource scorers skip for a pod that does not request it; `ephemeral-storage` is
+    /// scored for every pod.
+    #[inline]
+    pub fn is_scalar(&self, r: ExtendedName) -> bool {
+        self.scalar[r.0 as usize]
+    }
+
     /// The index of `name`, if interned.
     pub fn lookup(&self, name: &str) -> Option<ExtendedName> {
         self.names
@@ -106,6 +138,8 @@ impl ExtendedResources {
             return r;
         }
         self.names.push(name.to_string());
+        self.reasons.push(insufficient_reason(name));
+        self.scalar.push(name != "ephemeral-storage");
         self.allocatable.push(vec![0; self.nodes]);
         self.requested.push(vec![0; self.nodes]);
         ExtendedName(self.names.len() as u16 - 1)

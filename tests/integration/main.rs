@@ -13,6 +13,7 @@ mod fragmentation;
 mod kubelet;
 mod load;
 mod placement;
+mod pods;
 mod preemption;
 mod scenarios;
 mod support;

@@ -132,6 +132,7 @@ pub fn build(
             preemption: vec![preemption],
         });
     }
+    crate::scenario::scheduler_config::check_inline(spec, "scheduler")?;
     let lowered = lower_all(spec, "scheduler.")?;
     let mut schedulers = Vec::with_capacity(lowered.len());
     let mut preemption = Vec::with_capacity(lowered.len());

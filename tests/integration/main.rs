@@ -14,6 +14,7 @@ mod kubelet;
 mod load;
 mod placement;
 mod preemption;
+mod profiles;
 mod scenarios;
 mod support;
 mod traces;

@@ -69,6 +69,22 @@ pub const HPA_CSV_COLUMNS: [&str; 8] = [
     "reason",
 ];
 
+/// Column names of `hpa_metrics.csv`: one row per metric of each logged sync (time, workload,
+/// the metric's index, type, name and target, its current value and utilization, its
+/// proposal, and why it is invalid).
+pub const HPA_METRICS_CSV_COLUMNS: [&str; 10] = [
+    "time_s",
+    "workload",
+    "metric_index",
+    "metric_type",
+    "metric_name",
+    "target",
+    "current_value",
+    "utilization_percent",
+    "proposed_replicas",
+    "error",
+];
+
 /// The controller's flags (kube-controller-manager), shared by all HPAs.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct HpaConfig {

@@ -1707,15 +1707,29 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
             ));
         }
     }
+    let base = scenario.path.parent().unwrap_or(std::path::Path::new("."));
+    let service_of = |name: &str| {
+        let d = spec.deployments.iter().position(|d| d.name == name)?;
+        services
+            .iter()
+            .position(|s| s.deployment as usize == d)
+            .map(|s| s as u32)
+    };
+    let feed = super::hpa_metrics::build_feed(spec, base, seed, &service_of)
+        .map_err(|e| e.in_file(&scenario.path))?;
     let mut hpas = Vec::new();
     for (i, d) in spec.deployments.iter().enumerate() {
         if let Some(h) = &d.hpa {
-            hpas.push(crate::autoscale::horizontal::HorizontalController::new(
+            let field = format!("deployments[{i}].hpa");
+            let mut hpa = crate::autoscale::horizontal::HorizontalController::new(
                 i as u32,
-                h.validate(&format!("deployments[{i}].hpa"))?,
+                h.validate(&field)?,
                 hpa_config,
                 metrics_server,
-            ));
+            );
+            super::hpa_metrics::bind(&mut hpa, d, &feed, &field)
+                .map_err(|e| e.in_file(&scenario.path))?;
+            hpas.push(hpa);
         }
     }
     b.register_topology();
@@ -1745,6 +1759,7 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
         .set_window_start(SimTime(spec.warmup.0));
     sim.faults = faults;
     sim.hpas = hpas;
+    sim.custom_metrics = feed;
     sim.hpa_log_all = spec.output.hpa_log == super::spec::HpaLog::All;
     sim.set_services(services);
     sim.pdbs = pdbs;

@@ -109,6 +109,9 @@ pub struct ScenarioSpec {
     /// CronJobs: Jobs created on a cron schedule.
     #[serde(default)]
     pub cron_jobs: Vec<CronJobSpec>,
+    /// Custom metric series read by Pods, Object and External HPA metrics.
+    #[serde(default)]
+    pub custom_metrics: Vec<crate::autoscale::metric_feed::CustomMetricSpec>,
 }
 
 /// One individually named node.

@@ -10,6 +10,7 @@ mod errors;
 mod explain;
 mod faults;
 mod fragmentation;
+mod hpa_metrics;
 mod kubelet;
 mod load;
 mod placement;

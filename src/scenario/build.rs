@@ -30,6 +30,8 @@ use crate::workload::synthetic::{PoissonGenerator, Shape};
 use crate::workload::{Blueprint, WorkloadSource, alibaba, limits_below_requests, trace};
 use std::collections::{BTreeMap, BTreeSet};
 
+mod named_nodes;
+
 /// Most `timeseries.csv` rows a run may produce (duration / sampleInterval).
 pub const MAX_SAMPLES: u64 = 10_000_000;
 /// Most nodes one pool may have.
@@ -324,7 +326,8 @@ fn validate_template(t: &PodTemplateSpec, field: &str, spec: &ScenarioSpec) -> R
                 .and_then(|k| k.parse::<u32>().ok())
                 .is_some_and(|k| k < p.count && name == &format!("{}-{k}", p.name))
         });
-        if !pool_node && spec.node_lists.is_empty() {
+        let named = spec.nodes.iter().any(|n| &n.name == name);
+        if !pool_node && !named && spec.node_lists.is_empty() {
             return Err(err(
                 format!("{field}.nodeName"),
                 format!("no node named {name:?}; node pool nodes are named <pool>-<ordinal>"),
@@ -705,7 +708,6 @@ fn not_yet(present: bool, field: &str) -> Result<()> {
 pub fn validate(spec: &ScenarioSpec) -> Result<()> {
     not_yet(!spec.manifests.is_empty(), "manifests")?;
     not_yet(spec.start_time.is_some(), "startTime")?;
-    not_yet(!spec.nodes.is_empty(), "nodes")?;
     not_yet(!spec.pods.is_empty(), "pods")?;
     not_yet(!spec.stateful_sets.is_empty(), "statefulSets")?;
     not_yet(!spec.daemon_sets.is_empty(), "daemonSets")?;
@@ -878,10 +880,13 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
             ));
         }
     }
-    if spec.node_pools.iter().all(|p| p.count == 0) && spec.node_lists.is_empty() {
+    if spec.node_pools.iter().all(|p| p.count == 0)
+        && spec.node_lists.is_empty()
+        && spec.nodes.is_empty()
+    {
         return Err(err(
             "nodePools",
-            "the scenario has no nodes; add a pool with count > 0 or a nodeList",
+            "the scenario has no nodes; add a pool with count > 0, a nodeList or nodes",
         ));
     }
     let mut workload_names: Vec<&str> = Vec::new();
@@ -1546,6 +1551,7 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
         .set_fragmentation_probe(fragmentation_probe(spec).map_err(|e| e.in_file(&scenario.path))?);
     b.add_pools()?;
     b.add_node_lists(scenario)?;
+    b.add_named_nodes().map_err(|e| e.in_file(&scenario.path))?;
     let mut deployments = Vec::new();
     let mut planned = Vec::new();
     for (i, d) in spec.deployments.iter().enumerate() {

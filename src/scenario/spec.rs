@@ -628,7 +628,8 @@ pub struct NodePoolSpec {
     pub interruptions: Option<crate::disruption::faults::spec::InterruptionSpec>,
 }
 
-fn default_zone() -> String {
+/// The zone of pools (and named nodes) that name none.
+pub fn default_zone() -> String {
     "zone-a".to_owned()
 }
 

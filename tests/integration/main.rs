@@ -13,6 +13,7 @@ mod fragmentation;
 mod hpa_metrics;
 mod kubelet;
 mod load;
+mod named_nodes;
 mod placement;
 mod preemption;
 mod scenarios;

@@ -41,6 +41,8 @@ fn equivalence_key(cluster: &ClusterState, pod: PodId) -> EquivalenceKey {
         Owner::Deployment(i) => (0, i),
         Owner::Job(i) => (1, i),
         Owner::Source(i) => (2, i),
+        Owner::StatefulSet(i) => (3, i),
+        Owner::DaemonSet(i) => (4, i),
     };
     let r = p.requests;
     (
@@ -84,6 +86,9 @@ impl ClusterAutoscaler {
             let n = self.groups[g].templates.len();
             let name = format!("template-node-for-{}-{n}", self.groups[g].name);
             let id = cluster.add_template_node(self.groups[g].pool, name);
+            if let Some(&r) = self.daemon_overhead.get(g) {
+                cluster.set_template_requests(id, r);
+            }
             self.groups[g].templates.push(id);
         }
         self.groups[g].templates[k]

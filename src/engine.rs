@@ -1104,8 +1104,12 @@ impl Simulation {
             }
             Owner::Job(j) => {
                 let job = &mut self.jobs[j as usize];
+                let was_finished = job.is_finished();
                 if job.on_pod_terminated(pod, succeeded, self.now) {
                     self.job_failed(j as usize);
+                }
+                if !was_finished && self.jobs[j as usize].is_finished() {
+                    self.job_finished(j as usize);
                 }
                 let job = &mut self.jobs[j as usize];
                 match defer_ms {

@@ -7,7 +7,11 @@
 
 use super::Simulation;
 use super::event::{ControllerEvent, Event};
+use super::rng::{self, Stream};
+use super::time::SimTime;
 use crate::cluster::pod::{DisruptionReason, Owner, PodId};
+use crate::workload::cron_job::RunDecision;
+use crate::workload::job::JobController;
 use crate::workload::stateful_set::SyncActions;
 
 impl Simulation {
@@ -168,8 +172,104 @@ impl Simulation {
 }
 
 impl Simulation {
-    fn arm_cron_job(&mut self, _c: usize) {}
-    fn run_cron_job(&mut self, _c: usize) {}
+    /// Queues CronJob `c`'s next scheduled run (once per instant).
+    fn arm_cron_job(&mut self, c: usize) {
+        let cj = &mut self.cron_jobs[c];
+        let now_unix = cj.calendar.unix_s(self.now);
+        let Some(next) = cj.next_run(now_unix) else {
+            return;
+        };
+        let at = cj.calendar.sim_time(next).max(self.now);
+        if at > self.end || (cj.armed != SimTime::NEVER && cj.armed <= at && cj.armed >= self.now) {
+            return;
+        }
+        cj.armed = at;
+        self.queue
+            .push(at, Event::Controller(ControllerEvent::CronJobRun(c as u32)));
+    }
+
+    /// A CronJob timer or one of its Jobs finished: sync it (see
+    /// [`crate::workload::cron_job`]).
+    fn run_cron_job(&mut self, c: usize) {
+        if self.cron_jobs[c].armed == self.now {
+            self.cron_jobs[c].armed = SimTime::NEVER;
+        }
+        let jobs = &self.jobs;
+        let cj = &mut self.cron_jobs[c];
+        cj.active.retain(|&j| !jobs[j as usize].is_finished());
+        let now_ms = cj.calendar.start_unix_ms + self.now.as_ms() as i64;
+        if let RunDecision::Start { scheduled, replace } = cj.decide(now_ms) {
+            if replace {
+                let active = std::mem::take(&mut self.cron_jobs[c].active);
+                for j in active {
+                    self.delete_job(j as usize);
+                }
+            }
+            self.start_cron_run(c, scheduled);
+        }
+        self.arm_cron_job(c);
+    }
+
+    /// Creates CronJob `c`'s Job for scheduled time `scheduled` [unix s] and starts it.
+    fn start_cron_run(&mut self, c: usize, scheduled: i64) {
+        let index = self.jobs.len() as u32;
+        let cj = &self.cron_jobs[c];
+        let name = cj.job_name(scheduled);
+        let t = &cj.job;
+        let mut bp = t.blueprint;
+        bp.prefix = self.cluster.add_name_prefix(format!("{name}-"));
+        let mut job = JobController::new(
+            name,
+            index,
+            self.now,
+            t.completions,
+            t.parallelism,
+            t.duration.clone(),
+            bp,
+            rng::stream(cj.seed, Stream::Job(index)),
+        );
+        job.backoff_limit = t.backoff_limit;
+        job.cron_job = Some(c as u32);
+        if t.indexed {
+            job.set_indexed();
+        }
+        self.jobs.push(job);
+        let cj = &mut self.cron_jobs[c];
+        cj.active.push(index);
+        cj.jobs.push(index);
+        let mut out = std::mem::take(&mut self.new_pods);
+        self.jobs[index as usize].reconcile(&mut self.cluster, self.now, &mut out);
+        self.enqueue_new(&mut out);
+        self.new_pods = out;
+    }
+
+    /// Deletes Job `j` (`Replace`): it stops, and its active pods are deleted gracefully.
+    fn delete_job(&mut self, j: usize) {
+        let job = &mut self.jobs[j];
+        if job.failed_at == SimTime::NEVER && job.completed_at == SimTime::NEVER {
+            job.failed_at = self.now;
+        }
+        let pods: Vec<PodId> = job.pods.iter().map(|&(p, _)| p).collect();
+        for pod in pods {
+            let p = &self.cluster.pods[pod.0 as usize];
+            if p.is_terminated() || p.is_terminating() {
+                continue;
+            }
+            if p.node.is_some() {
+                self.delete_gracefully(pod, DisruptionReason::DeletedByController);
+            } else {
+                self.delete_pod(pod);
+            }
+        }
+    }
+
+    /// Job `j` finished: its CronJob, if any, re-syncs (a Forbid run may start late).
+    pub(super) fn job_finished(&mut self, j: usize) {
+        if let Some(c) = self.jobs[j].cron_job {
+            self.queue
+                .push(self.now, Event::Controller(ControllerEvent::CronJobRun(c)));
+        }
+    }
 }
 
 impl Simulation {

@@ -332,6 +332,9 @@ impl Simulation {
             [self.cluster.templates[p.template.0 as usize].kubelet_profile as usize]
             .restart_policy;
         if policy == RestartPolicy::Never {
+            if let Owner::Job(j) = self.cluster.pods[pod.0 as usize].owner {
+                self.jobs[j as usize].container_failed = Some(pod);
+            }
             self.end_pod(pod, PodPhase::Failed);
             return;
         }

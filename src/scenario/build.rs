@@ -715,10 +715,8 @@ fn not_yet(present: bool, field: &str) -> Result<()> {
 /// Checks every value and cross-reference of a spec that the schema alone cannot.
 pub fn validate(spec: &ScenarioSpec) -> Result<()> {
     not_yet(!spec.manifests.is_empty(), "manifests")?;
-    not_yet(spec.start_time.is_some(), "startTime")?;
     not_yet(!spec.nodes.is_empty(), "nodes")?;
     not_yet(!spec.pods.is_empty(), "pods")?;
-    not_yet(!spec.cron_jobs.is_empty(), "cronJobs")?;
     if spec.name.is_empty()
         || !spec
             .name
@@ -1726,6 +1724,7 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
         }
     }
     let controllers = b.controllers()?;
+    let cron_jobs = b.cron_jobs(seed)?;
     b.register_topology();
     let pdbs = b.pdbs()?;
     let preemption = crate::scheduler::preemption::from_spec(&spec.scheduler)
@@ -1756,6 +1755,7 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
     sim.hpas = hpas;
     sim.stateful_sets = stateful_sets;
     sim.daemon_sets = daemon_sets;
+    sim.cron_jobs = cron_jobs;
     sim.hpa_log_all = spec.output.hpa_log == super::spec::HpaLog::All;
     sim.set_services(services);
     sim.pdbs = pdbs;
@@ -1967,7 +1967,90 @@ fn validate_controllers(spec: &ScenarioSpec) -> Result<()> {
         )?;
         validate_rollouts(&d.rollouts, d.start.0, &d.template, &f, spec)?;
     }
+    calendar(spec)?;
+    for (i, c) in spec.cron_jobs.iter().enumerate() {
+        let f = format!("cronJobs[{i}]");
+        cron_parts(c, &f)?;
+        let j = &c.job_template;
+        let jf = format!("{f}.jobTemplate");
+        if j.completions == 0 {
+            return Err(err(format!("{jf}.completions"), "must be > 0"));
+        }
+        if j.parallelism == 0 || j.parallelism > MAX_PODS_AT_ONCE {
+            return Err(err(
+                format!("{jf}.parallelism"),
+                format!("must be in 1..={MAX_PODS_AT_ONCE}"),
+            ));
+        }
+        if j.duration.is_always_zero() {
+            return Err(err(format!("{jf}.duration"), "must be > 0"));
+        }
+        validate_completion_mode(j.completion_mode.as_deref(), &jf)?;
+        let tf = format!("{jf}.template");
+        validate_template(&j.template, &tf, spec)?;
+        restart_policy(
+            &j.template,
+            &tf,
+            &[RestartPolicy::OnFailure, RestartPolicy::Never],
+            RestartPolicy::OnFailure,
+        )?;
+    }
     Ok(())
+}
+
+/// The calendar instant of t=0 (`startTime`, RFC 3339; default the Unix epoch).
+fn calendar(spec: &ScenarioSpec) -> Result<crate::workload::cron_job::Calendar> {
+    let Some(text) = &spec.start_time else {
+        return Ok(Default::default());
+    };
+    let t = chrono::DateTime::parse_from_rfc3339(text).map_err(|e| {
+        err(
+            "startTime",
+            format!("{text:?} is not an RFC 3339 time such as 2026-01-05T00:00:00Z ({e})"),
+        )
+    })?;
+    Ok(crate::workload::cron_job::Calendar {
+        start_unix_ms: t.timestamp_millis(),
+    })
+}
+
+/// A CronJob's schedule, time zone and concurrency policy, checked.
+fn cron_parts(
+    c: &super::spec::CronJobSpec,
+    field: &str,
+) -> Result<(
+    crate::workload::cron::Schedule,
+    chrono_tz::Tz,
+    crate::workload::cron_job::ConcurrencyPolicy,
+)> {
+    use crate::workload::cron_job::ConcurrencyPolicy;
+    let schedule = crate::workload::cron::Schedule::parse(&c.schedule).map_err(|e| {
+        err(
+            format!("{field}.schedule"),
+            format!("{:?}: {e}", c.schedule),
+        )
+    })?;
+    let tz = match &c.time_zone {
+        None => chrono_tz::Tz::UTC,
+        Some(name) => name.parse::<chrono_tz::Tz>().map_err(|_| {
+            err(
+                format!("{field}.timeZone"),
+                format!("unknown time zone {name:?}; expected an IANA name such as Europe/Berlin"),
+            )
+        })?,
+    };
+    let policy = match c.concurrency_policy.as_deref() {
+        None | Some("Allow") => ConcurrencyPolicy::Allow,
+        Some("Forbid") => ConcurrencyPolicy::Forbid,
+        Some("Replace") => ConcurrencyPolicy::Replace,
+        Some(other) => {
+            return Err(err(
+                format!("{field}.concurrencyPolicy"),
+                format!("unknown policy {other:?}; expected Allow, Forbid or Replace"),
+            ));
+        }
+    };
+    Ok((schedule, tz, policy))
 }
 
 impl Builder<'_> {
@@ -2063,5 +2146,55 @@ impl Builder<'_> {
             daemons.push(c);
         }
         Ok((sets, daemons))
+    }
+
+    /// The CronJob controllers of the spec.
+    fn cron_jobs(
+        &mut self,
+        seed: u64,
+    ) -> Result<Vec<crate::workload::cron_job::CronJobController>> {
+        use crate::workload::cron_job::{CronJobController, JobTemplate};
+        let spec = self.spec;
+        let cal = calendar(spec)?;
+        let mut out = Vec::new();
+        for (i, c) in spec.cron_jobs.iter().enumerate() {
+            let f = format!("cronJobs[{i}]");
+            let (schedule, tz, policy) = cron_parts(c, &f)?;
+            let j = &c.job_template;
+            let restart = restart_policy(
+                &j.template,
+                "",
+                &[RestartPolicy::OnFailure, RestartPolicy::Never],
+                RestartPolicy::OnFailure,
+            )?;
+            let blueprint = self.blueprint(&j.template, &format!("{}-", c.name), None, restart)?;
+            out.push(CronJobController {
+                name: c.name.clone(),
+                schedule,
+                tz,
+                policy,
+                starting_deadline_ms: c.starting_deadline_seconds.map(|s| s.saturating_mul(1000)),
+                suspend: c.suspend,
+                job: JobTemplate {
+                    completions: j.completions,
+                    parallelism: j.parallelism,
+                    backoff_limit: j
+                        .backoff_limit
+                        .unwrap_or(crate::workload::job::DEFAULT_BACKOFF_LIMIT),
+                    indexed: j.completion_mode.as_deref() == Some("Indexed"),
+                    duration: j.duration.clone(),
+                    blueprint,
+                },
+                last_schedule_unix: cal.unix_s(SimTime::ZERO),
+                active: Vec::new(),
+                jobs: Vec::new(),
+                skipped: 0,
+                armed: SimTime::NEVER,
+                index: i as u32,
+                calendar: cal,
+                seed,
+            });
+        }
+        Ok(out)
     }
 }

@@ -3,6 +3,13 @@
 //! (pkg/controller/job/job_controller.go). Each pod's run time is drawn from the Job's own
 //! random stream, in creation order, so it does not depend on the scheduler.
 //!
+//! Counted failures: pods whose container failed with restart policy Never. Pods that end
+//! because of a disruption (node failure or spot interruption, drain, eviction, preemption,
+//! autoscaler scale-down) are replaced without counting, as under the upstream
+//! `podFailurePolicy` rule `{action: Ignore, onPodConditions: [{type: DisruptionTarget}]}`;
+//! upstream's default (no policy) counts them too. Container restarts under `OnFailure` are
+//! not counted either (upstream adds them to the failures).
+//!
 //! In `Indexed` mode every pod carries a completion index in `0..completions` (upstream's
 //! `batch.kubernetes.io/job-completion-index` annotation; here the pod's ordinal, so it is
 //! named `<job>-<index>`); each index succeeds once, and a failed index is retried, lowest
@@ -56,6 +63,11 @@ pub struct JobController {
     pub indexed: Vec<IndexState>,
     /// The active pods and their completion index (0 when `NonIndexed`).
     pub pods: Vec<(PodId, u32)>,
+    /// The CronJob that created it, if any.
+    pub cron_job: Option<u32>,
+    /// The pod whose container just failed (restart policy Never), set by the kubelet
+    /// before the pod ends: the only failures counted toward the backoff limit.
+    pub container_failed: Option<PodId>,
 }
 
 /// The state of one completion index of an Indexed Job.
@@ -100,6 +112,8 @@ impl JobController {
             failed_at: SimTime::NEVER,
             indexed: Vec::new(),
             pods: Vec::new(),
+            cron_job: None,
+            container_failed: None,
         }
     }
 
@@ -143,6 +157,7 @@ impl JobController {
     /// Records a terminated pod (`succeeded` or not). Returns true if this failure made the
     /// Job fail: the caller deletes the pods still in [`JobController::pods`].
     pub fn on_pod_terminated(&mut self, pod: PodId, succeeded: bool, now: SimTime) -> bool {
+        let container_failed = self.container_failed.take() == Some(pod);
         let Some(k) = self.pods.iter().position(|&(p, _)| p == pod) else {
             return false;
         };
@@ -164,13 +179,17 @@ impl JobController {
                 self.completed_at = now;
             }
             false
-        } else {
+        } else if container_failed {
             self.failed += 1;
             // `pastBackoffLimitOnFailure`: the Job fails once failures exceed the limit.
             if self.failed > self.backoff_limit {
                 self.failed_at = now;
                 return true;
             }
+            false
+        } else {
+            // A disrupted pod (node failure, eviction, preemption, deletion) is replaced
+            // without counting (see the module doc).
             false
         }
     }

@@ -293,3 +293,85 @@ fn indexed_job_runs_each_index_once() {
     let e = rejected(&job("    completionMode: Sometimes\n", ""));
     assert!(e.contains("jobs[0].completionMode"), "{e}");
 }
+
+fn cron(extra: &str, duration: &str) -> String {
+    format!(
+        "name: cron\nduration: {duration}\nstartTime: 2026-01-05T00:00:00Z\n{NODES}cronJobs:\n  - name: report\n    \
+         schedule: \"*/10 * * * *\"\n{extra}    jobTemplate:\n      duration: 15m\n      \
+         template: {{requests: {{cpu: 100m, memory: 100Mi}}}}\n"
+    )
+}
+
+/// (Job name, creation time [min]) of every Job a CronJob created.
+fn cron_runs(sim: &Simulation) -> Vec<(String, u64)> {
+    sim.jobs
+        .iter()
+        .map(|j| (j.name.clone(), j.start.as_ms() / 60_000))
+        .collect()
+}
+
+/// 2026-01-05T00:00:00Z in minutes since the Unix epoch.
+const T0_MIN: u64 = 29_459_520;
+
+fn name(min: u64) -> String {
+    format!("report-{}", T0_MIN + min)
+}
+
+#[test]
+fn cron_job_runs_at_each_scheduled_minute_and_names_jobs_as_upstream() {
+    // Every 10 min from 00:00 (not at 00:00 itself: the first time after creation).
+    let sim = simulate(&scenario(&cron("", "35m")));
+    assert_eq!(
+        cron_runs(&sim),
+        [(name(10), 10), (name(20), 20), (name(30), 30)]
+    );
+    // Pods are named after their Job.
+    assert_eq!(
+        pod(&sim, &format!("{}-0", name(10))).created.as_ms(),
+        s(600)
+    );
+    // Suspended: nothing.
+    let sim = simulate(&scenario(&cron("    suspend: true\n", "35m")));
+    assert!(sim.jobs.is_empty());
+}
+
+#[test]
+fn cron_job_forbid_starts_late_or_skips_and_replace_deletes_the_running_job() {
+    // Forbid: the 00:20 run finds 00:10's Job active (15 min, until 00:25); it starts late at
+    // 00:25 when that Job finishes. At 00:30 the 00:20 Job runs: skipped.
+    let sim = simulate(&scenario(&cron("    concurrencyPolicy: Forbid\n", "45m")));
+    assert_eq!(
+        cron_runs(&sim),
+        [(name(10), 10), (name(20), 25), (name(40), 40)]
+    );
+    // With a 60 s starting deadline the late start is too late: 00:20 is missed, and 00:30
+    // finds nothing active.
+    let extra = "    concurrencyPolicy: Forbid\n    startingDeadlineSeconds: 60\n";
+    let sim = simulate(&scenario(&cron(extra, "45m")));
+    assert_eq!(cron_runs(&sim), [(name(10), 10), (name(30), 30)]);
+    // Replace: each run deletes the previous Job's pod (graceful: 30 s).
+    let sim = simulate(&scenario(&cron("    concurrencyPolicy: Replace\n", "35m")));
+    assert_eq!(
+        cron_runs(&sim),
+        [(name(10), 10), (name(20), 20), (name(30), 30)]
+    );
+    let first = pod(&sim, &format!("{}-0", name(10)));
+    assert_eq!(first.deletion_started.as_ms(), s(1200));
+    assert_eq!(first.finished.as_ms(), s(1230));
+    assert_eq!(sim.jobs[0].succeeded, 0);
+}
+
+#[test]
+fn cron_job_time_zone_shifts_the_runs() {
+    // 09:00 in New York is 14:00 UTC in January: the first run is 14 h after t=0.
+    let extra = "    timeZone: America/New_York\n";
+    let yaml = cron(extra, "1d").replace("*/10 * * * *", "0 9 * * *");
+    let sim = simulate(&scenario(&yaml));
+    assert_eq!(cron_runs(&sim), [(name(14 * 60), 14 * 60)]);
+    let e = rejected(&cron("    timeZone: Mars/Olympus\n", "1h"));
+    assert!(e.contains("cronJobs[0].timeZone"), "{e}");
+    let e = rejected(&cron("", "1h").replace("*/10 * * * *", "61 * * * *"));
+    assert!(e.contains("cronJobs[0].schedule"), "{e}");
+    let e = rejected(&cron("", "1h").replace("2026-01-05T00:00:00Z", "yesterday"));
+    assert!(e.contains("startTime"), "{e}");
+}

@@ -70,12 +70,7 @@ impl Simulation {
     /// Job `j` exceeded its backoff limit: its active pods are deleted
     /// (`deleteActivePods` in pkg/controller/job/job_controller.go).
     pub(super) fn job_failed(&mut self, j: usize) {
-        let pods: Vec<PodId> = self.jobs[j].pods.iter().map(|&(p, _)| p).collect();
-        for pod in pods {
-            if !self.cluster.pods[pod.0 as usize].is_terminated() {
-                self.delete_pod(pod);
-            }
-        }
+        self.delete_job_pods(j);
     }
 
     /// Applies a sync's actions: queues the created pods, deletes the listed ones gracefully.
@@ -249,6 +244,12 @@ impl Simulation {
         if job.failed_at == SimTime::NEVER && job.completed_at == SimTime::NEVER {
             job.failed_at = self.now;
         }
+        self.delete_job_pods(j);
+    }
+
+    /// Deletes Job `j`'s active pods: bound ones gracefully, pending ones at once.
+    fn delete_job_pods(&mut self, j: usize) {
+        let job = &self.jobs[j];
         let pods: Vec<PodId> = job.pods.iter().map(|&(p, _)| p).collect();
         for pod in pods {
             let p = &self.cluster.pods[pod.0 as usize];

@@ -375,3 +375,46 @@ fn cron_job_time_zone_shifts_the_runs() {
     let e = rejected(&cron("", "1h").replace("2026-01-05T00:00:00Z", "yesterday"));
     assert!(e.contains("startTime"), "{e}");
 }
+
+#[test]
+fn node_failure_replaces_the_stateful_pod_under_its_name_and_keeps_the_daemon_pod() {
+    // a-0 fails at 600 s; unreachable NoExecute at 650 s. web-0 tolerates it for the default
+    // 300 s: deleted at 950 s and recreated as web-0 on b-0. The DaemonSet pod on a-0 tolerates
+    // unreachable forever: it stays, and no second one is created there; b-0 keeps its own.
+    let yaml = r#"
+name: sts-fault
+duration: 30m
+nodePools:
+  - {name: a, count: 1, allocatable: {cpu: "4", memory: 8Gi}, hourlyPrice: 1, labels: {tier: a}}
+  - {name: b, count: 1, allocatable: {cpu: "4", memory: 8Gi}, hourlyPrice: 1}
+statefulSets:
+  - name: web
+    replicas: 1
+    template:
+      requests: {cpu: "1", memory: 1Gi}
+      affinity:
+        nodeAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+            - {weight: 100, preference: {matchExpressions: [{key: tier, operator: In, values: [a]}]}}
+daemonSets:
+  - name: agent
+    template: {requests: {cpu: 100m, memory: 100Mi}}
+faults:
+  - {at: 10m, node: a-0}
+"#;
+    let sim = simulate(&scenario(yaml));
+    let web = pods_named(&sim, "web-0");
+    assert_eq!(web.len(), 2);
+    assert_eq!(node_of(&sim, web[0]), "a-0");
+    assert_eq!(web[0].deletion_started.as_ms(), s(950));
+    assert_eq!(web[1].created.as_ms(), s(950));
+    assert_eq!(node_of(&sim, web[1]), "b-0");
+    let agents: Vec<&Pod> = sim
+        .cluster
+        .pods
+        .iter()
+        .filter(|p| p.owner == Owner::DaemonSet(0))
+        .collect();
+    assert_eq!(agents.len(), 2);
+    assert!(agents.iter().all(|p| p.phase == PodPhase::Running));
+}

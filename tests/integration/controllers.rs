@@ -418,3 +418,66 @@ faults:
     assert_eq!(agents.len(), 2);
     assert!(agents.iter().all(|p| p.phase == PodPhase::Running));
 }
+
+/// (node, created [s], deletion started [s] or None) of DaemonSet 0's pods with `cpu` request.
+fn agents(sim: &Simulation, cpu: u64) -> Vec<(String, u64, Option<u64>)> {
+    let mut v: Vec<(String, u64, Option<u64>)> = sim
+        .cluster
+        .pods
+        .iter()
+        .filter(|p| p.owner == Owner::DaemonSet(0) && p.requests.cpu_milli == cpu)
+        .map(|p| {
+            let del =
+                (p.deletion_started != SimTime::NEVER).then(|| p.deletion_started.as_ms() / 1000);
+            (node_of(sim, p), p.created.as_ms() / 1000, del)
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn daemon_set_rolling_update_one_node_at_a_time_or_surging() {
+    let yaml = |strategy: &str| {
+        format!(
+            "name: ds-roll\nduration: 5m\nnodePools:\n  - {{name: n, count: 3, allocatable: {{cpu: \"4\", memory: 16Gi}}, hourlyPrice: 1}}\n\
+             daemonSets:\n  - name: agent\n{strategy}    template:\n      requests: {{cpu: 100m, memory: 100Mi}}\n      \
+             startup: {{readinessDelay: 10s, probePeriod: 0s}}\n    rollouts:\n      - {{at: 60s, newVersion: {{requests: {{cpu: 200m}}}}}}\n"
+        )
+    };
+    // maxUnavailable 1: n-0's old pod is deleted at 60 s and gone at 90 s (grace 30 s); its
+    // new pod starts at 90 s, Ready at 100 s; then n-1 (100 -> 130, Ready 140), n-2 (140 -> 170).
+    let sim = simulate(&scenario(&yaml("")));
+    let old = agents(&sim, 100);
+    let new = agents(&sim, 200);
+    let n = |k: usize| format!("n-{k}");
+    assert_eq!(
+        old,
+        [
+            (n(0), 0, Some(60)),
+            (n(1), 0, Some(100)),
+            (n(2), 0, Some(140))
+        ]
+    );
+    assert_eq!(
+        new,
+        [(n(0), 90, None), (n(1), 130, None), (n(2), 170, None)]
+    );
+    // maxSurge 1, maxUnavailable 0: the new pod starts beside the old one; the old one goes
+    // when the new one is Ready, and the next node surges at once.
+    let sim = simulate(&scenario(&yaml(
+        "    updateStrategy: {rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}\n",
+    )));
+    assert_eq!(
+        agents(&sim, 100),
+        [
+            (n(0), 0, Some(70)),
+            (n(1), 0, Some(80)),
+            (n(2), 0, Some(90))
+        ]
+    );
+    assert_eq!(
+        agents(&sim, 200),
+        [(n(0), 60, None), (n(1), 70, None), (n(2), 80, None)]
+    );
+}

@@ -110,7 +110,11 @@ impl ClusterAutoscaler {
             .map(|(pod, _, epoch)| (pod, epoch))
             .filter(|&(pod, _)| {
                 let p = &cluster.pods[pod.0 as usize];
-                p.priority >= EXPENDABLE_PODS_PRIORITY_CUTOFF && now.since(p.created) > delay
+                // DaemonSet pods are left out (upstream's pod list processor filters them: a
+                // new node cannot help a pod bound by affinity to an existing one).
+                p.priority >= EXPENDABLE_PODS_PRIORITY_CUTOFF
+                    && now.since(p.created) > delay
+                    && !matches!(p.owner, Owner::DaemonSet(_))
             })
             .collect();
         if parked.is_empty() {

@@ -534,7 +534,7 @@ pub struct ArgShapePoint {
 
 /// Plugin args as upstream spells them (the union of the in-tree `*Args` types); which fields
 /// a plugin may set is checked after parsing.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ProfileArgs {
     /// Optional type meta (`kubescheduler.config.k8s.io/v1`).
@@ -573,9 +573,9 @@ pub struct ProfileArgs {
     /// DefaultPreemptionArgs.minCandidateNodesAbsolute (default 100).
     #[serde(default)]
     pub min_candidate_nodes_absolute: Option<i64>,
-    /// NodeAffinityArgs.addedAffinity (not modelled: must be absent).
+    /// NodeAffinityArgs.addedAffinity.
     #[serde(default)]
-    pub added_affinity: Option<serde_yaml_ng::Value>,
+    pub added_affinity: Option<super::spec::NodeAffinitySpec>,
     /// VolumeBindingArgs.bindTimeoutSeconds (no volumes in kubesim: ignored).
     #[serde(default)]
     pub bind_timeout_seconds: Option<IgnoredAny>,
@@ -585,7 +585,7 @@ pub struct ProfileArgs {
 }
 
 /// One `pluginConfig` entry.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ProfilePluginConfig {
     /// Plugin name.
@@ -596,7 +596,7 @@ pub struct ProfilePluginConfig {
 }
 
 /// One scheduling profile (`KubeSchedulerProfile`).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ProfileSpec {
     /// The name pods select with `spec.schedulerName` (default `default-scheduler`).
@@ -1199,14 +1199,69 @@ fn lower_args(name: &str, a: &ProfileArgs, field: &str) -> Result<Option<PluginA
             out.min_candidate_nodes_absolute = a.min_candidate_nodes_absolute;
         }
         "NodeAffinity" => {
-            if a.added_affinity.is_some() {
-                return not_modelled("addedAffinity", "NodeAffinityArgs.addedAffinity");
+            out.added_affinity = a.added_affinity.clone();
+            if out.added_affinity.is_none() {
+                return Ok(None);
             }
-            return Ok(None);
         }
         _ => return Ok(None),
     }
     Ok(Some(out))
+}
+
+/// Checks and converts NodeAffinityArgs.addedAffinity (`field`: its path in errors), as
+/// upstream validates it (the node selector rules of a pod's node affinity).
+pub(crate) fn added_affinity(
+    na: &super::spec::NodeAffinitySpec,
+    field: &str,
+    cluster: &mut crate::cluster::ClusterState,
+) -> Result<crate::cluster::affinity::NodeAffinity> {
+    use crate::cluster::affinity::Requirement;
+    let mut convert = |term: &super::spec::NodeSelectorTermSpec, f: &str| {
+        super::build::validate_term(term, f)?;
+        let fields = term
+            .match_fields
+            .iter()
+            .map(|r| (crate::cluster::LABEL_HOSTNAME, r));
+        let labels = term.match_expressions.iter().map(|r| (r.key.as_str(), r));
+        Ok::<Vec<Requirement>, Error>(
+            labels
+                .chain(fields)
+                .map(|(key, r)| Requirement {
+                    key: cluster.interner.intern(key),
+                    operator: super::build::parse_operator(&r.operator).expect("validated"),
+                    values: r
+                        .values
+                        .iter()
+                        .map(|v| cluster.interner.intern(v))
+                        .collect(),
+                    number: r.values.first().and_then(|v| v.parse().ok()).unwrap_or(0),
+                })
+                .collect(),
+        )
+    };
+    let mut out = crate::cluster::affinity::NodeAffinity::default();
+    if let Some(req) = &na.required_during_scheduling_ignored_during_execution {
+        let f = format!("{field}.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms");
+        let mut terms = Vec::new();
+        for (i, term) in req.node_selector_terms.iter().enumerate() {
+            terms.push(convert(term, &format!("{f}[{i}]"))?);
+        }
+        out.required = Some(terms);
+    }
+    for (i, p) in na
+        .preferred_during_scheduling_ignored_during_execution
+        .iter()
+        .enumerate()
+    {
+        let f = format!("{field}.preferredDuringSchedulingIgnoredDuringExecution[{i}]");
+        if !(1..=100).contains(&p.weight) {
+            return Err(Error::scenario(format!("{f}.weight"), "expected 1..=100"));
+        }
+        let term = convert(&p.preference, &format!("{f}.preference"))?;
+        out.preferred.push((p.weight, term));
+    }
+    Ok(out)
 }
 
 /// Lowers every profile of `spec` and checks what upstream checks across profiles (unique
@@ -1687,8 +1742,8 @@ profiles:
                 "must be empty when defaultingType is System",
             ),
             (
-                "profiles:\n- pluginConfig: [{name: NodeAffinity, args: {addedAffinity: {}}}]\n",
-                "not modelled",
+                "profiles:\n- pluginConfig: [{name: NodeAffinity, args: {addedAffinity: {typo: 1}}}]\n",
+                "typo",
             ),
             ("percentageOfNodesToScore: 101\n", "out of range"),
             (

@@ -30,6 +30,8 @@ use crate::workload::synthetic::{PoissonGenerator, Shape};
 use crate::workload::{Blueprint, WorkloadSource, alibaba, limits_below_requests, trace};
 use std::collections::{BTreeMap, BTreeSet};
 
+mod named_nodes;
+
 /// Most `timeseries.csv` rows a run may produce (duration / sampleInterval).
 pub const MAX_SAMPLES: u64 = 10_000_000;
 /// Most nodes one pool may have.
@@ -326,7 +328,8 @@ fn validate_template(t: &PodTemplateSpec, field: &str, spec: &ScenarioSpec) -> R
                 .and_then(|k| k.parse::<u32>().ok())
                 .is_some_and(|k| k < p.count && name == &format!("{}-{k}", p.name))
         });
-        if !pool_node && spec.node_lists.is_empty() {
+        let named = spec.nodes.iter().any(|n| &n.name == name);
+        if !pool_node && !named && spec.node_lists.is_empty() {
             return Err(err(
                 format!("{field}.nodeName"),
                 format!("no node named {name:?}; node pool nodes are named <pool>-<ordinal>"),
@@ -708,7 +711,6 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
     not_yet(!spec.manifests.is_empty(), "manifests")?;
     not_yet(spec.start_time.is_some(), "startTime")?;
     super::scheduler_config::validate(spec)?;
-    not_yet(!spec.nodes.is_empty(), "nodes")?;
     not_yet(!spec.pods.is_empty(), "pods")?;
     not_yet(!spec.stateful_sets.is_empty(), "statefulSets")?;
     not_yet(!spec.daemon_sets.is_empty(), "daemonSets")?;
@@ -881,10 +883,13 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
             ));
         }
     }
-    if spec.node_pools.iter().all(|p| p.count == 0) && spec.node_lists.is_empty() {
+    if spec.node_pools.iter().all(|p| p.count == 0)
+        && spec.node_lists.is_empty()
+        && spec.nodes.is_empty()
+    {
         return Err(err(
             "nodePools",
-            "the scenario has no nodes; add a pool with count > 0 or a nodeList",
+            "the scenario has no nodes; add a pool with count > 0, a nodeList or nodes",
         ));
     }
     let mut workload_names: Vec<&str> = Vec::new();
@@ -1556,6 +1561,7 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
         .set_fragmentation_probe(fragmentation_probe(spec).map_err(|e| e.in_file(&scenario.path))?);
     b.add_pools()?;
     b.add_node_lists(scenario)?;
+    b.add_named_nodes().map_err(|e| e.in_file(&scenario.path))?;
     let mut deployments = Vec::new();
     let mut planned = Vec::new();
     for (i, d) in spec.deployments.iter().enumerate() {
@@ -1717,15 +1723,29 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
             ));
         }
     }
+    let base = scenario.path.parent().unwrap_or(std::path::Path::new("."));
+    let service_of = |name: &str| {
+        let d = spec.deployments.iter().position(|d| d.name == name)?;
+        services
+            .iter()
+            .position(|s| s.deployment as usize == d)
+            .map(|s| s as u32)
+    };
+    let feed = super::hpa_metrics::build_feed(spec, base, seed, &service_of)
+        .map_err(|e| e.in_file(&scenario.path))?;
     let mut hpas = Vec::new();
     for (i, d) in spec.deployments.iter().enumerate() {
         if let Some(h) = &d.hpa {
-            hpas.push(crate::autoscale::horizontal::HorizontalController::new(
+            let field = format!("deployments[{i}].hpa");
+            let mut hpa = crate::autoscale::horizontal::HorizontalController::new(
                 i as u32,
-                h.validate(&format!("deployments[{i}].hpa"))?,
+                h.validate(&field)?,
                 hpa_config,
                 metrics_server,
-            ));
+            );
+            super::hpa_metrics::bind(&mut hpa, d, &feed, &field)
+                .map_err(|e| e.in_file(&scenario.path))?;
+            hpas.push(hpa);
         }
     }
     b.register_topology();
@@ -1753,6 +1773,7 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
         .set_window_start(SimTime(spec.warmup.0));
     sim.faults = faults;
     sim.hpas = hpas;
+    sim.custom_metrics = feed;
     sim.hpa_log_all = spec.output.hpa_log == super::spec::HpaLog::All;
     sim.set_services(services);
     sim.pdbs = pdbs;

@@ -109,6 +109,9 @@ pub struct ScenarioSpec {
     /// CronJobs: Jobs created on a cron schedule.
     #[serde(default)]
     pub cron_jobs: Vec<CronJobSpec>,
+    /// Custom metric series read by Pods, Object and External HPA metrics.
+    #[serde(default)]
+    pub custom_metrics: Vec<crate::autoscale::metric_feed::CustomMetricSpec>,
 }
 
 /// One individually named node.
@@ -639,7 +642,8 @@ pub struct NodePoolSpec {
     pub interruptions: Option<crate::disruption::faults::spec::InterruptionSpec>,
 }
 
-fn default_zone() -> String {
+/// The zone of pools (and named nodes) that name none.
+pub fn default_zone() -> String {
     "zone-a".to_owned()
 }
 

@@ -666,7 +666,7 @@ struct ConfigDocument {
 pub fn parse_document(text: &str, file: &Path) -> Result<SchedulerSpec> {
     let de = serde_yaml_ng::Deserializer::from_str(text);
     let doc: ConfigDocument =
-        serde_path_to_error::deserialize(de).map_err(|e| super::yaml_error(file, e))?;
+        serde_path_to_error::deserialize(de).map_err(|e| yaml_error(file, e))?;
     from_document(doc, file)
 }
 
@@ -677,7 +677,7 @@ pub fn parse_file(path: &Path) -> Result<SchedulerSpec> {
     let mut found = None;
     for (i, de) in serde_yaml_ng::Deserializer::from_str(&text).enumerate() {
         let value: serde_yaml_ng::Value =
-            serde_path_to_error::deserialize(de).map_err(|e| super::yaml_error(path, e))?;
+            serde_path_to_error::deserialize(de).map_err(|e| yaml_error(path, e))?;
         let kind = value.get("kind").and_then(|k| k.as_str());
         if kind != Some(KIND) {
             continue;
@@ -703,8 +703,33 @@ pub fn parse_file(path: &Path) -> Result<SchedulerSpec> {
         .nth(index)
         .expect("counted above");
     let doc: ConfigDocument =
-        serde_path_to_error::deserialize(de).map_err(|e| super::yaml_error(path, e))?;
+        serde_path_to_error::deserialize(de).map_err(|e| yaml_error(path, e))?;
     from_document(doc, path)
+}
+
+/// [`super::yaml_error`], without the field path serde_yaml_ng repeats in front of the
+/// messages raised by the plugin name checks.
+fn yaml_error(file: &Path, e: serde_path_to_error::Error<serde_yaml_ng::Error>) -> Error {
+    match super::yaml_error(file, e) {
+        Error::Yaml {
+            file,
+            location,
+            mut message,
+        } => {
+            if let Some((head, rest)) = message.split_once(": ")
+                && !head.contains(' ')
+                && location.contains(&format!("`{head}"))
+            {
+                message = rest.to_owned();
+            }
+            Error::Yaml {
+                file,
+                location,
+                message,
+            }
+        }
+        other => other,
+    }
 }
 
 fn config_error(file: &Path, field: &str, message: impl Into<String>) -> Error {

@@ -310,3 +310,37 @@ scheduler:
     let on = |n: &str| pinned.iter().filter(|x| x.as_deref() == Some(n)).count();
     assert_eq!((on("c-0"), on("b-0")), (3, 2), "{pinned:?}");
 }
+
+#[test]
+fn a_variant_runs_its_own_configuration_file() {
+    // The scenario's own block has no bin-packing profile (pack pods stay Pending); the
+    // variant's configFile brings it.
+    let dir = temp_dir("profiles-variant");
+    let body = PROFILES
+        .lines()
+        .skip(2)
+        .map(|l| l.strip_prefix("  ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    write(
+        &dir,
+        "sched.yaml",
+        &format!(
+            "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\n\
+             profiles:\n{body}\n"
+        ),
+    );
+    let path = write(
+        &dir,
+        "scenario.yaml",
+        &two_profiles("variants:\n  - {name: packed, scheduler: {configFile: sched.yaml}}\n"),
+    );
+    let s = kubesim::Scenario::load(&path, &[]).unwrap();
+    assert!(nodes_of(&simulate(&s), "pack-").iter().all(Option::is_none));
+    let v = s.variant(&s.spec.variants[0]).unwrap();
+    let sim = simulate(&v);
+    let pack = nodes_of(&sim, "pack-");
+    assert!(pack.iter().all(Option::is_some), "{pack:?}");
+    assert_eq!(distinct(&pack), 1, "{pack:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

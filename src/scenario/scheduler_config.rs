@@ -1700,6 +1700,10 @@ profiles:
         assert!(e.starts_with("sched.yaml:7:"), "{e}");
         assert!(e.contains("unknown plugin \"NodeResourcesFitt\""), "{e}");
         assert!(
+            !e.contains("enabled: unknown"),
+            "the path is said once: {e}"
+        );
+        assert!(
             e.contains("expected one of: SchedulingGates, PrioritySort"),
             "{e}"
         );
@@ -1784,6 +1788,28 @@ profiles:
             "apiVersion: kubescheduler.config.k8s.io/v1beta3\nkind: KubeSchedulerConfiguration\n",
         );
         assert!(e.contains("apiVersion") && e.contains("v1beta3"), "{e}");
+    }
+
+    #[test]
+    fn json_documents_are_read_too() {
+        let spec = parse(
+            r#"{"apiVersion": "kubescheduler.config.k8s.io/v1", "kind": "KubeSchedulerConfiguration",
+                "profiles": [{"schedulerName": "a"}, {"schedulerName": "b",
+                "plugins": {"score": {"disabled": [{"name": "*"}]}}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(profile_names(&spec), ["a", "b"]);
+        let p = lower_all(&spec, "").unwrap();
+        assert!(p[1].spec.plugins.score.enabled.is_empty());
+        assert_eq!(
+            crate::scheduler::profiles::profile_index(&profile_names(&spec), Some("b")),
+            1
+        );
+        assert_eq!(
+            crate::scheduler::profiles::profile_index(&profile_names(&spec), None),
+            crate::cluster::pod::NO_PROFILE,
+            "no profile is named default-scheduler"
+        );
     }
 
     #[test]

@@ -862,8 +862,9 @@ fn expand(
             continue;
         }
         if from_multi.contains(&name.as_str()) {
+            let profile = field.rsplit_once('.').map_or(field, |(p, _)| p);
             return Err(Error::scenario(
-                "multiPoint.enabled",
+                format!("{profile}.multiPoint.enabled"),
                 format!("plugin {name:?} is enabled twice"),
             ));
         }
@@ -1775,6 +1776,10 @@ profiles:
                 "typo",
             ),
             ("percentageOfNodesToScore: 101\n", "out of range"),
+            (
+                "profiles:\n- plugins: {multiPoint: {enabled: [{name: ImageLocality}, {name: ImageLocality}]}}\n",
+                "profiles[0].plugins.multiPoint.enabled`: plugin \"ImageLocality\" is enabled twice",
+            ),
             (
                 "extenders: [{urlPrefix: x}]\n",
                 "extenders are not modelled",

@@ -416,7 +416,7 @@ fn validate_pdbs(spec: &ScenarioSpec) -> Result<()> {
     Ok(())
 }
 
-fn parse_operator(op: &str) -> Option<SelectorOperator> {
+pub(super) fn parse_operator(op: &str) -> Option<SelectorOperator> {
     Some(match op {
         "In" => SelectorOperator::In,
         "NotIn" => SelectorOperator::NotIn,
@@ -428,7 +428,7 @@ fn parse_operator(op: &str) -> Option<SelectorOperator> {
     })
 }
 
-fn validate_term(term: &NodeSelectorTermSpec, field: &str) -> Result<()> {
+pub(super) fn validate_term(term: &NodeSelectorTermSpec, field: &str) -> Result<()> {
     for (i, r) in term.match_fields.iter().enumerate() {
         let f = format!("{field}.matchFields[{i}]");
         if r.key != "metadata.name" {

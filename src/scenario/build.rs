@@ -1766,6 +1766,10 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
     sim.faults = faults;
     sim.hpas = hpas;
     sim.custom_metrics = feed;
+    sim.hpa_metrics_log = sim
+        .hpas
+        .iter()
+        .any(|h| h.spec.metrics.len() > 1 || h.spec.metrics.iter().any(|m| m.kind() != "Resource"));
     sim.hpa_log_all = spec.output.hpa_log == super::spec::HpaLog::All;
     sim.set_services(services);
     sim.pdbs = pdbs;

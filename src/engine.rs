@@ -635,8 +635,13 @@ impl Simulation {
                     },
                 );
             }
-            if let Some(node) = self.cluster.templates[p.template.0 as usize].node_name {
+            let template = &self.cluster.templates[p.template.0 as usize];
+            if let Some(node) = template.node_name {
                 self.bind_directly(id, node);
+                continue;
+            }
+            // No scheduler profile is responsible for the pod: it stays Pending, unqueued.
+            if template.scheduler_profile == crate::cluster::pod::NO_PROFILE {
                 continue;
             }
             self.scheduling_queue.push(id, p.priority, p.created);

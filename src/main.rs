@@ -47,6 +47,9 @@ impl RunOptions {
     /// Loads the scenario with the overrides; returns it with the seed and output folder.
     fn load(&self, scenario: &std::path::Path) -> kubesim::Result<(Scenario, u64, PathBuf)> {
         let s = Scenario::load(scenario, &self.set)?;
+        for w in s.scheduler_warnings() {
+            eprintln!("warning: {w}");
+        }
         let seed = self.seed.unwrap_or(s.spec.seed);
         let out = self
             .out
@@ -156,6 +159,9 @@ fn execute(cli: Cli) -> kubesim::Result<()> {
     match cli.command {
         Command::Validate { scenario, set } => {
             let s = Scenario::load(&scenario, &set)?;
+            for w in s.scheduler_warnings() {
+                eprintln!("warning: {w}");
+            }
             // Building opens every referenced data file and constructs the scheduler.
             kubesim::scenario::build::build(&s, s.spec.seed, &Registry::with_builtins())?;
             for v in &s.spec.variants {

@@ -4,6 +4,7 @@
 pub mod build;
 pub mod hpa_metrics;
 pub mod overrides;
+pub mod scheduler_config;
 pub mod spec;
 pub mod values;
 
@@ -25,7 +26,10 @@ pub struct Scenario {
 }
 
 /// Formats a YAML/schema error with file, line, column and field path.
-fn yaml_error(file: &Path, err: serde_path_to_error::Error<serde_yaml_ng::Error>) -> Error {
+pub(crate) fn yaml_error(
+    file: &Path,
+    err: serde_path_to_error::Error<serde_yaml_ng::Error>,
+) -> Error {
     let path = err.path().to_string();
     let inner = err.into_inner();
     let mut location = String::new();
@@ -79,6 +83,8 @@ impl Scenario {
                 }
             })?
         };
+        let mut spec = spec;
+        scheduler_config::resolve_scenario_files(&mut spec, path).map_err(|e| e.in_file(path))?;
         let scenario = Scenario {
             spec,
             path: path.to_owned(),
@@ -104,6 +110,12 @@ impl Scenario {
             s.spec.scheduler = scheduler.clone();
         }
         Ok(s)
+    }
+
+    /// Warnings about the scheduler setup, e.g. pods whose `schedulerName` no profile has
+    /// (they stay Pending, as upstream: no scheduler picks them up).
+    pub fn scheduler_warnings(&self) -> Vec<String> {
+        scheduler_config::unscheduled_pod_warnings(&self.spec)
     }
 
     /// Resolves a data path relative to the scenario file's folder.

@@ -279,10 +279,12 @@ fn validate_template(t: &PodTemplateSpec, field: &str, spec: &ScenarioSpec) -> R
         &format!("{field}.initContainers"),
     )?;
     not_yet(t.overhead.is_some(), &format!("{field}.overhead"))?;
-    not_yet(
-        t.scheduler_name.is_some(),
-        &format!("{field}.schedulerName"),
-    )?;
+    if t.scheduler_name.as_deref() == Some("") {
+        return Err(err(
+            format!("{field}.schedulerName"),
+            "must not be empty (omit it for default-scheduler)",
+        ));
+    }
     let (requests, limits) = requests_and_limits(t);
     if let Some(msg) = limits_below_requests(&requests, &limits) {
         return Err(err(format!("{field}.limits"), msg));
@@ -708,6 +710,7 @@ fn not_yet(present: bool, field: &str) -> Result<()> {
 pub fn validate(spec: &ScenarioSpec) -> Result<()> {
     not_yet(!spec.manifests.is_empty(), "manifests")?;
     not_yet(spec.start_time.is_some(), "startTime")?;
+    super::scheduler_config::validate(spec)?;
     not_yet(!spec.pods.is_empty(), "pods")?;
     not_yet(!spec.stateful_sets.is_empty(), "statefulSets")?;
     not_yet(!spec.daemon_sets.is_empty(), "daemonSets")?;
@@ -1098,6 +1101,8 @@ struct Builder<'a> {
     spec: &'a ScenarioSpec,
     cluster: ClusterState,
     kubelet: Kubelet,
+    /// The scheduler profiles' names, by profile index (pods pick one by `schedulerName`).
+    profile_names: Vec<String>,
 }
 
 impl Builder<'_> {
@@ -1404,6 +1409,10 @@ impl Builder<'_> {
             termination_grace_period_s: t.termination_grace_period_seconds,
             safe_to_evict: safe_to_evict(t, prefix.trim_end_matches('-'))?,
             kubelet_profile: self.kubelet.add_profile(kubelet_profile(t, restart)),
+            scheduler_profile: crate::scheduler::profiles::profile_index(
+                &self.profile_names,
+                t.scheduler_name.as_deref(),
+            ),
         });
         Ok(Blueprint {
             requests,
@@ -1546,6 +1555,7 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
         spec,
         cluster: ClusterState::default(),
         kubelet: Kubelet::new(seed),
+        profile_names: super::scheduler_config::profile_names(&spec.scheduler),
     };
     b.cluster
         .set_fragmentation_probe(fragmentation_probe(spec).map_err(|e| e.in_file(&scenario.path))?);
@@ -1740,11 +1750,9 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
     }
     b.register_topology();
     let pdbs = b.pdbs()?;
-    let preemption = crate::scheduler::preemption::from_spec(&spec.scheduler)
+    let built = crate::scheduler::profiles::build(&spec.scheduler, registry, &mut b.cluster)
         .map_err(|e| e.in_file(&scenario.path))?;
-    let scheduler = registry
-        .build(&spec.scheduler, &mut b.cluster)
-        .map_err(|e| e.in_file(&scenario.path))?;
+    let scheduler = built.scheduler;
     let faults = crate::disruption::faults::Faults::build(spec, &mut b.cluster, seed)
         .map_err(|e| e.in_file(&scenario.path))?;
     let mut sim = Simulation::new(
@@ -1773,7 +1781,14 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
     sim.hpa_log_all = spec.output.hpa_log == super::spec::HpaLog::All;
     sim.set_services(services);
     sim.pdbs = pdbs;
-    sim.preemption = preemption.map(|p| crate::scheduler::preemption::Preemption::new(p, seed));
+    sim.preemption = match built.preemption.as_slice() {
+        [one] => one.map(|p| crate::scheduler::preemption::Preemption::new(p, seed)),
+        several => several.iter().flatten().next().map(|&first| {
+            let mut p = crate::scheduler::preemption::Preemption::new(first, seed);
+            p.profile_args = several.to_vec();
+            p
+        }),
+    };
     // Billing per pool: node pools may override the scenario's rule; node lists use it.
     let mut billing = vec![billing_of(&spec.billing); sim.cluster.pools.len()];
     for (i, p) in spec.node_pools.iter().enumerate() {

@@ -16,6 +16,7 @@ mod load;
 mod named_nodes;
 mod placement;
 mod preemption;
+mod profiles;
 mod scenarios;
 mod support;
 mod traces;

@@ -29,7 +29,8 @@ pub const LABEL_INSTANCE_TYPE: &str = "node.kubernetes.io/instance-type";
 struct PoolKey {
     labels: Vec<(String, String)>,
     taints: Vec<(String, String, String)>,
-    allocatable: (u64, u64, u64, u64),
+    /// The allocatable resources, as their (deterministic) debug text.
+    allocatable: String,
     price_bits: u64,
     spot: bool,
     zone: String,
@@ -112,12 +113,7 @@ impl Builder<'_> {
                     .iter()
                     .map(|t| (t.key.clone(), t.value.clone(), t.effect.clone()))
                     .collect(),
-                allocatable: (
-                    allocatable.cpu_milli,
-                    allocatable.memory_bytes,
-                    allocatable.gpu_milli,
-                    allocatable.pods,
-                ),
+                allocatable: format!("{allocatable:?}"),
                 price_bits: price.to_bits(),
                 spot: n.spot,
                 zone: zone.clone(),

@@ -69,9 +69,10 @@ pub trait Scheduler {
     /// hint that decides which parked pods to retry when `node` gains capacity; the default
     /// checks resources only.
     fn feasible(&mut self, pod: PodId, node: NodeId, cluster: &ClusterState) -> bool {
-        plugins::node_resources_fit::fits_request(
+        plugins::node_resources_fit::fits_request_in(
             &cluster.pods[pod.0 as usize],
             &cluster.nodes[node.0 as usize],
+            cluster,
         )
         .is_ok()
     }
@@ -271,17 +272,19 @@ fn resolve_plugins(
 fn weighted_resources(
     list: &Option<Vec<crate::scenario::spec::ResourceWeight>>,
     field: &str,
+    extended: &mut crate::cluster::extended::ExtendedResources,
 ) -> Result<Vec<WeightedResource>, Error> {
     let Some(list) = list else {
         return Ok(DEFAULT_RESOURCES.to_vec());
     };
     let mut out: Vec<WeightedResource> = Vec::new();
     for (i, r) in list.iter().enumerate() {
-        let name = ResourceName::parse(&r.name).ok_or_else(|| {
+        let name = ResourceName::parse_in(&r.name, extended).ok_or_else(|| {
             Error::scenario(
                 format!("{field}[{i}].name"),
                 format!(
-                    "unknown resource {:?}; expected cpu, memory or nvidia.com/gpu",
+                    "unknown resource {:?}; expected cpu, memory, nvidia.com/gpu, \
+                     ephemeral-storage, hugepages-<size> or a name such as example.com/foo",
                     r.name
                 ),
             )
@@ -333,6 +336,7 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
                 fit_resources = weighted_resources(
                     &ss.resources,
                     &format!("{field}.args.scoringStrategy.resources"),
+                    &mut cluster.extended,
                 )?;
                 strategy = match ss.kind.as_str() {
                     "LeastAllocated" => ScoringStrategy::LeastAllocated,
@@ -386,8 +390,11 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
                 };
             }
             "NodeResourcesBalancedAllocation" => {
-                balanced_resources =
-                    weighted_resources(&pc.args.resources, &format!("{field}.args.resources"))?;
+                balanced_resources = weighted_resources(
+                    &pc.args.resources,
+                    &format!("{field}.args.resources"),
+                    &mut cluster.extended,
+                )?;
             }
             "InterPodAffinity" => {
                 if let Some(w) = pc.args.hard_pod_affinity_weight {

@@ -29,8 +29,9 @@ pub const LABEL_INSTANCE_TYPE: &str = "node.kubernetes.io/instance-type";
 struct PoolKey {
     labels: Vec<(String, String)>,
     taints: Vec<(String, String, String)>,
-    /// The allocatable resources, as their (deterministic) debug text.
-    allocatable: String,
+    allocatable: (u64, u64, u64, u64),
+    /// Extended allocatable (`example.com/foo`...), in name order.
+    extended: Vec<(String, u64)>,
     price_bits: u64,
     spot: bool,
     zone: String,
@@ -113,7 +114,18 @@ impl Builder<'_> {
                     .iter()
                     .map(|t| (t.key.clone(), t.value.clone(), t.effect.clone()))
                     .collect(),
-                allocatable: format!("{allocatable:?}"),
+                allocatable: (
+                    allocatable.cpu_milli,
+                    allocatable.memory_bytes,
+                    allocatable.gpu_milli,
+                    allocatable.pods,
+                ),
+                extended: n
+                    .allocatable
+                    .extended
+                    .iter()
+                    .map(|(k, &v)| (k.clone(), v))
+                    .collect(),
                 price_bits: price.to_bits(),
                 spot: n.spot,
                 zone: zone.clone(),
@@ -146,6 +158,9 @@ impl Builder<'_> {
                         hourly_price_usd: price,
                         spot: n.spot,
                     });
+                    self.cluster
+                        .extended
+                        .set_pool(id, key.extended.iter().map(|(k, v)| (k.as_str(), *v)));
                     pools.insert(key, id);
                     id
                 }

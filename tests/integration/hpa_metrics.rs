@@ -181,3 +181,25 @@ fn unmatched_custom_metric_is_an_error() {
         "{e}"
     );
 }
+
+#[test]
+fn container_resource_uses_the_container_share_of_the_pod() {
+    // Containers app (300m) and proxy (100m): the pod requests 400m and uses 200m, so app
+    // uses 3/4 of it, 150m of its 300m request = 50 % against a 25 % target: 2 → 4 at the
+    // first sync with samples (15 s), then 4 → 8, capped at maxReplicas 6.
+    let s = scenario(&format!(
+        "{BASE}deployments:\n  - name: web\n    replicas: 2\n    template:\n      \
+         containers:\n      - {{name: app, requests: {{cpu: 300m, memory: 512Mi}}}}\n      \
+         - {{name: proxy, requests: {{cpu: 100m, memory: 64Mi}}}}\n      \
+         usage: {{cpu: 200m}}\n    hpa:\n      maxReplicas: 6\n      metrics:\n      \
+         - {{type: ContainerResource, containerResource: {{name: cpu, container: app, target: \
+         {{type: Utilization, averageUtilization: 25}}}}}}\n"
+    ));
+    let r = run(&s);
+    assert_eq!(changes(&r), vec![(15.0, 2, 4), (30.0, 4, 6)]);
+    let m = &r.hpa_metrics[1];
+    assert_eq!(
+        (m.metric_type, m.utilization_percent, m.current_value),
+        ("ContainerResource", Some(50), Some(0.15))
+    );
+}

@@ -1805,6 +1805,10 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
     sim.daemon_sets = daemon_sets;
     sim.cron_jobs = cron_jobs;
     sim.custom_metrics = feed;
+    sim.hpa_metrics_log = sim
+        .hpas
+        .iter()
+        .any(|h| h.spec.metrics.len() > 1 || h.spec.metrics.iter().any(|m| m.kind() != "Resource"));
     sim.hpa_log_all = spec.output.hpa_log == super::spec::HpaLog::All;
     sim.set_services(services);
     sim.pdbs = pdbs;

@@ -546,10 +546,10 @@ pub struct ProfileArgs {
     /// NodeResourcesFitArgs.scoringStrategy.
     #[serde(default)]
     pub scoring_strategy: Option<ArgScoringStrategy>,
-    /// NodeResourcesFitArgs.ignoredResources (not modelled: must be empty).
+    /// NodeResourcesFitArgs.ignoredResources.
     #[serde(default)]
     pub ignored_resources: Vec<String>,
-    /// NodeResourcesFitArgs.ignoredResourceGroups (not modelled: must be empty).
+    /// NodeResourcesFitArgs.ignoredResourceGroups.
     #[serde(default)]
     pub ignored_resource_groups: Vec<String>,
     /// NodeResourcesBalancedAllocationArgs.resources.
@@ -1146,15 +1146,13 @@ fn lower_args(name: &str, a: &ProfileArgs, field: &str) -> Result<Option<PluginA
     let mut out = PluginArgs::default();
     match name {
         "NodeResourcesFit" => {
-            if !a.ignored_resources.is_empty() {
-                return not_modelled("ignoredResources", "ignoring resources");
-            }
-            if !a.ignored_resource_groups.is_empty() {
-                return not_modelled("ignoredResourceGroups", "ignoring resource groups");
-            }
+            out.ignored_resources = a.ignored_resources.clone();
+            out.ignored_resource_groups = a.ignored_resource_groups.clone();
             // SetDefaults_NodeResourcesFitArgs: LeastAllocated over cpu and memory.
             let Some(ss) = &a.scoring_strategy else {
-                return Ok(None);
+                let ignores =
+                    !out.ignored_resources.is_empty() || !out.ignored_resource_groups.is_empty();
+                return Ok(ignores.then_some(out));
             };
             out.scoring_strategy = Some(ScoringStrategySpec {
                 kind: ss
@@ -1793,6 +1791,21 @@ profiles:
             "apiVersion: kubescheduler.config.k8s.io/v1beta3\nkind: KubeSchedulerConfiguration\n",
         );
         assert!(e.contains("apiVersion") && e.contains("v1beta3"), "{e}");
+    }
+
+    #[test]
+    fn node_resources_fit_ignored_resources_are_lowered() {
+        let p = lowered(&format!(
+            "{HEAD}profiles:
+- pluginConfig:
+  - name: NodeResourcesFit
+    args: {{ignoredResources: [example.com/foo], ignoredResourceGroups: [rdma]}}
+"
+        ));
+        let args = &p[0].spec.plugin_config[0].args;
+        assert_eq!(args.ignored_resources, ["example.com/foo"]);
+        assert_eq!(args.ignored_resource_groups, ["rdma"]);
+        assert!(args.scoring_strategy.is_none());
     }
 
     #[test]

@@ -47,6 +47,7 @@ impl RunOptions {
     /// Loads the scenario with the overrides; returns it with the seed and output folder.
     fn load(&self, scenario: &std::path::Path) -> kubesim::Result<(Scenario, u64, PathBuf)> {
         let s = Scenario::load(scenario, &self.set)?;
+        print_warnings(&s);
         let seed = self.seed.unwrap_or(s.spec.seed);
         let out = self
             .out
@@ -141,6 +142,13 @@ enum Command {
     },
 }
 
+/// Prints the warnings of reading a scenario's manifests on stderr (never into results).
+fn print_warnings(s: &Scenario) {
+    for w in &s.warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match execute(cli) {
@@ -156,6 +164,7 @@ fn execute(cli: Cli) -> kubesim::Result<()> {
     match cli.command {
         Command::Validate { scenario, set } => {
             let s = Scenario::load(&scenario, &set)?;
+            print_warnings(&s);
             // Building opens every referenced data file and constructs the scheduler.
             kubesim::scenario::build::build(&s, s.spec.seed, &Registry::with_builtins())?;
             for v in &s.spec.variants {

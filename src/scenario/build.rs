@@ -703,7 +703,6 @@ fn not_yet(present: bool, field: &str) -> Result<()> {
 
 /// Checks every value and cross-reference of a spec that the schema alone cannot.
 pub fn validate(spec: &ScenarioSpec) -> Result<()> {
-    not_yet(!spec.manifests.is_empty(), "manifests")?;
     not_yet(spec.start_time.is_some(), "startTime")?;
     not_yet(!spec.nodes.is_empty(), "nodes")?;
     not_yet(!spec.pods.is_empty(), "pods")?;

@@ -12,6 +12,7 @@ mod faults;
 mod fragmentation;
 mod kubelet;
 mod load;
+mod manifests;
 mod placement;
 mod preemption;
 mod scenarios;

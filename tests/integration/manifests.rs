@@ -1,0 +1,58 @@
+//! Scenarios whose workloads come from Kubernetes manifests.
+
+use crate::support::{root, simulate};
+use kubesim::Scenario;
+use kubesim::cluster::pod::{PodId, PodPhase};
+
+#[test]
+fn manifests_run_through_the_engine() {
+    // One 4-cpu node. The Deployment's two 1-cpu pods run all along; the Job's two 2-cpu pods
+    // run one after the other (parallelism 1), 10 minutes each, beside them.
+    let s = Scenario::load(&root().join("tests/fixtures/manifests/app.yaml"), &[]).unwrap();
+    assert_eq!(s.spec.deployments.len(), 1);
+    assert!(s.spec.deployments[0].hpa.is_some());
+    assert_eq!(s.spec.pod_disruption_budgets.len(), 1);
+    // Unmodelled container fields are reported, not silently dropped.
+    assert!(
+        s.warnings
+            .iter()
+            .any(|w| w.contains("Deployment/web") && w.contains("container runtime fields")),
+        "{:?}",
+        s.warnings
+    );
+    let sim = simulate(&s);
+    let mut web = Vec::new();
+    let mut batch = Vec::new();
+    for p in 0..sim.cluster.pods.len() as u32 {
+        let name = sim.cluster.pod_name(PodId(p));
+        let pod = &sim.cluster.pods[p as usize];
+        if name.starts_with("web-") {
+            web.push((pod.phase, pod.node.is_some()));
+        } else if name.starts_with("batch-") {
+            batch.push((pod.phase, pod.priority));
+        }
+    }
+    assert_eq!(web, vec![(PodPhase::Running, true); 2]);
+    assert_eq!(batch, vec![(PodPhase::Succeeded, -10); 2]);
+}
+
+#[test]
+fn scenario_manifest_errors_name_the_manifest_file() {
+    let dir = crate::support::temp_dir("manifest-err");
+    crate::support::write(
+        &dir,
+        "m.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    \
+         spec:\n      containers:\n      - name: a\n        resources: {requests: {memory: 1Gx}}\n",
+    );
+    let p = crate::support::write(
+        &dir,
+        "s.yaml",
+        "name: x\nduration: 1m\nnodePools: [{name: a, count: 1, allocatable: {cpu: '1', memory: 1Gi}}]\n\
+         manifests: [m.yaml]\n",
+    );
+    let e = Scenario::load(&p, &[]).unwrap_err().to_string();
+    assert!(e.contains("m.yaml:9:"), "{e}");
+    assert!(e.contains("document 1"), "{e}");
+    assert!(e.contains("resources.requests.memory"), "{e}");
+}

@@ -10,6 +10,7 @@
 
 pub mod convert;
 pub mod objects;
+pub mod prune;
 
 use crate::error::{Error, Result};
 use crate::scenario::spec::{
@@ -190,10 +191,39 @@ pub fn load(paths: &[String], base: &Path) -> Result<Converted> {
 
 /// Converts manifest texts given with their file names.
 pub fn convert_sources(sources: &[(PathBuf, String)]) -> Result<Converted> {
+    // Files are parsed in parallel (parsing dominates); results are merged in file order, so
+    // the outcome does not depend on the thread count.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(sources.len())
+        .max(1);
+    let per = sources.len().div_ceil(threads).max(1);
+    type Parsed = Result<(Vec<(Origin, Object)>, Vec<(Origin, String)>)>;
+    let parsed: Vec<Parsed> = std::thread::scope(|scope| {
+        let handles: Vec<_> = sources
+            .chunks(per)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    let mut objects = Vec::new();
+                    let mut configs = Vec::new();
+                    for (file, text) in chunk {
+                        read_text(file, text, &mut objects, &mut configs)?;
+                    }
+                    Ok((objects, configs))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a manifest reader panicked"))
+            .collect()
+    });
     let mut objects: Vec<(Origin, Object)> = Vec::new();
     let mut configs: Vec<(Origin, String)> = Vec::new();
-    for (file, text) in sources {
-        read_text(file, text, &mut objects, &mut configs)?;
+    for p in parsed {
+        let (o, c) = p?;
+        objects.extend(o);
+        configs.extend(c);
     }
     let mut out = Converted::default();
     let mut warnings = Warnings::default();
@@ -322,11 +352,14 @@ fn read_text(
             .map_err(|e| doc_error(&file, 1, String::new(), Some((e.line(), e.column())), e))?;
         docs.push(o);
     } else {
-        for (i, de) in serde_yaml_ng::Deserializer::from_str(text).enumerate() {
+        // (KubeSchedulerConfiguration documents are taken from the original text below.)
+        let pruned = prune::prune(text);
+        let parsed = pruned.as_deref().unwrap_or(text);
+        for (i, de) in serde_yaml_ng::Deserializer::from_str(parsed).enumerate() {
             match serde_path_to_error::deserialize::<_, Option<Object>>(de) {
                 Ok(o) => docs.push(o),
                 Err(e) if e.inner().to_string().starts_with(objects::KIND_FIRST) => {
-                    docs.push(reread_kind_first(&file, text, i)?);
+                    docs.push(reread_kind_first(&file, parsed, i)?);
                 }
                 Err(e) => {
                     let path = e.path().to_string();

@@ -95,9 +95,13 @@ pub struct Simulation {
     pub service_samples: Vec<crate::report::ServiceSample>,
     /// Horizontal Pod Autoscalers.
     pub hpas: Vec<crate::autoscale::horizontal::HorizontalController>,
+    /// Custom metric series (Pods, Object and External HPA metrics).
+    pub custom_metrics: crate::autoscale::metric_feed::MetricFeed,
     /// `hpa.csv` rows: every HPA sync, or (with `output.hpaLog: changes`) the syncs whose
     /// recommendation, outcome or reason changed.
     pub hpa_rows: Vec<crate::report::HpaRow>,
+    /// `hpa_metrics.csv` rows: each metric of the syncs logged to `hpa_rows`.
+    pub hpa_metric_rows: Vec<crate::report::HpaMetricRow>,
     /// Per HPA: its last decision logged to `hpa_rows`.
     hpa_last_logged: Vec<Option<crate::autoscale::hpa::HpaDecision>>,
     /// Next sync of each HPA (one `HpaSyncs` event per instant).
@@ -194,7 +198,9 @@ impl Simulation {
             service_of: Vec::new(),
             service_samples: Vec::new(),
             hpas: Vec::new(),
+            custom_metrics: Default::default(),
             hpa_rows: Vec::new(),
+            hpa_metric_rows: Vec::new(),
             hpa_last_logged: Vec::new(),
             hpa_due: PeriodicBatch::default(),
             tick_due: PeriodicBatch::default(),
@@ -624,8 +630,13 @@ impl Simulation {
                     },
                 );
             }
-            if let Some(node) = self.cluster.templates[p.template.0 as usize].node_name {
+            let template = &self.cluster.templates[p.template.0 as usize];
+            if let Some(node) = template.node_name {
                 self.bind_directly(id, node);
+                continue;
+            }
+            // No scheduler profile is responsible for the pod: it stays Pending, unqueued.
+            if template.scheduler_profile == crate::cluster::pod::NO_PROFILE {
                 continue;
             }
             self.scheduling_queue.push(id, p.priority, p.created);
@@ -702,6 +713,7 @@ impl Simulation {
         let d = self.hpas[i].deployment as usize;
         let decision = {
             let (hpas, cluster, deployments) = (&mut self.hpas, &self.cluster, &self.deployments);
+            let (feed, services) = (&mut self.custom_metrics, &self.services);
             let load_driven = self.service_of.get(d).copied().flatten().is_some();
             let server = hpas[i].metrics_server;
             let kubelet = &self.kubelet;
@@ -715,6 +727,8 @@ impl Simulation {
                     true => Some(pod.metrics_sample),
                     false => kubelet::hpa_sample(kubelet, cluster, server, now, id, pod),
                 },
+                feed,
+                services,
             )
         };
         if self.hpa_last_logged.len() < self.hpas.len() {
@@ -726,6 +740,13 @@ impl Simulation {
             self.hpa_last_logged[i] = Some(decision);
             let row = crate::report::HpaRow::new(&self.deployments[d].name, &decision);
             self.hpa_rows.push(row);
+            crate::report::HpaMetricRow::rows(
+                &self.deployments[d].name,
+                decision.time_ms,
+                &self.hpas[i].spec,
+                self.hpas[i].metric_results(),
+                &mut self.hpa_metric_rows,
+            );
         }
         if decision.rescaled() {
             self.scale_deployment(d, decision.final_replicas.max(0) as u32);

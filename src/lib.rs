@@ -45,6 +45,11 @@ pub struct RunResult {
     pub hpa: Vec<report::HpaRow>,
     /// Whether the scenario has HPAs (`hpa.csv` is written even if it has no rows).
     pub has_hpa: bool,
+    /// The `hpa_metrics.csv` rows: each metric of each logged HPA sync.
+    pub hpa_metrics: Vec<report::HpaMetricRow>,
+    /// Whether an HPA has several metrics or a non-Resource one (`hpa_metrics.csv` is
+    /// written then).
+    pub has_hpa_metrics: bool,
     /// The `services.csv` rows (empty without load-driven services).
     pub services: Vec<report::ServiceSample>,
     /// The cluster autoscaler's decisions (`autoscaler.csv`); `None` when it is disabled.
@@ -78,6 +83,10 @@ pub fn run(
         samples: std::mem::take(&mut sim.samples),
         hpa: std::mem::take(&mut sim.hpa_rows),
         has_hpa: !sim.hpas.is_empty(),
+        hpa_metrics: std::mem::take(&mut sim.hpa_metric_rows),
+        has_hpa_metrics: sim.hpas.iter().any(|h| {
+            h.spec.metrics.len() > 1 || h.spec.metrics.iter().any(|m| m.kind() != "Resource")
+        }),
         services: std::mem::take(&mut sim.service_samples),
         autoscaler_log: sim
             .autoscaler

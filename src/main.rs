@@ -142,9 +142,10 @@ enum Command {
     },
 }
 
-/// Prints the warnings of reading a scenario's manifests on stderr (never into results).
+/// Prints the warnings of loading a scenario (its manifests' ignored fields, pods no profile
+/// schedules) on stderr, never into results.
 fn print_warnings(s: &Scenario) {
-    for w in &s.warnings {
+    for w in s.warnings.iter().cloned().chain(s.scheduler_warnings()) {
         eprintln!("warning: {w}");
     }
 }

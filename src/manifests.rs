@@ -270,7 +270,10 @@ pub fn convert_sources(sources: &[(PathBuf, String)]) -> Result<Converted> {
                 message: "a second KubeSchedulerConfiguration; give exactly one".to_owned(),
             });
         }
-        out.scheduler = Some(scheduler_config::parse_document(&text, &origin.file)?);
+        out.scheduler = Some(crate::scenario::scheduler_config::parse_document(
+            &text,
+            &origin.file,
+        )?);
     }
     out.warnings = warnings.render();
     Ok(out)
@@ -450,87 +453,6 @@ fn document_text(text: &str, index: usize) -> String {
         }
     }
     out
-}
-
-/// Reading a KubeSchedulerConfiguration into the `scheduler` block.
-pub mod scheduler_config {
-    use super::objects::Metadata;
-    use crate::error::{Error, Result};
-    use crate::scenario::spec::{PluginConfigSpec, PluginsSpec, SchedulerSpec};
-    use serde::Deserialize;
-    use std::path::Path;
-
-    /// One profile.
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
-    struct Profile {
-        #[serde(default)]
-        scheduler_name: Option<String>,
-        #[serde(default)]
-        percentage_of_nodes_to_score: Option<u32>,
-        #[serde(default)]
-        plugins: PluginsSpec,
-        #[serde(default)]
-        plugin_config: Vec<PluginConfigSpec>,
-    }
-
-    /// The configuration (one profile).
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
-    struct Config {
-        #[allow(dead_code)]
-        api_version: String,
-        #[allow(dead_code)]
-        kind: String,
-        #[serde(default)]
-        #[allow(dead_code)]
-        metadata: Option<Metadata>,
-        #[serde(default)]
-        percentage_of_nodes_to_score: Option<u32>,
-        #[serde(default)]
-        profiles: Vec<Profile>,
-    }
-
-    /// Parses a `kubescheduler.config.k8s.io/v1` KubeSchedulerConfiguration document with a
-    /// single profile into the native scheduler block.
-    pub fn parse_document(text: &str, file: &Path) -> Result<SchedulerSpec> {
-        let de = serde_yaml_ng::Deserializer::from_str(text);
-        let c: Config = serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            let lc = inner.location().map(|l| (l.line(), l.column()));
-            super::doc_error(file, 1, path, lc, inner)
-        })?;
-        let mut spec = SchedulerSpec::default();
-        if c.profiles.len() > 1 {
-            return Err(Error::Yaml {
-                file: file.display().to_string(),
-                location: " (field `profiles`)".to_owned(),
-                message: "only one profile is supported".to_owned(),
-            });
-        }
-        spec.percentage_of_nodes_to_score = c.percentage_of_nodes_to_score.unwrap_or(0);
-        if let Some(p) = c.profiles.into_iter().next() {
-            if let Some(n) = p.scheduler_name
-                && n != crate::scheduler::DEFAULT_SCHEDULER
-            {
-                return Err(Error::Yaml {
-                    file: file.display().to_string(),
-                    location: " (field `profiles[0].schedulerName`)".to_owned(),
-                    message: format!(
-                        "only {:?} is supported",
-                        crate::scheduler::DEFAULT_SCHEDULER
-                    ),
-                });
-            }
-            if let Some(pct) = p.percentage_of_nodes_to_score {
-                spec.percentage_of_nodes_to_score = pct;
-            }
-            spec.plugins = p.plugins;
-            spec.plugin_config = p.plugin_config;
-        }
-        Ok(spec)
-    }
 }
 
 #[cfg(test)]
@@ -824,7 +746,8 @@ mod tests {
                     disabled: [{name: '*'}]\n      enabled: [{name: NodeResourcesFit}]\n";
         let c = convert(text).unwrap();
         let s = c.scheduler.unwrap();
-        assert_eq!(s.plugins.score.enabled[0].name, "NodeResourcesFit");
+        assert_eq!(s.profiles.len(), 1);
+        assert_eq!(s.profiles[0].name(), "default-scheduler");
     }
 
     #[test]

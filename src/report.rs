@@ -288,6 +288,71 @@ impl HpaRow {
     }
 }
 
+/// One row of `hpa_metrics.csv`: one metric of one logged HPA sync (see
+/// [`crate::autoscale::hpa::HPA_METRICS_CSV_COLUMNS`]).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct HpaMetricRow {
+    /// Simulated time [s].
+    pub time_s: f64,
+    /// The target Deployment.
+    pub workload: String,
+    /// Index of the metric in the HPA's `metrics`.
+    pub metric_index: usize,
+    /// `Resource`, `ContainerResource`, `Pods`, `Object` or `External`.
+    pub metric_type: &'static str,
+    /// The resource (`cpu`, `memory`) or the custom metric's name.
+    pub metric_name: String,
+    /// The target, `<type>:<value>` in the metric's units.
+    pub target: String,
+    /// The current value in the metric's units (average per pod, or the object's or
+    /// external total); empty if invalid.
+    pub current_value: Option<f64>,
+    /// The current utilization [% of request] for Utilization targets.
+    pub utilization_percent: Option<i32>,
+    /// This metric's proposal; empty if invalid.
+    pub proposed_replicas: Option<i32>,
+    /// Why the metric is invalid (empty if valid).
+    pub error: String,
+}
+
+impl HpaMetricRow {
+    /// The rows of one sync: one per metric of `spec` with its result.
+    pub fn rows(
+        workload: &str,
+        time_ms: u64,
+        spec: &crate::autoscale::hpa::ValidHpa,
+        results: &[std::result::Result<
+            crate::autoscale::hpa::MetricProposal,
+            crate::autoscale::hpa::MetricError,
+        >],
+        out: &mut Vec<HpaMetricRow>,
+    ) {
+        for (i, (m, r)) in spec.metrics.iter().zip(results).enumerate() {
+            let (current_value, utilization_percent, proposed_replicas, error) = match r {
+                Ok(p) => (
+                    Some(p.average_milli as f64 / 1000.0),
+                    p.utilization_percent,
+                    Some(p.replicas),
+                    String::new(),
+                ),
+                Err(e) => (None, None, None, e.to_string()),
+            };
+            out.push(HpaMetricRow {
+                time_s: time_ms as f64 / 1000.0,
+                workload: workload.to_owned(),
+                metric_index: i,
+                metric_type: m.kind(),
+                metric_name: m.name().to_owned(),
+                target: m.target_label(),
+                current_value,
+                utilization_percent,
+                proposed_replicas,
+                error,
+            });
+        }
+    }
+}
+
 /// Builds the summary row of a finished simulation.
 pub fn summarize(sim: &mut Simulation, scenario: &str, seed: u64, wall_time_s: f64) -> RunSummary {
     let rec = recovery::RecoveryReport::collect(sim).summary();
@@ -445,6 +510,10 @@ impl HeaderRow for HpaRow {
     const COLUMNS: &'static [&'static str] = &crate::autoscale::hpa::HPA_CSV_COLUMNS;
 }
 
+impl HeaderRow for HpaMetricRow {
+    const COLUMNS: &'static [&'static str] = &crate::autoscale::hpa::HPA_METRICS_CSV_COLUMNS;
+}
+
 /// Like [`to_csv`], but writes the header row even without rows.
 fn csv_with_header<T: Serialize + HeaderRow>(rows: &[T]) -> Result<Vec<u8>> {
     if rows.is_empty() {
@@ -519,6 +588,9 @@ fn write_outputs(
         }
         if r.has_hpa {
             set.add("hpa.csv", csv_with_header(&r.hpa)?);
+        }
+        if r.has_hpa_metrics {
+            set.add("hpa_metrics.csv", csv_with_header(&r.hpa_metrics)?);
         }
         if r.has_rollouts {
             set.add("rollouts.csv", csv_with_header(&r.rollouts)?);

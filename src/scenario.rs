@@ -2,7 +2,9 @@
 //! and building a ready-to-run [`crate::engine::Simulation`] from it.
 
 pub mod build;
+pub mod hpa_metrics;
 pub mod overrides;
+pub mod scheduler_config;
 pub mod spec;
 pub mod values;
 
@@ -27,7 +29,10 @@ pub struct Scenario {
 }
 
 /// Formats a YAML/schema error with file, line, column and field path.
-fn yaml_error(file: &Path, err: serde_path_to_error::Error<serde_yaml_ng::Error>) -> Error {
+pub(crate) fn yaml_error(
+    file: &Path,
+    err: serde_path_to_error::Error<serde_yaml_ng::Error>,
+) -> Error {
     let path = err.path().to_string();
     let inner = err.into_inner();
     let mut location = String::new();
@@ -89,6 +94,7 @@ impl Scenario {
             warnings = std::mem::take(&mut converted.warnings);
             converted.apply(&mut spec);
         }
+        scheduler_config::resolve_scenario_files(&mut spec, path).map_err(|e| e.in_file(path))?;
         let scenario = Scenario {
             spec,
             warnings,
@@ -115,6 +121,12 @@ impl Scenario {
             s.spec.scheduler = scheduler.clone();
         }
         Ok(s)
+    }
+
+    /// Warnings about the scheduler setup, e.g. pods whose `schedulerName` no profile has
+    /// (they stay Pending, as upstream: no scheduler picks them up).
+    pub fn scheduler_warnings(&self) -> Vec<String> {
+        scheduler_config::unscheduled_pod_warnings(&self.spec)
     }
 
     /// Resolves a data path relative to the scenario file's folder.

@@ -14,6 +14,7 @@ pub mod framework;
 pub mod fused;
 pub mod plugins;
 pub mod preemption;
+pub mod profiles;
 pub mod queue;
 
 use crate::cluster::ClusterState;

@@ -12,13 +12,21 @@
 //! metrics-server model ([`MetricsServer`]): a pod whose usage is constant (no load curve) is
 //! sampled from that constant; a pod of a load-driven service carries the sample the service
 //! recorded at the last scrape (see [`crate::workload::service`]).
+//!
+//! ContainerResource metrics: the pod's usage model has one usage per pod, so a container's
+//! usage is the pod's times the container's share of the requests of the pod's app
+//! containers (its request over their sum; an equal share when none has a request). Its
+//! request is the container's own. Pods, Object and External metrics read the
+//! [`MetricFeed`] at the sync instant (no metrics-server lag).
 
 use super::hpa::metrics_lag::{MetricsServer, UsagePoint};
 use super::hpa::pod_metrics::{
     ConditionStatus, MetricSample, PodMetricInput, PodPhase as HpaPodPhase, ReadyCondition,
 };
-use super::hpa::spec::{MetricResource, ValidHpa};
-use super::hpa::{HpaConfig, HpaDecision, HpaState};
+use super::hpa::replica_calculator::MetricError;
+use super::hpa::spec::{HpaMetric, MetricResource, ValidHpa};
+use super::hpa::{HpaConfig, HpaDecision, HpaState, MetricsView, PodCounts};
+use super::metric_feed::{MetricFeed, ServiceRates};
 use crate::cluster::ClusterState;
 use crate::cluster::pod::{Pod, PodId, PodPhase, pod_is_ready};
 use crate::engine::time::SimTime;
@@ -37,7 +45,76 @@ pub struct HorizontalController {
     pub config: HpaConfig,
     /// The metrics-server model.
     pub metrics_server: MetricsServer,
+    /// Where each metric of `spec` reads its values (same order).
+    pub bindings: Vec<MetricBinding>,
     state: HpaState,
+    feed_values: Vec<Option<i64>>,
+}
+
+/// Where one HPA metric reads its values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MetricBinding {
+    /// A Resource metric: the pods' requests and usage.
+    Resource,
+    /// A ContainerResource metric; `None` if the pod template has no container of that name
+    /// (the metric is invalid, as upstream's "container not present in metrics").
+    Container(Option<ContainerShare>),
+    /// A Pods, Object or External metric: the indices of its series in the [`MetricFeed`]
+    /// (none: the metric is invalid).
+    Series(Vec<u32>),
+}
+
+/// A container's part of its pod, for ContainerResource metrics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ContainerShare {
+    /// The container's request of the metric's resource [milli-units]; `None` if unset.
+    pub request_milli: Option<u64>,
+    /// The container's share of the pod's usage: `numerator / denominator`.
+    pub numerator: u64,
+    /// See `numerator` (> 0).
+    pub denominator: u64,
+}
+
+impl ContainerShare {
+    /// The share of `container` among app containers whose requests of the resource are
+    /// `requests` (`(name, request [milli-units] if set)`); `None` if no container has that
+    /// name.
+    pub fn of(container: &str, requests: &[(&str, Option<u64>)]) -> Option<ContainerShare> {
+        let (_, request) = requests.iter().find(|(n, _)| *n == container)?;
+        let total: u64 = requests.iter().filter_map(|(_, r)| *r).sum();
+        Some(if total > 0 {
+            ContainerShare {
+                request_milli: *request,
+                numerator: request.unwrap_or(0),
+                denominator: total,
+            }
+        } else {
+            ContainerShare {
+                request_milli: *request,
+                numerator: 1,
+                denominator: requests.len() as u64,
+            }
+        })
+    }
+
+    fn scale(&self, value: u64) -> u64 {
+        (u128::from(value) * u128::from(self.numerator) / u128::from(self.denominator.max(1)))
+            as u64
+    }
+}
+
+impl MetricBinding {
+    /// The default binding of `metric` before the scenario resolves it: Resource metrics
+    /// read the pods; the others are unbound (invalid).
+    pub fn unresolved(metric: &HpaMetric) -> MetricBinding {
+        match metric {
+            HpaMetric::Utilization { .. } | HpaMetric::AverageValue { .. } => {
+                MetricBinding::Resource
+            }
+            HpaMetric::Container { .. } => MetricBinding::Container(None),
+            _ => MetricBinding::Series(Vec::new()),
+        }
+    }
 }
 
 impl HorizontalController {
@@ -48,40 +125,177 @@ impl HorizontalController {
         config: HpaConfig,
         metrics_server: MetricsServer,
     ) -> Self {
+        let bindings = spec.metrics.iter().map(MetricBinding::unresolved).collect();
         HorizontalController {
             deployment,
             spec,
             config,
             metrics_server,
+            bindings,
             state: HpaState::new(),
+            feed_values: Vec::new(),
         }
+    }
+
+    /// Each metric's result at the last sync (empty if the metrics were not computed).
+    pub fn metric_results(&self) -> &[Result<crate::autoscale::hpa::MetricProposal, MetricError>] {
+        self.state.metric_results()
     }
 
     /// One sync at `now`. `samples(id, pod)` gives the recorded sample of a pod whose usage
     /// varies (load-driven, or shaped by the kubelet model: start-up, restarts, leaks), or
     /// `None` for pods whose usage is constant from their bind, which are sampled from that
-    /// constant.
+    /// constant. Custom metrics are read from `feed` (with the request rates of `services`).
     pub fn sync(
         &mut self,
         now: SimTime,
         cluster: &ClusterState,
         dep: &DeploymentController,
         samples: impl Fn(PodId, &Pod) -> Option<Option<PodSample>>,
+        feed: &mut MetricFeed,
+        services: &dyn ServiceRates,
     ) -> HpaDecision {
-        let now_ms = now.as_ms();
-        let server = self.metrics_server;
-        self.state.reconcile(
-            now_ms,
+        let mut view = View {
+            now,
+            cluster,
+            dep,
+            server: self.metrics_server,
+            samples: &samples,
+            bindings: &self.bindings,
+            feed,
+            services,
+            values: std::mem::take(&mut self.feed_values),
+        };
+        let d = self.state.reconcile_view(
+            now.as_ms(),
             dep.replicas as i32,
             &self.spec,
             &self.config,
-            &mut |resource, out| {
-                for &id in &dep.pods {
-                    let pod = &cluster.pods[id.0 as usize];
-                    out.push(pod_input(pod, resource, now, server, samples(id, pod)));
+            &mut view,
+        );
+        self.feed_values = view.values;
+        d
+    }
+}
+
+/// What one sync reads: the target's pods, and the custom metrics feed.
+struct View<'a, F> {
+    now: SimTime,
+    cluster: &'a ClusterState,
+    dep: &'a DeploymentController,
+    server: MetricsServer,
+    samples: &'a F,
+    bindings: &'a [MetricBinding],
+    feed: &'a mut MetricFeed,
+    services: &'a dyn ServiceRates,
+    values: Vec<Option<i64>>,
+}
+
+impl<F: Fn(PodId, &Pod) -> Option<Option<PodSample>>> MetricsView for View<'_, F> {
+    fn pods(
+        &mut self,
+        index: usize,
+        metric: &HpaMetric,
+        out: &mut Vec<PodMetricInput>,
+    ) -> Result<(), MetricError> {
+        let pod = |id: PodId| &self.cluster.pods[id.0 as usize];
+        match (self.bindings.get(index), metric.resource()) {
+            (Some(MetricBinding::Resource), Some(resource)) => {
+                for &id in &self.dep.pods {
+                    let p = pod(id);
+                    out.push(pod_input(
+                        p,
+                        resource,
+                        self.now,
+                        self.server,
+                        (self.samples)(id, p),
+                    ));
                 }
-            },
-        )
+                Ok(())
+            }
+            (Some(MetricBinding::Container(share)), Some(resource)) => {
+                let share = share.ok_or(MetricError::ContainerNotFound)?;
+                for &id in &self.dep.pods {
+                    let p = pod(id);
+                    let mut input =
+                        pod_input(p, resource, self.now, self.server, (self.samples)(id, p));
+                    input.request_milli = share.request_milli;
+                    if let Some(s) = &mut input.sample {
+                        s.value_milli = share.scale(s.value_milli);
+                    }
+                    out.push(input);
+                }
+                Ok(())
+            }
+            (Some(MetricBinding::Series(series)), None) => {
+                let &first = series.first().ok_or(MetricError::MetricUnavailable)?;
+                if !self.feed.pod_values_milli(
+                    first,
+                    self.now.as_ms(),
+                    &self.dep.pods,
+                    self.cluster,
+                    self.services,
+                    &mut self.values,
+                ) {
+                    return Err(MetricError::MetricUnavailable);
+                }
+                for (&id, value) in self.dep.pods.iter().zip(&self.values) {
+                    // The pod's phase and Ready condition, without a resource sample.
+                    let mut input = pod_input(
+                        pod(id),
+                        MetricResource::Cpu,
+                        self.now,
+                        self.server,
+                        Some(None),
+                    );
+                    input.request_milli = None;
+                    input.sample = value.map(|v| MetricSample {
+                        value_milli: v.max(0) as u64,
+                        timestamp_ms: self.now.as_ms(),
+                        window_ms: self.server.resolution_ms,
+                    });
+                    out.push(input);
+                }
+                Ok(())
+            }
+            _ => Err(MetricError::MetricUnavailable),
+        }
+    }
+
+    fn value(&mut self, index: usize, _metric: &HpaMetric) -> Result<i64, MetricError> {
+        let Some(MetricBinding::Series(series)) = self.bindings.get(index) else {
+            return Err(MetricError::MetricUnavailable);
+        };
+        // External: the sum over the series that have a value (Object: one series).
+        let mut total: Option<i64> = None;
+        for &i in series {
+            if let Some(v) = self.feed.value_milli(i, self.now.as_ms(), self.services) {
+                total = Some(total.unwrap_or(0).saturating_add(v));
+            }
+        }
+        total.ok_or(MetricError::MetricUnavailable)
+    }
+
+    fn pod_counts(&mut self) -> PodCounts {
+        let ready = self
+            .dep
+            .pods
+            .iter()
+            .filter(|&&id| {
+                crate::cluster::readiness::pod_is_ready(
+                    &self.cluster.pods[id.0 as usize],
+                    self.cluster,
+                )
+            })
+            .count();
+        PodCounts {
+            total: self.dep.pods.len(),
+            ready,
+        }
+    }
+
+    fn status_replicas(&self) -> i32 {
+        self.dep.pods.len().min(i32::MAX as usize) as i32
     }
 }
 

@@ -15,12 +15,15 @@
 //! [`HpaConfig::sync_period_ms`] (15 s upstream) for each HPA and applies
 //! `final_replicas` to the workload when it differs from the current count.
 //!
-//! Simplified with respect to upstream: only Resource metrics (cpu, memory) are configurable
-//! (the calculator also serves Pods metrics); Object and External metrics, container
-//! metrics, pod-level requests and scale-to-zero are not modelled; status conditions and
-//! events are reduced to [`HpaReason`].
+//! - [`custom`]: Object and External metrics (Value and AverageValue targets, scale from zero).
+//!
+//! Metric types: Resource, ContainerResource, Pods, Object and External, as
+//! `computeReplicasForMetric` (horizontal.go) dispatches them. [`HpaState::reconcile_view`]
+//! reads the metrics through a [`MetricsView`]. Simplified with respect to upstream: pod-level
+//! requests are not modelled; status conditions and events are reduced to [`HpaReason`].
 
 pub mod behavior;
+pub mod custom;
 pub mod history;
 pub mod legacy;
 pub mod metrics_lag;
@@ -34,6 +37,7 @@ pub mod utilization;
 pub use behavior::{
     Behavior, NormalizationArg, PolicyType, ScalingPolicy, ScalingRules, SelectPolicy,
 };
+pub use custom::{PodCounts, ValueReplicas};
 pub use history::{Recommendation, ScaleEvent};
 pub use metrics_lag::{MetricsServer, UsagePoint};
 pub use pod_metrics::{
@@ -43,7 +47,7 @@ pub use pod_metrics::{
 pub use proposals::{Combined, MetricProposal, combine_proposals};
 pub use reason::HpaReason;
 pub use replica_calculator::{MetricError, ReplicaCalculator, Tolerances};
-pub use spec::{HpaMetric, HpaSpec, MetricResource, ValidHpa};
+pub use spec::{HpaMetric, HpaSpec, MetricResource, ResourceTarget, ValidHpa, ValueTarget};
 
 /// Upstream default of `--horizontal-pod-autoscaler-sync-period` [ms].
 pub const DEFAULT_SYNC_PERIOD_MS: u64 = 15_000;
@@ -63,6 +67,22 @@ pub const HPA_CSV_COLUMNS: [&str; 8] = [
     "stabilized_replicas",
     "final_replicas",
     "reason",
+];
+
+/// Column names of `hpa_metrics.csv`: one row per metric of each logged sync (time, workload,
+/// the metric's index, type, name and target, its current value and utilization, its
+/// proposal, and why it is invalid).
+pub const HPA_METRICS_CSV_COLUMNS: [&str; 10] = [
+    "time_s",
+    "workload",
+    "metric_index",
+    "metric_type",
+    "metric_name",
+    "target",
+    "current_value",
+    "utilization_percent",
+    "proposed_replicas",
+    "error",
 ];
 
 /// The controller's flags (kube-controller-manager), shared by all HPAs.
@@ -180,9 +200,10 @@ impl HpaState {
         &self.scale_down_events
     }
 
-    /// One sync at `now_ms` of an HPA whose target has `current_replicas` (`spec.replicas`).
-    /// For each metric, `pods` is asked to fill the vector it is given (cleared beforehand)
-    /// with one [`PodMetricInput`] per pod the HPA selects, for that metric's resource.
+    /// One sync at `now_ms` of an HPA with Resource metrics only, whose target has
+    /// `current_replicas` (`spec.replicas`). For each metric, `pods` is asked to fill the
+    /// vector it is given (cleared beforehand) with one [`PodMetricInput`] per pod the HPA
+    /// selects, for that metric's resource.
     pub fn reconcile(
         &mut self,
         now_ms: u64,
@@ -191,9 +212,54 @@ impl HpaState {
         config: &HpaConfig,
         pods: &mut dyn FnMut(MetricResource, &mut Vec<PodMetricInput>),
     ) -> HpaDecision {
+        struct ResourceOnly<'a>(
+            &'a mut dyn FnMut(MetricResource, &mut Vec<PodMetricInput>),
+            i32,
+        );
+        impl MetricsView for ResourceOnly<'_> {
+            fn pods(
+                &mut self,
+                _index: usize,
+                metric: &HpaMetric,
+                out: &mut Vec<PodMetricInput>,
+            ) -> Result<(), MetricError> {
+                match metric.resource() {
+                    Some(r) => {
+                        (self.0)(r, out);
+                        Ok(())
+                    }
+                    None => Err(MetricError::MetricUnavailable),
+                }
+            }
+            fn value(&mut self, _index: usize, _metric: &HpaMetric) -> Result<i64, MetricError> {
+                Err(MetricError::MetricUnavailable)
+            }
+            fn pod_counts(&mut self) -> PodCounts {
+                PodCounts::default()
+            }
+            fn status_replicas(&self) -> i32 {
+                self.1
+            }
+        }
+        let mut view = ResourceOnly(pods, current_replicas);
+        self.reconcile_view(now_ms, current_replicas, hpa, config, &mut view)
+    }
+
+    /// One sync at `now_ms` of an HPA whose target has `current_replicas` (`spec.replicas`),
+    /// reading every metric through `view`. Metrics are computed when the count is within
+    /// `[minReplicas, maxReplicas]` and either non-zero or `minReplicas` is 0 (scale from
+    /// zero). The per-metric results stay available in [`HpaState::metric_results`].
+    pub fn reconcile_view(
+        &mut self,
+        now_ms: u64,
+        current_replicas: i32,
+        hpa: &ValidHpa,
+        config: &HpaConfig,
+        view: &mut dyn MetricsView,
+    ) -> HpaDecision {
         let mut proposals = std::mem::take(&mut self.proposals);
         proposals.clear();
-        if current_replicas != 0
+        if (current_replicas != 0 || hpa.min_replicas == 0)
             && current_replicas >= hpa.min_replicas
             && current_replicas <= hpa.max_replicas
         {
@@ -202,16 +268,28 @@ impl HpaState {
                 readiness: config.readiness,
                 tolerances: tolerances(hpa, config.tolerance),
             };
-            for metric in &hpa.metrics {
+            for (i, metric) in hpa.metrics.iter().enumerate() {
                 self.pods.clear();
-                pods(metric.resource(), &mut self.pods);
-                proposals.push(metric_proposal(&calc, current_replicas, metric, &self.pods));
+                proposals.push(metric_proposal(
+                    &calc,
+                    current_replicas,
+                    i,
+                    metric,
+                    view,
+                    &mut self.pods,
+                ));
             }
         }
         let decision =
             self.reconcile_with_proposals(now_ms, current_replicas, hpa, config, &proposals);
         self.proposals = proposals;
         decision
+    }
+
+    /// Each metric's result at the last [`HpaState::reconcile_view`] (in the order of
+    /// [`ValidHpa::metrics`]; empty when the metrics were not computed).
+    pub fn metric_results(&self) -> &[Result<MetricProposal, MetricError>] {
+        &self.proposals
     }
 
     /// One sync with the metrics' results already computed (one per metric of `hpa`, in
@@ -346,45 +424,121 @@ impl HpaState {
     }
 }
 
-/// One metric's proposal (`computeStatusForResourceMetric`): Utilization targets through
-/// `GetResourceReplicas`, AverageValue targets through `GetRawResourceReplicas`.
+/// What a sync reads about the target and its metrics.
+pub trait MetricsView {
+    /// Fills `out` (empty) with one [`PodMetricInput`] per pod the HPA selects, for metric
+    /// `index` of the HPA: Resource and ContainerResource metrics (the resource's request and
+    /// usage of the pod or of the container), Pods metrics (the pod's value). An error makes
+    /// the metric invalid (e.g. [`MetricError::ContainerNotFound`]).
+    fn pods(
+        &mut self,
+        index: usize,
+        metric: &HpaMetric,
+        out: &mut Vec<PodMetricInput>,
+    ) -> Result<(), MetricError>;
+    /// The value of an Object metric, or the sum of the matching series of an External
+    /// metric [milli-units].
+    fn value(&mut self, index: usize, metric: &HpaMetric) -> Result<i64, MetricError>;
+    /// The pods the HPA selects, and how many are Running and Ready.
+    fn pod_counts(&mut self) -> PodCounts;
+    /// The target's `status.replicas` (its current pods).
+    fn status_replicas(&self) -> i32;
+}
+
+/// One metric's proposal, as `computeReplicasForMetric` dispatches it: Resource
+/// (`GetResourceReplicas` / `GetRawResourceReplicas`), ContainerResource (the same on one
+/// container), Pods (`GetMetricReplicas`), Object (`GetObjectMetricReplicas` with
+/// `spec.replicas` / `GetObjectPerPodMetricReplicas` with `status.replicas`) and External
+/// (`GetExternalMetricReplicas` / `GetExternalPerPodMetricReplicas`). `pods` is a scratch
+/// buffer (empty on entry). A proposal's `average_milli` is the metric's current value as
+/// the HPA status shows it (the average per pod, or the object's or external total value).
 pub fn metric_proposal(
     calc: &ReplicaCalculator,
     current_replicas: i32,
+    index: usize,
     metric: &HpaMetric,
-    pods: &[PodMetricInput],
+    view: &mut dyn MetricsView,
+    pods: &mut Vec<PodMetricInput>,
 ) -> Result<MetricProposal, MetricError> {
-    match *metric {
-        HpaMetric::Utilization {
-            resource,
+    let utilization = |resource: MetricResource,
+                       target_percent: i32,
+                       pods: &[PodMetricInput]|
+     -> Result<MetricProposal, MetricError> {
+        calc.resource_utilization_replicas(
+            current_replicas,
             target_percent,
-        } => calc
-            .resource_utilization_replicas(
-                current_replicas,
-                target_percent,
-                resource == MetricResource::Cpu,
-                pods,
-            )
-            .map(|r| MetricProposal {
-                replicas: r.replicas,
-                utilization_percent: Some(r.utilization_percent),
-                average_milli: r.raw_average_milli,
-            }),
-        HpaMetric::AverageValue {
-            resource,
-            target_milli,
-        } => calc
-            .plain_metric_replicas(
-                current_replicas,
-                target_milli,
-                resource == MetricResource::Cpu,
-                pods,
-            )
+            resource == MetricResource::Cpu,
+            pods,
+        )
+        .map(|r| MetricProposal {
+            replicas: r.replicas,
+            utilization_percent: Some(r.utilization_percent),
+            average_milli: r.raw_average_milli,
+        })
+    };
+    let plain = |target_milli: i64,
+                 cpu_rules: bool,
+                 pods: &[PodMetricInput]|
+     -> Result<MetricProposal, MetricError> {
+        if pods.is_empty() {
+            return Err(MetricError::NoMetrics);
+        }
+        calc.plain_metric_replicas(current_replicas, target_milli, cpu_rules, pods)
             .map(|r| MetricProposal {
                 replicas: r.replicas,
                 utilization_percent: None,
                 average_milli: r.average_milli,
-            }),
+            })
+    };
+    let value = |r: ValueReplicas| MetricProposal {
+        replicas: r.replicas,
+        utilization_percent: None,
+        average_milli: r.usage_milli,
+    };
+    match metric {
+        &HpaMetric::Utilization {
+            resource,
+            target_percent,
+        } => {
+            view.pods(index, metric, pods)?;
+            utilization(resource, target_percent, pods)
+        }
+        &HpaMetric::AverageValue {
+            resource,
+            target_milli,
+        } => {
+            view.pods(index, metric, pods)?;
+            plain(target_milli, resource == MetricResource::Cpu, pods)
+        }
+        HpaMetric::Container {
+            resource, target, ..
+        } => {
+            view.pods(index, metric, pods)?;
+            match *target {
+                ResourceTarget::Utilization(p) => utilization(*resource, p, pods),
+                ResourceTarget::AverageValue(t) => plain(t, *resource == MetricResource::Cpu, pods),
+            }
+        }
+        &HpaMetric::Pods { target_milli, .. } => {
+            view.pods(index, metric, pods)?;
+            if pods.is_empty() {
+                return Err(MetricError::NoPodsForSelector);
+            }
+            plain(target_milli, false, pods)
+        }
+        HpaMetric::Object { target, .. } | HpaMetric::External { target, .. } => {
+            let v = view.value(index, metric)?;
+            match *target {
+                ValueTarget::Value(t) => calc
+                    .value_replicas(current_replicas, t, v, view.pod_counts())
+                    .map(value),
+                ValueTarget::AverageValue(t) => Ok(value(calc.per_pod_value_replicas(
+                    view.status_replicas(),
+                    t,
+                    v,
+                ))),
+            }
+        }
     }
 }
 
@@ -614,5 +768,121 @@ mod tests {
             tolerances(&hpa("maxReplicas: 5"), 0.2),
             Tolerances::uniform(0.2)
         );
+    }
+
+    /// A view with fixed values: `values[i]` for metric `i` (Object/External), per-pod
+    /// values for Pods metrics, and the target's pods.
+    struct Fixed {
+        values: Vec<Result<i64, MetricError>>,
+        pod_values: Vec<u64>,
+        counts: PodCounts,
+        status: i32,
+    }
+
+    impl MetricsView for Fixed {
+        fn pods(
+            &mut self,
+            _index: usize,
+            metric: &HpaMetric,
+            out: &mut Vec<PodMetricInput>,
+        ) -> Result<(), MetricError> {
+            match metric {
+                HpaMetric::Pods { .. } => {
+                    out.extend(self.pod_values.iter().map(|&v| pod(1000, v)));
+                    Ok(())
+                }
+                HpaMetric::Container { .. } => Err(MetricError::ContainerNotFound),
+                _ => Ok(()),
+            }
+        }
+        fn value(&mut self, index: usize, _metric: &HpaMetric) -> Result<i64, MetricError> {
+            self.values[index]
+        }
+        fn pod_counts(&mut self) -> PodCounts {
+            self.counts
+        }
+        fn status_replicas(&self) -> i32 {
+            self.status
+        }
+    }
+
+    #[test]
+    fn object_and_external_value_scale_from_zero() {
+        // minReplicas 0: from 0 replicas the Object metric proposes ceil(25 / 10) = 3 with no
+        // pods; the legacy scale-up limit max(2 × 0, 4) = 4 lets it through.
+        let h = hpa("minReplicas: 0\nmaxReplicas: 10\nmetrics:\n\
+             - {type: Object, object: {describedObject: {kind: Service, name: web}, metric: {name: rps}, target: {type: Value, value: 10}}}");
+        let mut view = Fixed {
+            values: vec![Ok(25_000)],
+            pod_values: vec![],
+            counts: PodCounts::default(),
+            status: 0,
+        };
+        let mut state = HpaState::new();
+        let d = state.reconcile_view(T0, 0, &h, &HpaConfig::default(), &mut view);
+        assert_eq!((d.raw_desired, d.final_replicas), (Some(3), 3));
+        assert_eq!(d.average_milli, Some(25_000));
+        // A zero value from zero replicas stays at zero (ScalingDisabled does not apply
+        // with minReplicas 0).
+        view.values = vec![Ok(0)];
+        let d = HpaState::new().reconcile_view(T0, 0, &h, &HpaConfig::default(), &mut view);
+        assert_eq!((d.raw_desired, d.final_replicas), (Some(0), 0));
+        // External Value, same rule.
+        let h = hpa("minReplicas: 0\nmaxReplicas: 10\nmetrics:\n\
+             - {type: External, external: {metric: {name: queue}, target: {type: Value, value: 100}}}");
+        view.values = vec![Ok(150_000)];
+        let d = HpaState::new().reconcile_view(T0, 0, &h, &HpaConfig::default(), &mut view);
+        assert_eq!(d.final_replicas, 2);
+    }
+
+    #[test]
+    fn several_metrics_with_one_invalid() {
+        // Pods: average 30 against 15 per pod → ceil(2 × 3) = 6; the External metric has no
+        // series (invalid); ContainerResource names a missing container (invalid). 6 > 3:
+        // scale-up proceeds with 2 invalid metrics. When the valid proposal is a scale-down,
+        // nothing changes.
+        let h = hpa("maxReplicas: 10\nmetrics:\n\
+             - {type: Pods, pods: {metric: {name: rps}, target: {type: AverageValue, averageValue: 15}}}\n\
+             - {type: External, external: {metric: {name: queue}, target: {type: AverageValue, averageValue: 5}}}\n\
+             - {type: ContainerResource, containerResource: {name: cpu, container: nope, target: {type: Utilization, averageUtilization: 50}}}");
+        let mut view = Fixed {
+            values: vec![Ok(0), Err(MetricError::MetricUnavailable), Ok(0)],
+            pod_values: vec![30_000; 3],
+            counts: PodCounts { total: 3, ready: 3 },
+            status: 3,
+        };
+        let mut state = HpaState::new();
+        let d = state.reconcile_view(T0, 3, &h, &HpaConfig::default(), &mut view);
+        assert_eq!(
+            (d.metric, d.raw_desired, d.final_replicas, d.invalid_metrics),
+            (Some(0), Some(6), 6, 2)
+        );
+        assert_eq!(d.average_milli, Some(30_000));
+        assert_eq!(state.metric_results().len(), 3);
+        assert_eq!(
+            state.metric_results()[2],
+            Err(MetricError::ContainerNotFound)
+        );
+        view.pod_values = vec![5_000; 3];
+        let d = state.reconcile_view(T0 + 15 * SEC, 3, &h, &HpaConfig::default(), &mut view);
+        assert_eq!(
+            (d.final_replicas, d.reason, d.invalid_metrics),
+            (3, HpaReason::InvalidMetrics, 2)
+        );
+    }
+
+    #[test]
+    fn external_average_value_uses_the_status_replicas() {
+        // 4 replicas in spec, 2 pods exist: 90 / (20 × 2) = 2.25 → ceil(90 / 20) = 5.
+        let h = hpa("maxReplicas: 10\nmetrics:\n\
+             - {type: External, external: {metric: {name: queue}, target: {type: AverageValue, averageValue: 20}}}");
+        let mut view = Fixed {
+            values: vec![Ok(90_000)],
+            pod_values: vec![],
+            counts: PodCounts { total: 2, ready: 2 },
+            status: 2,
+        };
+        let d = HpaState::new().reconcile_view(T0, 4, &h, &HpaConfig::default(), &mut view);
+        assert_eq!((d.raw_desired, d.average_milli), (Some(5), Some(45_000)));
     }
 }

@@ -288,7 +288,14 @@ pub struct PodTemplate {
     /// policy) in [`crate::disruption::kubelet::Kubelet::profiles`]; 0 = start at once, never
     /// fail.
     pub kubelet_profile: u32,
+    /// Index of the scheduler profile the pods' `schedulerName` selects (see
+    /// [`crate::scheduler::profiles`]); [`NO_PROFILE`] if no profile has that name (the pods
+    /// are never queued and stay Pending). 0 = the first (or only) profile.
+    pub scheduler_profile: u32,
 }
+
+/// [`PodTemplate::scheduler_profile`] of pods no scheduler profile is responsible for.
+pub const NO_PROFILE: u32 = u32::MAX;
 
 impl PodTemplate {
     /// How long a deleted pod keeps running before it terminates [ms].

@@ -39,6 +39,8 @@ pub enum Stream {
     SpotInterruptions(u64),
     /// Scheduled fault number `i` (which nodes a fraction of a pool or zone picks).
     ScheduledFault(u32),
+    /// Custom metric series number `i` (Poisson noise of its load curve).
+    CustomMetric(u32),
 }
 
 impl Stream {
@@ -56,6 +58,7 @@ impl Stream {
             Stream::NodeFailures(k) => (0xF1 << 56) | (k & 0x00FF_FFFF_FFFF_FFFF),
             Stream::SpotInterruptions(k) => (0xF2 << 56) | (k & 0x00FF_FFFF_FFFF_FFFF),
             Stream::ScheduledFault(i) => (0xF3 << 32) | u64::from(i),
+            Stream::CustomMetric(i) => (9 << 32) | u64::from(i),
         }
     }
 }

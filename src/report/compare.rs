@@ -336,6 +336,8 @@ mod tests {
                     samples: vec![],
                     hpa: vec![],
                     has_hpa: false,
+                    hpa_metrics: vec![],
+                    has_hpa_metrics: false,
                     services: vec![],
                     autoscaler_log: None,
                     group_samples: vec![],

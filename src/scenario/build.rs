@@ -30,6 +30,8 @@ use crate::workload::synthetic::{PoissonGenerator, Shape};
 use crate::workload::{Blueprint, WorkloadSource, alibaba, limits_below_requests, trace};
 use std::collections::{BTreeMap, BTreeSet};
 
+mod named_nodes;
+
 /// Most `timeseries.csv` rows a run may produce (duration / sampleInterval).
 pub const MAX_SAMPLES: u64 = 10_000_000;
 /// Most nodes one pool may have.
@@ -277,10 +279,12 @@ fn validate_template(t: &PodTemplateSpec, field: &str, spec: &ScenarioSpec) -> R
         &format!("{field}.initContainers"),
     )?;
     not_yet(t.overhead.is_some(), &format!("{field}.overhead"))?;
-    not_yet(
-        t.scheduler_name.is_some(),
-        &format!("{field}.schedulerName"),
-    )?;
+    if t.scheduler_name.as_deref() == Some("") {
+        return Err(err(
+            format!("{field}.schedulerName"),
+            "must not be empty (omit it for default-scheduler)",
+        ));
+    }
     let (requests, limits) = requests_and_limits(t);
     if let Some(msg) = limits_below_requests(&requests, &limits) {
         return Err(err(format!("{field}.limits"), msg));
@@ -324,7 +328,8 @@ fn validate_template(t: &PodTemplateSpec, field: &str, spec: &ScenarioSpec) -> R
                 .and_then(|k| k.parse::<u32>().ok())
                 .is_some_and(|k| k < p.count && name == &format!("{}-{k}", p.name))
         });
-        if !pool_node && spec.node_lists.is_empty() {
+        let named = spec.nodes.iter().any(|n| &n.name == name);
+        if !pool_node && !named && spec.node_lists.is_empty() {
             return Err(err(
                 format!("{field}.nodeName"),
                 format!("no node named {name:?}; node pool nodes are named <pool>-<ordinal>"),
@@ -704,7 +709,7 @@ fn not_yet(present: bool, field: &str) -> Result<()> {
 /// Checks every value and cross-reference of a spec that the schema alone cannot.
 pub fn validate(spec: &ScenarioSpec) -> Result<()> {
     not_yet(spec.start_time.is_some(), "startTime")?;
-    not_yet(!spec.nodes.is_empty(), "nodes")?;
+    super::scheduler_config::validate(spec)?;
     not_yet(!spec.pods.is_empty(), "pods")?;
     not_yet(!spec.stateful_sets.is_empty(), "statefulSets")?;
     not_yet(!spec.daemon_sets.is_empty(), "daemonSets")?;
@@ -877,10 +882,13 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
             ));
         }
     }
-    if spec.node_pools.iter().all(|p| p.count == 0) && spec.node_lists.is_empty() {
+    if spec.node_pools.iter().all(|p| p.count == 0)
+        && spec.node_lists.is_empty()
+        && spec.nodes.is_empty()
+    {
         return Err(err(
             "nodePools",
-            "the scenario has no nodes; add a pool with count > 0 or a nodeList",
+            "the scenario has no nodes; add a pool with count > 0, a nodeList or nodes",
         ));
     }
     let mut workload_names: Vec<&str> = Vec::new();
@@ -1092,6 +1100,8 @@ struct Builder<'a> {
     spec: &'a ScenarioSpec,
     cluster: ClusterState,
     kubelet: Kubelet,
+    /// The scheduler profiles' names, by profile index (pods pick one by `schedulerName`).
+    profile_names: Vec<String>,
 }
 
 impl Builder<'_> {
@@ -1398,6 +1408,10 @@ impl Builder<'_> {
             termination_grace_period_s: t.termination_grace_period_seconds,
             safe_to_evict: safe_to_evict(t, prefix.trim_end_matches('-'))?,
             kubelet_profile: self.kubelet.add_profile(kubelet_profile(t, restart)),
+            scheduler_profile: crate::scheduler::profiles::profile_index(
+                &self.profile_names,
+                t.scheduler_name.as_deref(),
+            ),
         });
         Ok(Blueprint {
             requests,
@@ -1540,11 +1554,13 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
         spec,
         cluster: ClusterState::default(),
         kubelet: Kubelet::new(seed),
+        profile_names: super::scheduler_config::profile_names(&spec.scheduler),
     };
     b.cluster
         .set_fragmentation_probe(fragmentation_probe(spec).map_err(|e| e.in_file(&scenario.path))?);
     b.add_pools()?;
     b.add_node_lists(scenario)?;
+    b.add_named_nodes().map_err(|e| e.in_file(&scenario.path))?;
     let mut deployments = Vec::new();
     let mut planned = Vec::new();
     for (i, d) in spec.deployments.iter().enumerate() {
@@ -1706,24 +1722,36 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
             ));
         }
     }
+    let base = scenario.path.parent().unwrap_or(std::path::Path::new("."));
+    let service_of = |name: &str| {
+        let d = spec.deployments.iter().position(|d| d.name == name)?;
+        services
+            .iter()
+            .position(|s| s.deployment as usize == d)
+            .map(|s| s as u32)
+    };
+    let feed = super::hpa_metrics::build_feed(spec, base, seed, &service_of)
+        .map_err(|e| e.in_file(&scenario.path))?;
     let mut hpas = Vec::new();
     for (i, d) in spec.deployments.iter().enumerate() {
         if let Some(h) = &d.hpa {
-            hpas.push(crate::autoscale::horizontal::HorizontalController::new(
+            let field = format!("deployments[{i}].hpa");
+            let mut hpa = crate::autoscale::horizontal::HorizontalController::new(
                 i as u32,
-                h.validate(&format!("deployments[{i}].hpa"))?,
+                h.validate(&field)?,
                 hpa_config,
                 metrics_server,
-            ));
+            );
+            super::hpa_metrics::bind(&mut hpa, d, &feed, &field)
+                .map_err(|e| e.in_file(&scenario.path))?;
+            hpas.push(hpa);
         }
     }
     b.register_topology();
     let pdbs = b.pdbs()?;
-    let preemption = crate::scheduler::preemption::from_spec(&spec.scheduler)
+    let built = crate::scheduler::profiles::build(&spec.scheduler, registry, &mut b.cluster)
         .map_err(|e| e.in_file(&scenario.path))?;
-    let scheduler = registry
-        .build(&spec.scheduler, &mut b.cluster)
-        .map_err(|e| e.in_file(&scenario.path))?;
+    let scheduler = built.scheduler;
     let faults = crate::disruption::faults::Faults::build(spec, &mut b.cluster, seed)
         .map_err(|e| e.in_file(&scenario.path))?;
     let mut sim = Simulation::new(
@@ -1744,10 +1772,18 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
         .set_window_start(SimTime(spec.warmup.0));
     sim.faults = faults;
     sim.hpas = hpas;
+    sim.custom_metrics = feed;
     sim.hpa_log_all = spec.output.hpa_log == super::spec::HpaLog::All;
     sim.set_services(services);
     sim.pdbs = pdbs;
-    sim.preemption = preemption.map(|p| crate::scheduler::preemption::Preemption::new(p, seed));
+    sim.preemption = match built.preemption.as_slice() {
+        [one] => one.map(|p| crate::scheduler::preemption::Preemption::new(p, seed)),
+        several => several.iter().flatten().next().map(|&first| {
+            let mut p = crate::scheduler::preemption::Preemption::new(first, seed);
+            p.profile_args = several.to_vec();
+            p
+        }),
+    };
     // Billing per pool: node pools may override the scenario's rule; node lists use it.
     let mut billing = vec![billing_of(&spec.billing); sim.cluster.pools.len()];
     for (i, p) in spec.node_pools.iter().enumerate() {

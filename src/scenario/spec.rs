@@ -109,6 +109,9 @@ pub struct ScenarioSpec {
     /// CronJobs: Jobs created on a cron schedule.
     #[serde(default)]
     pub cron_jobs: Vec<CronJobSpec>,
+    /// Custom metric series read by Pods, Object and External HPA metrics.
+    #[serde(default)]
+    pub custom_metrics: Vec<crate::autoscale::metric_feed::CustomMetricSpec>,
 }
 
 /// One individually named node.
@@ -416,6 +419,15 @@ pub struct SchedulerSpec {
     /// Plugin arguments.
     #[serde(default)]
     pub plugin_config: Vec<PluginConfigSpec>,
+    /// A KubeSchedulerConfiguration file (relative to the scenario file) whose profiles this
+    /// block runs; excludes the other fields.
+    #[serde(default)]
+    pub config_file: Option<String>,
+    /// KubeSchedulerConfiguration profiles (`schedulerName`, `plugins` at every extension
+    /// point, `pluginConfig`); each pod picks one by `schedulerName`. Empty: the block's own
+    /// `name`/`plugins`/`pluginConfig` form the one profile `default-scheduler`.
+    #[serde(default)]
+    pub profiles: Vec<super::scheduler_config::ProfileSpec>,
 }
 
 fn default_scheduler_name() -> String {
@@ -429,6 +441,8 @@ impl Default for SchedulerSpec {
             percentage_of_nodes_to_score: 0,
             plugins: PluginsSpec::default(),
             plugin_config: Vec::new(),
+            config_file: None,
+            profiles: Vec::new(),
         }
     }
 }
@@ -625,7 +639,8 @@ pub struct NodePoolSpec {
     pub interruptions: Option<crate::disruption::faults::spec::InterruptionSpec>,
 }
 
-fn default_zone() -> String {
+/// The zone of pools (and named nodes) that name none.
+pub fn default_zone() -> String {
     "zone-a".to_owned()
 }
 

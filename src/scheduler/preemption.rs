@@ -174,6 +174,9 @@ pub enum Outcome {
 pub struct Preemption {
     /// Settings.
     pub args: DefaultPreemptionArgs,
+    /// With several scheduler profiles: the settings per profile index (`None`: the profile
+    /// disables DefaultPreemption). Empty: `args` applies to every pod.
+    pub profile_args: Vec<Option<DefaultPreemptionArgs>>,
     rng: SimRng,
     /// Pods with a nominated node (few: nominations last until the preemptor binds).
     nominated: Vec<PodId>,
@@ -190,6 +193,7 @@ impl Preemption {
     pub fn new(args: DefaultPreemptionArgs, seed: u64) -> Self {
         Preemption {
             args,
+            profile_args: Vec::new(),
             rng: stream(seed, Stream::Preemption),
             nominated: Vec::new(),
             bound_priorities: BTreeMap::new(),
@@ -313,6 +317,16 @@ impl Preemption {
         if cluster.templates[p.template.0 as usize].preemption_policy == PreemptionPolicy::Never {
             return Outcome::NotEligible;
         }
+        let args = if self.profile_args.is_empty() {
+            self.args
+        } else {
+            let profile = cluster.templates[p.template.0 as usize].scheduler_profile;
+            match self.profile_args.get(profile as usize) {
+                Some(Some(a)) => *a,
+                // The pod's profile has no PostFilter plugin.
+                _ => return Outcome::NotEligible,
+            }
+        };
         let (priority, nominated) = (p.priority, p.nominated_node);
         // No bound pod of lower priority anywhere: no node can yield a victim (upstream would
         // find every node without victims, hence no candidate).
@@ -350,7 +364,7 @@ impl Preemption {
             .map(|b| b.disruptions_allowed(&b.observe(cluster, scale_of)))
             .collect();
         let offset = self.rng.random_range(0..potential.len());
-        let wanted = self.args.num_candidates(potential.len());
+        let wanted = args.num_candidates(potential.len());
         let mut candidates = dry_run(
             pod, &potential, offset, wanted, cluster, scheduler, pdbs, &allowed,
         );

@@ -92,6 +92,13 @@ impl Service {
         &self.ids
     }
 
+    /// The request rate routed to `pod` at the last update [requests/s]; `None` if it got no
+    /// traffic (a custom Pods metric of the service's requests).
+    pub fn demand_rps_of(&self, pod: PodId) -> Option<f64> {
+        let i = self.ids.iter().position(|&p| p == pod)?;
+        Some(self.rate_rps * self.fractions.get(i)?)
+    }
+
     /// Accounts `[last, now)`, records scrape samples if `now` is a scrape instant, and
     /// re-splits the load among `pods` (the Deployment's live pods; the Ready ones get traffic). `pods_changed`: the ready set may differ from the previous update's.
     /// `measured_from`: start of the metrics window (requests before it are not counted).

@@ -74,6 +74,16 @@ pub enum MetricError {
     /// The requests of the pods with samples sum to zero.
     #[error("no metrics returned matched known pods")]
     NoMetricsMatchedPods,
+    /// The HPA's selector returns no pod (Object/External Value targets, Pods metrics).
+    #[error("no pods returned by selector while calculating replica count")]
+    NoPodsForSelector,
+    /// The metric feed has no value for a Pods, Object or External metric (no series
+    /// matches, or its series has no point yet).
+    #[error("unable to get metric: no series matches or no value yet")]
+    MetricUnavailable,
+    /// The container of a ContainerResource metric is not in the pods.
+    #[error("container not present in metrics for pod")]
+    ContainerNotFound,
 }
 
 /// Result of [`ReplicaCalculator::resource_utilization_replicas`].

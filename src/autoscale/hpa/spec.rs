@@ -17,9 +17,28 @@
 //!   scaleDown: {stabilizationWindowSeconds: 300, policies: [{type: Percent, value: 10, periodSeconds: 60}]}
 //! ```
 //!
-//! The HPA is attached to a workload by the scenario, so there is no `scaleTargetRef`. Only
-//! Resource metrics (cpu, memory) are supported: the simulator produces no custom, object or
-//! external metrics.
+//! The HPA is attached to a workload by the scenario, so there is no `scaleTargetRef`. Besides
+//! Resource metrics, `Pods`, `Object`, `External` and `ContainerResource` metrics are accepted
+//! in the `autoscaling/v2` shape:
+//!
+//! ```yaml
+//!   - type: Pods
+//!     pods: {metric: {name: requests_per_second}, target: {type: AverageValue, averageValue: 50}}
+//!   - type: Object
+//!     object:
+//!       describedObject: {apiVersion: networking.k8s.io/v1, kind: Ingress, name: main}
+//!       metric: {name: requests_per_second}
+//!       target: {type: Value, value: 2k}
+//!   - type: External
+//!     external: {metric: {name: queue_depth, selector: {matchLabels: {queue: orders}}},
+//!                target: {type: AverageValue, averageValue: 30}}
+//!   - type: ContainerResource
+//!     containerResource: {name: cpu, container: app, target: {type: Utilization, averageUtilization: 60}}
+//! ```
+//!
+//! The values of Pods, Object and External metrics come from the scenario's `customMetrics`
+//! feed ([`crate::autoscale::metric_feed`]). `minReplicas: 0` is accepted when at least one
+//! metric is Object or External (the `HPAScaleToZero` feature gate taken as enabled).
 
 use super::behavior::{Behavior, PolicyType, ScalingPolicy, ScalingRules, SelectPolicy};
 use crate::cluster::quantity::{QuantityScale, parse_quantity};
@@ -57,12 +76,92 @@ pub struct HpaSpec {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct MetricSpec {
-    /// Metric source type; only `Resource` is supported.
+    /// Metric source type: `Resource`, `Pods`, `Object`, `External` or `ContainerResource`.
     #[serde(rename = "type")]
     pub kind: String,
     /// The resource metric (required for `type: Resource`).
     #[serde(default)]
     pub resource: Option<ResourceMetricSpec>,
+    /// The per-pod metric (required for `type: Pods`).
+    #[serde(default)]
+    pub pods: Option<PodsMetricSpec>,
+    /// The metric of one object (required for `type: Object`).
+    #[serde(default)]
+    pub object: Option<ObjectMetricSpec>,
+    /// The metric from outside the cluster (required for `type: External`).
+    #[serde(default)]
+    pub external: Option<ExternalMetricSpec>,
+    /// The resource metric of one container (required for `type: ContainerResource`).
+    #[serde(default)]
+    pub container_resource: Option<ContainerResourceMetricSpec>,
+}
+
+/// `MetricIdentifier`: a metric name and an optional selector over the metric's labels.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct MetricIdentifierSpec {
+    /// Metric name.
+    pub name: String,
+    /// Selector over the metric series' labels (absent: every series of that name).
+    #[serde(default)]
+    pub selector: Option<crate::scenario::spec::LabelSelectorSpec>,
+}
+
+/// `PodsMetricSource`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PodsMetricSpec {
+    /// The metric.
+    pub metric: MetricIdentifierSpec,
+    /// The target (`type: AverageValue` only).
+    pub target: MetricTargetSpec,
+}
+
+/// `CrossVersionObjectReference`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ObjectReferenceSpec {
+    /// API version (e.g. `v1`, `networking.k8s.io/v1`); optional.
+    #[serde(default)]
+    pub api_version: Option<String>,
+    /// Kind (e.g. `Service`, `Ingress`).
+    pub kind: String,
+    /// Name.
+    pub name: String,
+}
+
+/// `ObjectMetricSource`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ObjectMetricSpec {
+    /// The object the metric describes.
+    pub described_object: ObjectReferenceSpec,
+    /// The metric.
+    pub metric: MetricIdentifierSpec,
+    /// The target (`Value` or `AverageValue`).
+    pub target: MetricTargetSpec,
+}
+
+/// `ExternalMetricSource`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ExternalMetricSpec {
+    /// The metric (the values of every matching series are summed).
+    pub metric: MetricIdentifierSpec,
+    /// The target (`Value` or `AverageValue`).
+    pub target: MetricTargetSpec,
+}
+
+/// `ContainerResourceMetricSource`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ContainerResourceMetricSpec {
+    /// `cpu` or `memory`.
+    pub name: String,
+    /// Name of the container in the pod template.
+    pub container: String,
+    /// The target (`Utilization` or `AverageValue`).
+    pub target: MetricTargetSpec,
 }
 
 /// `ResourceMetricSource`.
@@ -196,7 +295,7 @@ impl MetricResource {
 }
 
 /// A validated metric.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum HpaMetric {
     /// Resource metric with a Utilization target.
     Utilization {
@@ -212,16 +311,179 @@ pub enum HpaMetric {
         /// Target per pod [milli-units: millicores, or thousandths of a byte].
         target_milli: i64,
     },
+    /// ContainerResource metric: the resource of one named container, with a Utilization
+    /// (`target_percent`) or an AverageValue (`target_milli`) target.
+    Container {
+        /// cpu or memory.
+        resource: MetricResource,
+        /// Container name.
+        container: String,
+        /// The target.
+        target: ResourceTarget,
+    },
+    /// Pods metric (AverageValue target).
+    Pods {
+        /// The metric.
+        metric: MetricId,
+        /// Target per pod [milli-units].
+        target_milli: i64,
+    },
+    /// Object metric.
+    Object {
+        /// The described object.
+        object: ObjectRef,
+        /// The metric.
+        metric: MetricId,
+        /// The target.
+        target: ValueTarget,
+    },
+    /// External metric.
+    External {
+        /// The metric.
+        metric: MetricId,
+        /// The target.
+        target: ValueTarget,
+    },
+}
+
+/// The target of a ContainerResource metric.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResourceTarget {
+    /// Target utilization [percent of the container's request, > 0].
+    Utilization(i32),
+    /// Target average per pod [milli-units].
+    AverageValue(i64),
+}
+
+/// The target of an Object or External metric.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueTarget {
+    /// The whole metric's target [milli-units, > 0].
+    Value(i64),
+    /// The metric divided by the current replica count [milli-units per pod, > 0].
+    AverageValue(i64),
+}
+
+/// A metric name with its label selector (`MetricIdentifier`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MetricId {
+    /// Metric name.
+    pub name: String,
+    /// The selector over the series' labels; `None` matches every series.
+    pub selector: Option<MetricSelector>,
+}
+
+/// A validated label selector over a metric series' labels.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MetricSelector {
+    /// `matchLabels`.
+    pub match_labels: Vec<(String, String)>,
+    /// `matchExpressions`: key, operator (`In`, `NotIn`, `Exists`, `DoesNotExist`), values.
+    pub match_expressions: Vec<(String, String, Vec<String>)>,
+}
+
+impl MetricSelector {
+    /// True if a series with `labels` is selected (`LabelSelectorAsSelector` semantics: every
+    /// label and every requirement must hold).
+    pub fn matches(&self, labels: &std::collections::BTreeMap<String, String>) -> bool {
+        self.match_labels
+            .iter()
+            .all(|(k, v)| labels.get(k) == Some(v))
+            && self.match_expressions.iter().all(|(k, op, values)| {
+                let got = labels.get(k);
+                match op.as_str() {
+                    "In" => got.is_some_and(|g| values.contains(g)),
+                    "NotIn" => got.is_none_or(|g| !values.contains(g)),
+                    "Exists" => got.is_some(),
+                    _ => got.is_none(),
+                }
+            })
+    }
+}
+
+/// The object of an Object metric (`CrossVersionObjectReference`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectRef {
+    /// API version (`None`: any).
+    pub api_version: Option<String>,
+    /// Kind.
+    pub kind: String,
+    /// Name.
+    pub name: String,
 }
 
 impl HpaMetric {
-    /// The metric's resource.
-    pub fn resource(&self) -> MetricResource {
+    /// The resource of a Resource or ContainerResource metric (`None` for the others).
+    pub fn resource(&self) -> Option<MetricResource> {
         match *self {
-            HpaMetric::Utilization { resource, .. } | HpaMetric::AverageValue { resource, .. } => {
-                resource
-            }
+            HpaMetric::Utilization { resource, .. }
+            | HpaMetric::AverageValue { resource, .. }
+            | HpaMetric::Container { resource, .. } => Some(resource),
+            _ => None,
         }
+    }
+
+    /// The metric source type as in the API (`Resource`, `Pods`, ...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            HpaMetric::Utilization { .. } | HpaMetric::AverageValue { .. } => "Resource",
+            HpaMetric::Container { .. } => "ContainerResource",
+            HpaMetric::Pods { .. } => "Pods",
+            HpaMetric::Object { .. } => "Object",
+            HpaMetric::External { .. } => "External",
+        }
+    }
+
+    /// The metric's name: the resource (`cpu`, `memory`), or the custom metric's name.
+    pub fn name(&self) -> &str {
+        match self {
+            HpaMetric::Utilization { resource, .. }
+            | HpaMetric::AverageValue { resource, .. }
+            | HpaMetric::Container { resource, .. } => resource.as_str(),
+            HpaMetric::Pods { metric, .. }
+            | HpaMetric::Object { metric, .. }
+            | HpaMetric::External { metric, .. } => &metric.name,
+        }
+    }
+
+    /// The target as `<type>:<value>` for logs (`Utilization:70`, `AverageValue:0.5`,
+    /// `Value:2000`; values in the metric's units).
+    pub fn target_label(&self) -> String {
+        let units = |milli: i64| milli as f64 / 1000.0;
+        match self {
+            HpaMetric::Utilization { target_percent, .. }
+            | HpaMetric::Container {
+                target: ResourceTarget::Utilization(target_percent),
+                ..
+            } => format!("Utilization:{target_percent}"),
+            HpaMetric::AverageValue { target_milli, .. }
+            | HpaMetric::Pods { target_milli, .. }
+            | HpaMetric::Container {
+                target: ResourceTarget::AverageValue(target_milli),
+                ..
+            }
+            | HpaMetric::Object {
+                target: ValueTarget::AverageValue(target_milli),
+                ..
+            }
+            | HpaMetric::External {
+                target: ValueTarget::AverageValue(target_milli),
+                ..
+            } => format!("AverageValue:{}", units(*target_milli)),
+            HpaMetric::Object {
+                target: ValueTarget::Value(v),
+                ..
+            }
+            | HpaMetric::External {
+                target: ValueTarget::Value(v),
+                ..
+            } => format!("Value:{}", units(*v)),
+        }
+    }
+
+    /// Object and External metrics (the only ones that allow `minReplicas: 0`).
+    pub fn allows_scale_to_zero(&self) -> bool {
+        matches!(self, HpaMetric::Object { .. } | HpaMetric::External { .. })
     }
 }
 
@@ -247,10 +509,13 @@ impl HpaSpec {
     /// the scenario (e.g. `deployments[0].hpa`); errors name the offending field under it.
     pub fn validate(&self, path: &str) -> Result<ValidHpa> {
         let min_replicas = self.min_replicas.unwrap_or(1);
-        if min_replicas < 1 {
+        // validation.go: 0 only with HPAScaleToZero and an Object or External metric.
+        if min_replicas < 0 {
             return Err(err(
                 format!("{path}.minReplicas"),
-                format!("{min_replicas} must be greater than or equal to 1"),
+                format!(
+                    "{min_replicas} must be greater than or equal to 1 (or 0 with an Object or External metric)"
+                ),
             ));
         }
         if self.max_replicas < 1 {
@@ -278,6 +543,13 @@ impl HpaSpec {
                 target_percent: DEFAULT_CPU_UTILIZATION,
             });
         }
+        if min_replicas == 0 && !metrics.iter().any(HpaMetric::allows_scale_to_zero) {
+            return Err(err(
+                format!("{path}.minReplicas"),
+                "0 must be greater than or equal to 1: scaling to zero replicas needs at least \
+                 one Object or External metric",
+            ));
+        }
         let behavior = match &self.behavior {
             None => None,
             Some(b) => Some(Behavior {
@@ -302,35 +574,253 @@ impl HpaSpec {
     }
 }
 
+fn resource_of(name: &str, field: String) -> Result<MetricResource> {
+    match name {
+        "cpu" => Ok(MetricResource::Cpu),
+        "memory" => Ok(MetricResource::Memory),
+        other => Err(err(
+            field,
+            format!("unsupported resource {other:?}; expected cpu or memory"),
+        )),
+    }
+}
+
 fn validate_metric(m: &MetricSpec, path: &str) -> Result<HpaMetric> {
-    if m.kind != "Resource" {
-        let msg = match m.kind.as_str() {
-            "Pods" | "Object" | "External" | "ContainerResource" => format!(
-                "metric type {:?} is not supported (the simulator has no such metrics); expected Resource",
+    // validateMetricSpec: the source of the given type must be set, and no other.
+    let sources = [
+        ("Resource", "resource", m.resource.is_some()),
+        ("Pods", "pods", m.pods.is_some()),
+        ("Object", "object", m.object.is_some()),
+        ("External", "external", m.external.is_some()),
+        (
+            "ContainerResource",
+            "containerResource",
+            m.container_resource.is_some(),
+        ),
+    ];
+    let Some(&(_, field, present)) = sources.iter().find(|(k, _, _)| *k == m.kind) else {
+        return Err(err(
+            format!("{path}.type"),
+            format!(
+                "unknown metric type {:?}; expected Resource, Pods, Object, External or \
+                 ContainerResource",
                 m.kind
             ),
-            other => format!("unknown metric type {other:?}; expected Resource"),
-        };
-        return Err(err(format!("{path}.type"), msg));
-    }
-    let Some(r) = &m.resource else {
-        return Err(err(
-            format!("{path}.resource"),
-            "required for type Resource: {name: cpu|memory, target: {...}}",
         ));
     };
-    let resource = match r.name.as_str() {
-        "cpu" => MetricResource::Cpu,
-        "memory" => MetricResource::Memory,
-        other => {
-            return Err(err(
-                format!("{path}.resource.name"),
-                format!("unsupported resource {other:?}; expected cpu or memory"),
-            ));
+    if !present {
+        return Err(err(
+            format!("{path}.{field}"),
+            format!(
+                "required for type {} (must populate information for the given metric source)",
+                m.kind
+            ),
+        ));
+    }
+    if let Some((_, other, _)) = sources.iter().find(|(k, _, p)| *p && *k != m.kind) {
+        return Err(err(
+            format!("{path}.{other}"),
+            format!(
+                "must populate the given metric source only (type is {})",
+                m.kind
+            ),
+        ));
+    }
+    match m.kind.as_str() {
+        "Resource" => {
+            let r = m.resource.as_ref().expect("checked above");
+            let resource = resource_of(&r.name, format!("{path}.resource.name"))?;
+            Ok(
+                match resource_target(&r.target, &format!("{path}.resource.target"))? {
+                    ResourceTarget::Utilization(target_percent) => HpaMetric::Utilization {
+                        resource,
+                        target_percent,
+                    },
+                    ResourceTarget::AverageValue(target_milli) => HpaMetric::AverageValue {
+                        resource,
+                        target_milli,
+                    },
+                },
+            )
+        }
+        "ContainerResource" => {
+            let c = m.container_resource.as_ref().expect("checked above");
+            let cpath = format!("{path}.containerResource");
+            let resource = resource_of(&c.name, format!("{cpath}.name"))?;
+            if c.container.is_empty() {
+                return Err(err(
+                    format!("{cpath}.container"),
+                    "must specify a container",
+                ));
+            }
+            Ok(HpaMetric::Container {
+                resource,
+                container: c.container.clone(),
+                target: resource_target(&c.target, &format!("{cpath}.target"))?,
+            })
+        }
+        "Pods" => {
+            let p = m.pods.as_ref().expect("checked above");
+            let ppath = format!("{path}.pods");
+            let metric = metric_id(&p.metric, &format!("{ppath}.metric"))?;
+            let tpath = format!("{ppath}.target");
+            if p.target.kind != "AverageValue" {
+                return Err(err(
+                    format!("{tpath}.type"),
+                    format!(
+                        "{:?} is not valid for a Pods metric; expected AverageValue",
+                        p.target.kind
+                    ),
+                ));
+            }
+            let ValueTarget::AverageValue(target_milli) = value_target(&p.target, &tpath)? else {
+                unreachable!("type is AverageValue")
+            };
+            Ok(HpaMetric::Pods {
+                metric,
+                target_milli,
+            })
+        }
+        "Object" => {
+            let o = m.object.as_ref().expect("checked above");
+            let opath = format!("{path}.object");
+            let d = &o.described_object;
+            if d.kind.is_empty() || d.name.is_empty() {
+                return Err(err(
+                    format!("{opath}.describedObject"),
+                    "kind and name must not be empty",
+                ));
+            }
+            Ok(HpaMetric::Object {
+                object: ObjectRef {
+                    api_version: d.api_version.clone(),
+                    kind: d.kind.clone(),
+                    name: d.name.clone(),
+                },
+                metric: metric_id(&o.metric, &format!("{opath}.metric"))?,
+                target: value_target(&o.target, &format!("{opath}.target"))?,
+            })
+        }
+        _ => {
+            let e = m.external.as_ref().expect("checked above");
+            let epath = format!("{path}.external");
+            Ok(HpaMetric::External {
+                metric: metric_id(&e.metric, &format!("{epath}.metric"))?,
+                target: value_target(&e.target, &format!("{epath}.target"))?,
+            })
+        }
+    }
+}
+
+fn metric_id(m: &MetricIdentifierSpec, path: &str) -> Result<MetricId> {
+    if m.name.is_empty() {
+        return Err(err(format!("{path}.name"), "must not be empty"));
+    }
+    let selector = match &m.selector {
+        None => None,
+        Some(sel) => {
+            let mut out = MetricSelector {
+                match_labels: sel
+                    .match_labels
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                match_expressions: Vec::new(),
+            };
+            for (i, r) in sel.match_expressions.iter().enumerate() {
+                let f = format!("{path}.selector.matchExpressions[{i}]");
+                let ok = match r.operator.as_str() {
+                    "In" | "NotIn" => !r.values.is_empty(),
+                    "Exists" | "DoesNotExist" => r.values.is_empty(),
+                    other => {
+                        return Err(err(
+                            format!("{f}.operator"),
+                            format!(
+                                "unknown operator {other:?}; expected In, NotIn, Exists or DoesNotExist"
+                            ),
+                        ));
+                    }
+                };
+                if !ok {
+                    return Err(err(
+                        format!("{f}.values"),
+                        "In/NotIn need at least one value, Exists/DoesNotExist none",
+                    ));
+                }
+                out.match_expressions
+                    .push((r.key.clone(), r.operator.clone(), r.values.clone()));
+            }
+            Some(out)
         }
     };
-    let t = &r.target;
-    let tpath = format!("{path}.resource.target");
+    Ok(MetricId {
+        name: m.name.clone(),
+        selector,
+    })
+}
+
+fn positive_milli(v: MilliQuantity, field: String) -> Result<i64> {
+    if v.0 == 0 || v.0 > i64::MAX as u64 {
+        return Err(err(field, "must be a positive quantity"));
+    }
+    Ok(v.0 as i64)
+}
+
+/// The target of an Object or External metric: `Value` with `value`, or `AverageValue` with
+/// `averageValue` (validateMetricTarget).
+fn value_target(t: &MetricTargetSpec, tpath: &str) -> Result<ValueTarget> {
+    if t.average_utilization.is_some() {
+        return Err(err(
+            format!("{tpath}.averageUtilization"),
+            "only a Resource or ContainerResource metric takes averageUtilization",
+        ));
+    }
+    match t.kind.as_str() {
+        "Value" => {
+            if t.average_value.is_some() {
+                return Err(err(
+                    format!("{tpath}.averageValue"),
+                    "may not be set with type Value (use value)",
+                ));
+            }
+            let Some(v) = t.value else {
+                return Err(err(
+                    format!("{tpath}.value"),
+                    "required for type Value (a quantity, e.g. 100 or \"1500m\")",
+                ));
+            };
+            Ok(ValueTarget::Value(positive_milli(
+                v,
+                format!("{tpath}.value"),
+            )?))
+        }
+        "AverageValue" => {
+            if t.value.is_some() {
+                return Err(err(
+                    format!("{tpath}.value"),
+                    "may not be set with type AverageValue (use averageValue)",
+                ));
+            }
+            let Some(v) = t.average_value else {
+                return Err(err(
+                    format!("{tpath}.averageValue"),
+                    "required for type AverageValue (a quantity per pod, e.g. 30 or \"500m\")",
+                ));
+            };
+            Ok(ValueTarget::AverageValue(positive_milli(
+                v,
+                format!("{tpath}.averageValue"),
+            )?))
+        }
+        other => Err(err(
+            format!("{tpath}.type"),
+            format!("unknown target type {other:?}; expected Value or AverageValue"),
+        )),
+    }
+}
+
+/// The target of a Resource or ContainerResource metric.
+fn resource_target(t: &MetricTargetSpec, tpath: &str) -> Result<ResourceTarget> {
     if t.value.is_some() {
         return Err(err(
             format!("{tpath}.value"),
@@ -357,10 +847,7 @@ fn validate_metric(m: &MetricSpec, path: &str) -> Result<HpaMetric> {
                     format!("{target_percent} must be greater than 0"),
                 ));
             }
-            Ok(HpaMetric::Utilization {
-                resource,
-                target_percent,
-            })
+            Ok(ResourceTarget::Utilization(target_percent))
         }
         "AverageValue" => {
             if t.average_utilization.is_some() {
@@ -375,16 +862,10 @@ fn validate_metric(m: &MetricSpec, path: &str) -> Result<HpaMetric> {
                     "required for type AverageValue (a quantity per pod, e.g. \"500m\" or \"1Gi\")",
                 ));
             };
-            if v.0 == 0 || v.0 > i64::MAX as u64 {
-                return Err(err(
-                    format!("{tpath}.averageValue"),
-                    "must be a positive quantity",
-                ));
-            }
-            Ok(HpaMetric::AverageValue {
-                resource,
-                target_milli: v.0 as i64,
-            })
+            Ok(ResourceTarget::AverageValue(positive_milli(
+                v,
+                format!("{tpath}.averageValue"),
+            )?))
         }
         "Value" => Err(err(
             format!("{tpath}.type"),
@@ -556,6 +1037,74 @@ behavior:
     }
 
     #[test]
+    fn custom_metric_types() {
+        let v = validate(
+            r#"
+minReplicas: 0
+maxReplicas: 20
+metrics:
+  - type: Pods
+    pods: {metric: {name: rps}, target: {type: AverageValue, averageValue: 50}}
+  - type: Object
+    object:
+      describedObject: {apiVersion: networking.k8s.io/v1, kind: Ingress, name: main}
+      metric: {name: rps}
+      target: {type: Value, value: 2k}
+  - type: External
+    external:
+      metric: {name: queue, selector: {matchLabels: {queue: orders}, matchExpressions: [{key: region, operator: In, values: [eu]}]}}
+      target: {type: AverageValue, averageValue: 500m}
+  - type: ContainerResource
+    containerResource: {name: memory, container: app, target: {type: AverageValue, averageValue: 1Ki}}
+"#,
+        )
+        .unwrap();
+        assert_eq!(v.min_replicas, 0);
+        assert_eq!(
+            v.metrics[0],
+            HpaMetric::Pods {
+                metric: MetricId {
+                    name: "rps".into(),
+                    selector: None
+                },
+                target_milli: 50_000
+            }
+        );
+        let HpaMetric::Object { object, target, .. } = &v.metrics[1] else {
+            panic!("{:?}", v.metrics[1])
+        };
+        assert_eq!(
+            (object.kind.as_str(), *target),
+            ("Ingress", ValueTarget::Value(2_000_000))
+        );
+        let HpaMetric::External { metric, target } = &v.metrics[2] else {
+            panic!()
+        };
+        assert_eq!(*target, ValueTarget::AverageValue(500));
+        let sel = metric.selector.as_ref().unwrap();
+        let labels = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<std::collections::BTreeMap<_, _>>()
+        };
+        assert!(sel.matches(&labels(&[("queue", "orders"), ("region", "eu")])));
+        assert!(!sel.matches(&labels(&[("queue", "orders"), ("region", "us")])));
+        assert!(!sel.matches(&labels(&[("region", "eu")])));
+        assert_eq!(
+            v.metrics[3],
+            HpaMetric::Container {
+                resource: MetricResource::Memory,
+                container: "app".into(),
+                target: ResourceTarget::AverageValue(1024 * 1000)
+            }
+        );
+        assert_eq!(v.metrics[3].kind(), "ContainerResource");
+        assert_eq!(v.metrics[2].target_label(), "AverageValue:0.5");
+        assert_eq!(v.metrics[1].target_label(), "Value:2000");
+    }
+
+    #[test]
     fn empty_behavior_takes_all_defaults() {
         let v = validate("maxReplicas: 5\nbehavior: {}").unwrap();
         assert_eq!(v.behavior, Some(Behavior::default()));
@@ -572,7 +1121,39 @@ behavior:
             ),
             (
                 "maxReplicas: 2\nmetrics: [{type: Pods}]",
-                "metric type \"Pods\" is not supported",
+                "deployments[0].hpa.metrics[0].pods`: required for type Pods",
+            ),
+            (
+                "maxReplicas: 2\nmetrics: [{type: Foo}]",
+                "unknown metric type \"Foo\"",
+            ),
+            (
+                "minReplicas: 0\nmaxReplicas: 2",
+                "at least one Object or External metric",
+            ),
+            (
+                "maxReplicas: 2\nmetrics: [{type: Pods, pods: {metric: {name: rps}, target: {type: Value, value: 3}}}]",
+                "expected AverageValue",
+            ),
+            (
+                "maxReplicas: 2\nmetrics: [{type: External, external: {metric: {name: q}, target: {type: Value, averageValue: 3}}}]",
+                "external.target.averageValue",
+            ),
+            (
+                "maxReplicas: 2\nmetrics: [{type: External, external: {metric: {name: q}, target: {type: Utilization, averageUtilization: 3}}}]",
+                "only a Resource or ContainerResource",
+            ),
+            (
+                "maxReplicas: 2\nmetrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 5}}, external: {metric: {name: q}, target: {type: Value, value: 3}}}]",
+                "metrics[0].external`: must populate the given metric source only",
+            ),
+            (
+                "maxReplicas: 2\nmetrics: [{type: ContainerResource, containerResource: {name: cpu, container: \"\", target: {type: Utilization, averageUtilization: 5}}}]",
+                "containerResource.container",
+            ),
+            (
+                "maxReplicas: 2\nmetrics: [{type: Object, object: {describedObject: {kind: Service, name: web}, metric: {name: q, selector: {matchExpressions: [{key: a, operator: Near}]}}, target: {type: Value, value: 3}}}]",
+                "selector.matchExpressions[0].operator",
             ),
             (
                 "maxReplicas: 2\nmetrics: [{type: Resource}]",

@@ -710,7 +710,6 @@ fn not_yet(present: bool, field: &str) -> Result<()> {
 pub fn validate(spec: &ScenarioSpec) -> Result<()> {
     not_yet(spec.start_time.is_some(), "startTime")?;
     super::scheduler_config::validate(spec)?;
-    not_yet(!spec.pods.is_empty(), "pods")?;
     not_yet(!spec.stateful_sets.is_empty(), "statefulSets")?;
     not_yet(!spec.daemon_sets.is_empty(), "daemonSets")?;
     not_yet(!spec.cron_jobs.is_empty(), "cronJobs")?;
@@ -1026,10 +1025,33 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
             validate_template(&t, &format!("{f}.shapes[{j}]"), spec)?;
         }
     }
+    validate_bare_pods(spec)?;
     fragmentation_probe(spec)?;
     validate_billing(&spec.billing, "billing")?;
     crate::autoscale::cluster_autoscaler::validate(spec)?;
     crate::disruption::faults::spec::validate(spec)?;
+    Ok(())
+}
+
+/// `pods`: unique names, a positive run time if given, a valid template.
+fn validate_bare_pods(spec: &ScenarioSpec) -> Result<()> {
+    check_unique(spec.pods.iter().map(|p| p.name.as_str()), "pods")?;
+    for (i, p) in spec.pods.iter().enumerate() {
+        let f = format!("pods[{i}]");
+        if p.duration.as_ref().is_some_and(|d| d.is_always_zero()) {
+            return Err(err(
+                format!("{f}.duration"),
+                "must be > 0 (omit it for a pod that runs until the end)",
+            ));
+        }
+        validate_template(&p.template, &format!("{f}.template"), spec)?;
+        restart_policy(
+            &p.template,
+            &format!("{f}.template"),
+            ALL_POLICIES,
+            RestartPolicy::Always,
+        )?;
+    }
     Ok(())
 }
 
@@ -1686,6 +1708,42 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
             default_priority: bp.priority,
             prefix: bp.prefix,
             name_width: 0,
+            ignore_lifetimes: false,
+        });
+    }
+    // Bare pods come after every other source, so the existing sources keep their indices
+    // (and random streams).
+    for p in &spec.pods {
+        let i = sources.len() as u32;
+        let policy = restart_policy(&p.template, "", ALL_POLICIES, RestartPolicy::Always)?;
+        let bp = b.blueprint(&p.template, &p.name, None, policy)?;
+        let lifetime = match &p.duration {
+            Some(d) => {
+                crate::cluster::pod::Lifetime::RunFor(crate::workload::distribution::sample_ms(
+                    d,
+                    &mut rng::stream(seed, Stream::Source(i)),
+                ))
+            }
+            None => crate::cluster::pod::Lifetime::Forever,
+        };
+        let arrival = crate::workload::PodArrival {
+            time: SimTime(p.start.0),
+            requests: bp.requests,
+            limits: bp.limits,
+            usage: bp.usage,
+            priority: None,
+            lifetime,
+            ordinal: 0,
+            template_slot: 0,
+        };
+        sources.push(SourceSlot {
+            name: p.name.clone(),
+            source: Box::new(crate::workload::bare::BarePod::new(arrival)),
+            next: None,
+            templates: vec![bp.template],
+            default_priority: bp.priority,
+            prefix: bp.prefix,
+            name_width: crate::cluster::pod::UNNUMBERED,
             ignore_lifetimes: false,
         });
     }

@@ -56,3 +56,41 @@ fn scenario_manifest_errors_name_the_manifest_file() {
     assert!(e.contains("document 1"), "{e}");
     assert!(e.contains("resources.requests.memory"), "{e}");
 }
+
+#[test]
+fn a_dump_of_nodes_and_running_pods_is_the_initial_placement() {
+    // worker-1 (3920m) runs the dumped pods `cache` (3 cpu) and `web-7f-abc` (500m; its
+    // ReplicaSet is not in the dump, so it is kept as a bare pod). worker-2 is cordoned and
+    // tainted, so the Deployment `big` (1 cpu) finds no room: 420m are left on worker-1.
+    let s = Scenario::load(&root().join("tests/fixtures/manifests/cluster.yaml"), &[]).unwrap();
+    assert_eq!(s.spec.nodes.len(), 2);
+    assert_eq!(s.spec.pods.len(), 2);
+    assert!(
+        s.warnings
+            .iter()
+            .any(|w| w.contains("Pod/old-job-x: skipped: phase Succeeded")),
+        "{:?}",
+        s.warnings
+    );
+    let sim = simulate(&s);
+    let mut seen = Vec::new();
+    for p in 0..sim.cluster.pods.len() as u32 {
+        let pod = &sim.cluster.pods[p as usize];
+        seen.push((
+            sim.cluster.pod_name(PodId(p)),
+            pod.phase,
+            pod.node
+                .map(|n| sim.cluster.nodes[n.0 as usize].name.clone()),
+        ));
+    }
+    seen.sort_by(|a, b| a.0.cmp(&b.0));
+    let w1 = Some("worker-1".to_owned());
+    assert_eq!(
+        seen,
+        vec![
+            ("big-0".to_owned(), PodPhase::Pending, None),
+            ("cache".to_owned(), PodPhase::Running, w1.clone()),
+            ("web-7f-abc".to_owned(), PodPhase::Running, w1),
+        ]
+    );
+}

@@ -9,6 +9,7 @@
 //! field path.
 
 pub mod convert;
+pub mod emit;
 pub mod objects;
 pub mod prune;
 
@@ -110,6 +111,8 @@ pub struct Converted {
     pub priority_classes: Vec<PriorityClassSpec>,
     /// The scheduler block from a KubeSchedulerConfiguration.
     pub scheduler: Option<SchedulerSpec>,
+    /// The file the KubeSchedulerConfiguration was read from.
+    pub scheduler_file: Option<PathBuf>,
     /// Namespaces of the namespaced objects read.
     pub namespaces: BTreeSet<String>,
     /// Warnings (ignored fields, unknown kinds, skipped pods), one line each.
@@ -164,7 +167,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 pub fn files(paths: &[String], base: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
-        let path = if Path::new(p).is_absolute() {
+        let path = if Path::new(p).is_absolute() || base == Path::new(".") {
             PathBuf::from(p)
         } else {
             base.join(p)
@@ -270,6 +273,7 @@ pub fn convert_sources(sources: &[(PathBuf, String)]) -> Result<Converted> {
                 message: "a second KubeSchedulerConfiguration; give exactly one".to_owned(),
             });
         }
+        out.scheduler_file = Some(origin.file.to_path_buf());
         out.scheduler = Some(crate::scenario::scheduler_config::parse_document(
             &text,
             &origin.file,
@@ -527,10 +531,10 @@ mod tests {
         let h = d.hpa.as_ref().unwrap();
         assert_eq!((h.min_replicas, h.max_replicas), (Some(3), 10));
         assert_eq!(c.pod_disruption_budgets.len(), 1);
-        assert_eq!(
-            c.pod_disruption_budgets[0].selector.match_expressions.len(),
-            1
-        );
+        // `app In [web]` became `app: web`.
+        let sel = &c.pod_disruption_budgets[0].selector;
+        assert!(sel.match_expressions.is_empty());
+        assert_eq!(sel.match_labels["app"], "web");
         let j = &c.jobs[0];
         assert_eq!((j.completions, j.parallelism), (4, 2));
         assert_eq!(

@@ -644,12 +644,25 @@ pub fn object(
         }
         Body::Pdb(s) => {
             ig.add("spec", &s.ignored);
+            let mut selector = s
+                .selector
+                .clone()
+                .ok_or_else(|| ctx.error("spec.selector", "missing"))?;
+            // `key In [v]` is `key: v`; PDBs are matched by labels only (other expressions
+            // are left for validation to reject).
+            selector.match_expressions.retain(|r| {
+                if r.operator == "In" && r.values.len() == 1 {
+                    selector
+                        .match_labels
+                        .insert(r.key.clone(), r.values[0].clone());
+                    false
+                } else {
+                    true
+                }
+            });
             out.pod_disruption_budgets.push(PodDisruptionBudgetSpec {
                 name: ctx.name.clone(),
-                selector: s
-                    .selector
-                    .clone()
-                    .ok_or_else(|| ctx.error("spec.selector", "missing"))?,
+                selector,
                 min_available: s.min_available.clone(),
                 max_unavailable: s.max_unavailable.clone(),
             });

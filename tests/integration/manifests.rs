@@ -94,3 +94,77 @@ fn a_dump_of_nodes_and_running_pods_is_the_initial_placement() {
         ]
     );
 }
+
+#[test]
+fn import_writes_a_scenario_that_loads_and_runs_the_same() {
+    let dir = crate::support::temp_dir("manifest-import");
+    let out = dir.join("imported.yaml");
+    let fixtures = root().join("tests/fixtures/manifests");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_kubesim"))
+        .arg("import")
+        .arg(fixtures.join("nodes-dump.yaml"))
+        .arg(fixtures.join("cluster"))
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .expect("kubesim runs");
+    assert!(status.status.success(), "{status:?}");
+    // Warnings go to stderr, never into the written file.
+    let stderr = String::from_utf8_lossy(&status.stderr);
+    assert!(stderr.contains("warning: "), "{stderr}");
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(!text.contains("warning"), "{text}");
+    assert!(text.starts_with("# Written by `kubesim import`"), "{text}");
+    let imported = Scenario::load(&out, &[]).unwrap();
+    assert_eq!(imported.spec.name, "imported");
+    assert_eq!(imported.spec.nodes.len(), 2);
+    assert!(imported.spec.manifests.is_empty());
+    // Same placement as reading the manifests directly (10 minutes in both).
+    let direct = Scenario::load(&fixtures.join("cluster.yaml"), &[]).unwrap();
+    let names = |s: &Scenario| {
+        let sim = simulate(s);
+        let mut v: Vec<(String, Option<String>)> = (0..sim.cluster.pods.len() as u32)
+            .map(|p| {
+                let pod = &sim.cluster.pods[p as usize];
+                (
+                    sim.cluster.pod_name(PodId(p)),
+                    pod.node
+                        .map(|n| sim.cluster.nodes[n.0 as usize].name.clone()),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let mut imported = imported;
+    imported.spec.duration = direct.spec.duration;
+    assert_eq!(names(&imported), names(&direct));
+}
+
+#[test]
+fn import_without_nodes_adds_a_placeholder_pool() {
+    let dir = crate::support::temp_dir("manifest-import-app");
+    let out = dir.join("app.yaml");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_kubesim"))
+        .arg("import")
+        .arg(root().join("tests/fixtures/manifests/app"))
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .expect("kubesim runs");
+    assert!(status.status.success(), "{status:?}");
+    let s = Scenario::load(&out, &[]).unwrap();
+    assert_eq!(s.spec.node_pools.len(), 1);
+    assert_eq!(s.spec.deployments[0].hpa.as_ref().unwrap().max_replicas, 2);
+    assert_eq!(
+        s.spec.jobs[0].template.priority_class_name.as_deref(),
+        Some("batch-low")
+    );
+    let sim = simulate(&s);
+    assert!(
+        sim.cluster
+            .pods
+            .iter()
+            .any(|p| p.phase == PodPhase::Succeeded)
+    );
+}

@@ -107,8 +107,12 @@ pub struct Simulation {
     /// `hpa.csv` rows: every HPA sync, or (with `output.hpaLog: changes`) the syncs whose
     /// recommendation, outcome or reason changed.
     pub hpa_rows: Vec<crate::report::HpaRow>,
-    /// `hpa_metrics.csv` rows: each metric of the syncs logged to `hpa_rows`.
+    /// `hpa_metrics.csv` rows: each metric of the syncs logged to `hpa_rows` (kept only with
+    /// `hpa_metrics_log`).
     pub hpa_metric_rows: Vec<crate::report::HpaMetricRow>,
+    /// Log each metric of the logged syncs (set when an HPA has several metrics or a
+    /// non-Resource one).
+    pub hpa_metrics_log: bool,
     /// Per HPA: its last decision logged to `hpa_rows`.
     hpa_last_logged: Vec<Option<crate::autoscale::hpa::HpaDecision>>,
     /// Next sync of each HPA (one `HpaSyncs` event per instant).
@@ -213,6 +217,7 @@ impl Simulation {
             custom_metrics: Default::default(),
             hpa_rows: Vec::new(),
             hpa_metric_rows: Vec::new(),
+            hpa_metrics_log: false,
             hpa_last_logged: Vec::new(),
             hpa_due: PeriodicBatch::default(),
             tick_due: PeriodicBatch::default(),
@@ -715,7 +720,8 @@ impl Simulation {
         let admitted = n.is_alive()
             && affinity_ok
             && pressure_ok
-            && crate::scheduler::plugins::node_resources_fit::fits_request(p, n).is_ok();
+            && crate::scheduler::plugins::node_resources_fit::fits_request_in(p, n, &self.cluster)
+                .is_ok();
         if admitted {
             self.cluster.bind(pod, node, self.now);
             self.on_bound(pod);
@@ -779,13 +785,15 @@ impl Simulation {
             self.hpa_last_logged[i] = Some(decision);
             let row = crate::report::HpaRow::new(&self.deployments[d].name, &decision);
             self.hpa_rows.push(row);
-            crate::report::HpaMetricRow::rows(
-                &self.deployments[d].name,
-                decision.time_ms,
-                &self.hpas[i].spec,
-                self.hpas[i].metric_results(),
-                &mut self.hpa_metric_rows,
-            );
+            if self.hpa_metrics_log {
+                crate::report::HpaMetricRow::rows(
+                    &self.deployments[d].name,
+                    decision.time_ms,
+                    &self.hpas[i].spec,
+                    self.hpas[i].metric_results(),
+                    &mut self.hpa_metric_rows,
+                );
+            }
         }
         if decision.rescaled() {
             self.scale_deployment(d, decision.final_replicas.max(0) as u32);

@@ -78,30 +78,11 @@ fn check_unique<'a>(names: impl Iterator<Item = &'a str>, field: &str) -> Result
     Ok(())
 }
 
-/// Requests and limits of a template after upstream defaulting (an unset request takes its
-/// limit's value).
+/// Effective requests and limits of a template (after upstream defaulting: an unset request
+/// takes its limit's value; containers reduce as `PodRequests`/`PodLimits`).
 fn requests_and_limits(t: &PodTemplateSpec) -> (Resources, Limits) {
-    let limits = Limits {
-        cpu_milli: t.limits.cpu.map(|q| q.0),
-        memory_bytes: t.limits.memory.map(|q| q.0),
-    };
-    let requests = Resources {
-        cpu_milli: t
-            .requests
-            .cpu
-            .map(|q| q.0)
-            .or(limits.cpu_milli)
-            .unwrap_or(0),
-        memory_bytes: t
-            .requests
-            .memory
-            .map(|q| q.0)
-            .or(limits.memory_bytes)
-            .unwrap_or(0),
-        gpu_milli: t.requests.gpu.or(t.limits.gpu).map_or(0, |q| q.0),
-        pods: 1,
-    };
-    (requests, limits)
+    let r = super::containers::template_resources(t);
+    (r.requests, r.limits)
 }
 
 /// Every restart policy (bare pods from traces and generators).
@@ -114,11 +95,11 @@ const ALL_POLICIES: &[RestartPolicy] = &[
 /// The template of a rolled-out version: the fields `v` gives replace the template's.
 fn rolled_out_template(t: &PodTemplateSpec, v: &super::spec::VersionSpec) -> PodTemplateSpec {
     let mut out = t.clone();
-    if let Some(r) = v.requests {
-        out.requests = r;
+    if let Some(r) = &v.requests {
+        out.requests = r.clone();
     }
-    if let Some(l) = v.limits {
-        out.limits = l;
+    if let Some(l) = &v.limits {
+        out.limits = l.clone();
     }
     if let Some(u) = v.usage {
         out.usage = Some(u);
@@ -273,12 +254,6 @@ fn validate_kubelet(t: &PodTemplateSpec, field: &str) -> Result<()> {
 
 fn validate_template(t: &PodTemplateSpec, field: &str, spec: &ScenarioSpec) -> Result<()> {
     validate_kubelet(t, field)?;
-    not_yet(!t.containers.is_empty(), &format!("{field}.containers"))?;
-    not_yet(
-        !t.init_containers.is_empty(),
-        &format!("{field}.initContainers"),
-    )?;
-    not_yet(t.overhead.is_some(), &format!("{field}.overhead"))?;
     if t.scheduler_name.as_deref() == Some("") {
         return Err(err(
             format!("{field}.schedulerName"),
@@ -286,7 +261,11 @@ fn validate_template(t: &PodTemplateSpec, field: &str, spec: &ScenarioSpec) -> R
         ));
     }
     let (requests, limits) = requests_and_limits(t);
-    if let Some(msg) = limits_below_requests(&requests, &limits) {
+    // With containers, the pod's aggregated limits may be below its request (a container
+    // without a limit); each container is checked on its own instead.
+    if let Some(msg) = limits_below_requests(&requests, &limits)
+        && !super::containers::uses_containers(t)
+    {
         return Err(err(format!("{field}.limits"), msg));
     }
     if t.requests.pods.is_some() || t.limits.pods.is_some() {
@@ -295,6 +274,7 @@ fn validate_template(t: &PodTemplateSpec, field: &str, spec: &ScenarioSpec) -> R
             "pods is not a pod request (every pod takes one slot)",
         ));
     }
+    super::containers::validate(t, field)?;
     if let Some(name) = &t.priority_class_name {
         if t.priority.is_some() {
             return Err(err(
@@ -436,7 +416,7 @@ fn validate_pdbs(spec: &ScenarioSpec) -> Result<()> {
     Ok(())
 }
 
-fn parse_operator(op: &str) -> Option<SelectorOperator> {
+pub(super) fn parse_operator(op: &str) -> Option<SelectorOperator> {
     Some(match op {
         "In" => SelectorOperator::In,
         "NotIn" => SelectorOperator::NotIn,
@@ -448,7 +428,7 @@ fn parse_operator(op: &str) -> Option<SelectorOperator> {
     })
 }
 
-fn validate_term(term: &NodeSelectorTermSpec, field: &str) -> Result<()> {
+pub(super) fn validate_term(term: &NodeSelectorTermSpec, field: &str) -> Result<()> {
     for (i, r) in term.match_fields.iter().enumerate() {
         let f = format!("{field}.matchFields[{i}]");
         if r.key != "metadata.name" {
@@ -994,6 +974,11 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
         }
         let f = format!("traces[{i}].template");
         validate_template(&t.template, &f, spec)?;
+        super::containers::single_request_set(
+            &t.template,
+            &f,
+            "a trace gives each pod its request",
+        )?;
         restart_policy(&t.template, &f, ALL_POLICIES, RestartPolicy::Always)?;
     }
     for (i, g) in spec.generators.iter().enumerate() {
@@ -1022,11 +1007,21 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
                 return Err(err(format!("{f}.shapes[{j}].weight"), "must be > 0"));
             }
             let t = PodTemplateSpec {
-                requests: s.requests,
-                limits: s.limits,
+                requests: s.requests.clone(),
+                limits: s.limits.clone(),
                 ..Default::default()
             };
             validate_template(&t, &format!("{f}.shapes[{j}]"), spec)?;
+            super::containers::single_request_set(
+                &t,
+                &format!("{f}.shapes[{j}]"),
+                "shapes give each pod its request",
+            )?;
+            super::containers::single_request_set(
+                &g.template,
+                &format!("{f}.template"),
+                "shapes give each pod its request",
+            )?;
         }
     }
     fragmentation_probe(spec)?;
@@ -1361,7 +1356,12 @@ impl Builder<'_> {
         replica_set: Option<&str>,
         restart: RestartPolicy,
     ) -> Result<Blueprint> {
-        let (requests, limits) = requests_and_limits(t);
+        let resources = super::containers::template_resources(t);
+        let (requests, limits) = (resources.requests, resources.limits);
+        let extended = self
+            .cluster
+            .extended
+            .add_set(resources.extended.iter().map(|(n, v)| (n.as_str(), *v)));
         let extra: Vec<(&str, &str)> = replica_set
             .map(|name| ("pod-template-hash", name))
             .into_iter()
@@ -1411,6 +1411,9 @@ impl Builder<'_> {
             termination_grace_period_s: t.termination_grace_period_seconds,
             safe_to_evict: safe_to_evict(t, prefix.trim_end_matches('-'))?,
             kubelet_profile: self.kubelet.add_profile(kubelet_profile(t, restart)),
+            non_zero_requests: resources.non_zero,
+            qos: resources.qos,
+            extended,
             scheduler_profile: crate::scheduler::profiles::profile_index(
                 &self.profile_names,
                 t.scheduler_name.as_deref(),
@@ -1424,6 +1427,14 @@ impl Builder<'_> {
             template,
             prefix: self.cluster.add_name_prefix(prefix),
         })
+    }
+
+    /// Makes the pods of `template` derive their scoring requests and QoS class from their own
+    /// request (trace sources and generator shapes give each pod its request).
+    fn per_pod_requests(&mut self, template: crate::cluster::pod::TemplateId) {
+        let t = &mut self.cluster.templates[template.0 as usize];
+        t.non_zero_requests = None;
+        t.qos = None;
     }
 
     /// Registers the topology keys and label selectors the pods use, so the cluster counts
@@ -1490,6 +1501,11 @@ impl Builder<'_> {
                 hourly_price_usd: price,
                 spot: p.spot,
             });
+            if let Some(a) = &p.allocatable {
+                self.cluster
+                    .extended
+                    .set_pool(pool, a.extended.iter().map(|(n, v)| (n.as_str(), *v)));
+            }
             for k in 0..p.count {
                 self.cluster
                     .add_node(pool, format!("{}-{k}", p.name), None, SimTime::ZERO);
@@ -1635,6 +1651,7 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
         };
         let policy = restart_policy(&t.template, "", ALL_POLICIES, RestartPolicy::Always)?;
         let bp = b.blueprint(&t.template, &prefix, None, policy)?;
+        b.per_pod_requests(bp.template);
         sources.push(SourceSlot {
             name: t.name.clone(),
             source,
@@ -1650,6 +1667,9 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
         let i = sources.len() as u32;
         let policy = restart_policy(&g.template, "", ALL_POLICIES, RestartPolicy::Always)?;
         let bp = b.blueprint(&g.template, &format!("{}-", g.name), None, policy)?;
+        if !g.shapes.is_empty() {
+            b.per_pod_requests(bp.template);
+        }
         let shapes = if g.shapes.is_empty() {
             vec![Shape {
                 weight: 1,
@@ -1662,8 +1682,8 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
                 .iter()
                 .map(|s| {
                     let t = PodTemplateSpec {
-                        requests: s.requests,
-                        limits: s.limits,
+                        requests: s.requests.clone(),
+                        limits: s.limits.clone(),
                         ..Default::default()
                     };
                     let (requests, limits) = requests_and_limits(&t);
@@ -1785,6 +1805,10 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
     sim.daemon_sets = daemon_sets;
     sim.cron_jobs = cron_jobs;
     sim.custom_metrics = feed;
+    sim.hpa_metrics_log = sim
+        .hpas
+        .iter()
+        .any(|h| h.spec.metrics.len() > 1 || h.spec.metrics.iter().any(|m| m.kind() != "Resource"));
     sim.hpa_log_all = spec.output.hpa_log == super::spec::HpaLog::All;
     sim.set_services(services);
     sim.pdbs = pdbs;

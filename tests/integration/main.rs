@@ -16,6 +16,7 @@ mod kubelet;
 mod load;
 mod named_nodes;
 mod placement;
+mod pods;
 mod preemption;
 mod profiles;
 mod scenarios;

@@ -720,8 +720,7 @@ impl Simulation {
         let admitted = n.is_alive()
             && affinity_ok
             && pressure_ok
-            && crate::scheduler::plugins::node_resources_fit::fits_request_in(p, n, &self.cluster)
-                .is_ok();
+            && crate::scheduler::plugins::node_resources_fit::kubelet_admits(p, n, &self.cluster);
         if admitted {
             self.cluster.bind(pod, node, self.now);
             self.on_bound(pod);

@@ -326,6 +326,18 @@ impl ClusterState {
         self.push_node(pool, name, None, NodeState::Template, SimTime::ZERO)
     }
 
+    /// Sets the requests a template node holds when no simulation uses it: the DaemonSet pods
+    /// a new node of its group would run (the cluster autoscaler's template NodeInfo). Only
+    /// the filters read template nodes, so the scoring sums are left alone.
+    pub fn set_template_requests(&mut self, node: NodeId, requests: Resources) {
+        let n = &mut self.nodes[node.0 as usize];
+        if n.state != NodeState::Template || n.requested == requests {
+            return;
+        }
+        n.requested = requests;
+        self.touch_node(node);
+    }
+
     /// Appends a node record in `state` and gives it its entry in every per-node index.
     fn push_node(
         &mut self,
@@ -424,7 +436,10 @@ impl ClusterState {
         };
         self.pods_created += 1;
         self.totals.pending_pods += 1;
-        self.observe_pod_for_probe(&requests);
+        // DaemonSet pods (one per node) are node overhead, not the workload's typical pod.
+        if !matches!(pod.owner, pod::Owner::DaemonSet(_)) {
+            self.observe_pod_for_probe(&requests);
+        }
         match self.free_pod_slots.pop() {
             Some(id) => {
                 let slot = &mut self.pods[id.0 as usize];

@@ -1,6 +1,7 @@
 //! The discrete-event engine: one loop that pops the earliest event and hands it to the
 //! controller that owns it, integrating metrics at every event boundary.
 
+mod controllers;
 pub mod event;
 mod faults;
 mod kubelet;
@@ -65,8 +66,14 @@ pub struct Simulation {
     pub sources: Vec<SourceSlot>,
     /// Deployments.
     pub deployments: Vec<DeploymentController>,
-    /// Jobs.
+    /// Jobs (the scenario's, then those CronJobs create).
     pub jobs: Vec<JobController>,
+    /// StatefulSets.
+    pub stateful_sets: Vec<crate::workload::stateful_set::StatefulSetController>,
+    /// DaemonSets.
+    pub daemon_sets: Vec<crate::workload::daemon_set::DaemonSetController>,
+    /// CronJobs.
+    pub cron_jobs: Vec<crate::workload::cron_job::CronJobController>,
     /// Metrics.
     pub metrics: Metrics,
     /// Time-series samples.
@@ -122,6 +129,8 @@ pub struct Simulation {
     pub preemption: Option<Preemption>,
     /// Stop the run at the next event boundary.
     stop: bool,
+    /// The first events are queued (a run may be resumed after moving `end`).
+    primed: bool,
     /// Some pods wait for other pods (required pod affinity or hard topology spread), so a
     /// pod being bound can make parked pods schedulable.
     pods_wait_on_pods: bool,
@@ -185,6 +194,9 @@ impl Simulation {
             sources,
             deployments,
             jobs,
+            stateful_sets: Vec::new(),
+            daemon_sets: Vec::new(),
+            cron_jobs: Vec::new(),
             metrics: Metrics::default(),
             samples: Vec::new(),
             sample_interval_ms: sample_interval_ms.max(1),
@@ -214,6 +226,7 @@ impl Simulation {
             pdbs: Vec::new(),
             preemption: None,
             stop: false,
+            primed: false,
             pods_wait_on_pods: false,
             autoscaler: None,
             group_samples: Vec::new(),
@@ -252,7 +265,10 @@ impl Simulation {
 
     /// Runs to the end time. `progress` is called now and then with the current time.
     pub fn run(&mut self, progress: &mut dyn FnMut(SimTime)) -> Result<()> {
-        self.prime()?;
+        if !self.primed {
+            self.primed = true;
+            self.prime()?;
+        }
         while let Some(t) = self.queue.peek_time() {
             if t > self.end {
                 break;
@@ -304,6 +320,7 @@ impl Simulation {
             self.queue.push(SimTime::ZERO, Event::AutoscalerScan);
         }
         self.prime_faults();
+        self.prime_controllers();
         Ok(())
     }
 
@@ -410,7 +427,11 @@ impl Simulation {
                     self.queue.push(t, Event::LoadTicks);
                 }
             }
-            Event::Fault(e) => self.on_fault(e),
+            Event::Fault(e) => {
+                self.on_fault(e);
+                self.nodes_changed();
+            }
+            Event::Controller(e) => self.on_controller_event(e),
             Event::Sample => {
                 self.metrics.recovery.sample(self.now);
                 self.record_sample();
@@ -451,6 +472,15 @@ impl Simulation {
             return;
         };
         ca.pdb_blocked_templates = blocked;
+        if !self.daemon_sets.is_empty() {
+            let overhead = crate::workload::daemon_set::template_overhead(
+                &self.daemon_sets,
+                ca.groups.iter().map(|g| g.pool),
+                &self.cluster,
+                self.now,
+            );
+            ca.daemon_overhead = overhead;
+        }
         ca.scan(
             self.now,
             &mut self.cluster,
@@ -482,6 +512,7 @@ impl Simulation {
 
     /// Bills and counts a node `ClusterState::remove_node` just removed.
     fn after_node_removed(&mut self, node: NodeId) {
+        self.nodes_changed();
         let ws = self.metrics.window_start;
         self.metrics.cost.on_node_removed(&self.cluster, node, ws);
         if self.metrics.measuring(self.now) {
@@ -497,6 +528,7 @@ impl Simulation {
             return;
         }
         self.cluster.node_ready(node, self.now);
+        self.nodes_changed();
         if self.metrics.measuring(self.now) {
             self.metrics.nodes_added += 1;
         }
@@ -514,7 +546,10 @@ impl Simulation {
         let Some(d) = self.autoscaler.as_ref().and_then(|ca| ca.deletion(node)) else {
             return;
         };
-        let pods = self.cluster.nodes[node.0 as usize].pods.clone();
+        let (daemon_pods, pods): (Vec<PodId>, Vec<PodId>) = self.cluster.nodes[node.0 as usize]
+            .pods
+            .iter()
+            .partition(|&&p| matches!(self.cluster.pods[p.0 as usize].owner, Owner::DaemonSet(_)));
         if !d.drain && !pods.is_empty() {
             let reason = format!("not empty any more: {} pods scheduled on it", pods.len());
             if let Some(ca) = self.autoscaler.as_mut() {
@@ -550,6 +585,10 @@ impl Simulation {
                 ca.on_deletion_failed(node, self.now, &mut self.cluster, reason);
             }
             return;
+        }
+        // DaemonSet pods are not moved: they stop with their node.
+        for pod in daemon_pods {
+            self.end_pod(pod, PodPhase::Failed);
         }
         self.cluster.remove_node(node, self.now);
         self.after_node_removed(node);
@@ -1007,9 +1046,11 @@ impl Simulation {
     fn post_filter(&mut self, pod: PodId) -> Option<Outcome> {
         let preemption = self.preemption.as_mut()?;
         let deployments = &self.deployments;
+        let stateful_sets = &self.stateful_sets;
         let scale_of = |owner: Owner| match owner {
             Owner::Deployment(d) => OwnerScale::Scale(deployments[d as usize].replicas),
-            Owner::Job(_) => OwnerScale::NoScale,
+            Owner::StatefulSet(s) => OwnerScale::Scale(stateful_sets[s as usize].replicas),
+            Owner::Job(_) | Owner::DaemonSet(_) => OwnerScale::NoScale,
             Owner::Source(_) => OwnerScale::Unmanaged,
         };
         Some(preemption.post_filter(
@@ -1092,12 +1133,21 @@ impl Simulation {
             }
             Owner::Job(j) => {
                 let job = &mut self.jobs[j as usize];
-                job.on_pod_terminated(succeeded, self.now);
+                let was_finished = job.is_finished();
+                if job.on_pod_terminated(pod, succeeded, self.now) {
+                    self.job_failed(j as usize);
+                }
+                if !was_finished && self.jobs[j as usize].is_finished() {
+                    self.job_finished(j as usize);
+                }
+                let job = &mut self.jobs[j as usize];
                 match defer_ms {
                     Some(ms) => self.queue.push(self.now.plus_ms(ms), Event::JobStart(j)),
                     None => job.reconcile(&mut self.cluster, self.now, out),
                 }
             }
+            Owner::StatefulSet(s) => self.stateful_set_pod_gone(s as usize, pod),
+            Owner::DaemonSet(s) => self.daemon_set_pod_gone(s as usize, pod),
             Owner::Source(_) => {}
         }
         self.service_pods_changed(pod);
@@ -1185,6 +1235,8 @@ impl Simulation {
         let mut out = std::mem::take(&mut self.new_pods);
         if !owner_knows {
             self.notify_owner(pod, phase == PodPhase::Succeeded, defer_ms, &mut out);
+        } else {
+            self.owner_saw_end(pod);
         }
         if let Some(node) = node {
             self.node_capacity_grew(node);

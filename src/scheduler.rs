@@ -326,6 +326,7 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
     let mut spread_system_defaults = true;
     let mut fit_resources = DEFAULT_RESOURCES.to_vec();
     let mut balanced_resources = DEFAULT_RESOURCES.to_vec();
+    let mut added_affinity = None;
     for (i, pc) in spec.plugin_config.iter().enumerate() {
         let field = format!("scheduler.pluginConfig[{i}]");
         match pc.name.as_str() {
@@ -417,6 +418,15 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
                     ));
                 }
             },
+            "NodeAffinity" => {
+                if let Some(a) = &pc.args.added_affinity {
+                    added_affinity = Some(crate::scenario::scheduler_config::added_affinity(
+                        a,
+                        &format!("{field}.args.addedAffinity"),
+                        cluster,
+                    )?);
+                }
+            }
             // Read by `preemption::from_spec`.
             preemption::DEFAULT_PREEMPTION => {}
             other => {
@@ -424,8 +434,8 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
                     format!("{field}.name"),
                     format!(
                         "no configurable args for plugin {other:?}; expected NodeResourcesFit, \
-                         NodeResourcesBalancedAllocation, InterPodAffinity, PodTopologySpread or \
-                         DefaultPreemption"
+                         NodeResourcesBalancedAllocation, InterPodAffinity, PodTopologySpread, \
+                         NodeAffinity or DefaultPreemption"
                     ),
                 ));
             }
@@ -455,7 +465,8 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
         node_affinity: false,
         placement: fused::PlacementPlugins::default(),
     };
-    let mut fusable = true;
+    // The fused kernel knows only the pods' own node affinity.
+    let mut fusable = added_affinity.is_none();
     let mut filter_plugins: Vec<Box<dyn FilterPlugin>> = Vec::new();
     for (name, _) in &filters {
         match name.as_str() {
@@ -475,7 +486,7 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
             "PodTopologySpread" => Box::new(spread_plugin(cluster, spread_system_defaults)),
             "InterPodAffinity" => Box::new(InterPodAffinity::new(hard_pod_affinity_weight)),
             "TaintToleration" => Box::new(TaintToleration::default()),
-            "NodeAffinity" => Box::new(NodeAffinity::new(cluster)),
+            "NodeAffinity" => Box::new(NodeAffinity::with_added(cluster, added_affinity.clone())),
             "NodeResourcesFit" => Box::new(NodeResourcesFit::new(
                 strategy.clone(),
                 fit_resources.clone(),
@@ -509,7 +520,7 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
         }
         let plugin: Box<dyn ScorePlugin> = match name.as_str() {
             "TaintToleration" => Box::new(TaintToleration::default()),
-            "NodeAffinity" => Box::new(NodeAffinity::new(cluster)),
+            "NodeAffinity" => Box::new(NodeAffinity::with_added(cluster, added_affinity.clone())),
             "NodeResourcesFit" => Box::new(NodeResourcesFit::new(
                 strategy.clone(),
                 fit_resources.clone(),

@@ -5,6 +5,9 @@
 //! engine holds only the next arrival of each source, never the whole trace.
 
 pub mod alibaba;
+pub mod cron;
+pub mod cron_job;
+pub mod daemon_set;
 pub mod deployment;
 pub mod distribution;
 pub mod job;
@@ -12,6 +15,7 @@ pub mod load_curve;
 pub mod rollout;
 pub mod service;
 pub mod service_load;
+pub mod stateful_set;
 pub mod synthetic;
 pub mod trace;
 

@@ -88,6 +88,10 @@ pub enum Owner {
     Job(u32),
     /// A bare pod from a workload source (trace or generator), by source index.
     Source(u32),
+    /// A StatefulSet (index into the scenario's statefulSets).
+    StatefulSet(u32),
+    /// A DaemonSet (index into the scenario's daemonSets).
+    DaemonSet(u32),
 }
 
 /// When a pod ends on its own.
@@ -217,6 +221,9 @@ pub enum DisruptionReason {
     DeletionByTaintManager,
     /// Deleted because its node is gone (`DeletionByPodGC`).
     DeletionByPodGc,
+    /// Deleted by its StatefulSet or DaemonSet controller (scale-down, rolling update, a node
+    /// it may no longer run on); upstream sets no `DisruptionTarget` condition.
+    DeletedByController,
 }
 
 /// `preemptionPolicy` of a pod, from its PriorityClass (pkg/apis/scheduling).

@@ -416,7 +416,7 @@ fn validate_pdbs(spec: &ScenarioSpec) -> Result<()> {
     Ok(())
 }
 
-fn parse_operator(op: &str) -> Option<SelectorOperator> {
+pub(super) fn parse_operator(op: &str) -> Option<SelectorOperator> {
     Some(match op {
         "In" => SelectorOperator::In,
         "NotIn" => SelectorOperator::NotIn,
@@ -428,7 +428,7 @@ fn parse_operator(op: &str) -> Option<SelectorOperator> {
     })
 }
 
-fn validate_term(term: &NodeSelectorTermSpec, field: &str) -> Result<()> {
+pub(super) fn validate_term(term: &NodeSelectorTermSpec, field: &str) -> Result<()> {
     for (i, r) in term.match_fields.iter().enumerate() {
         let f = format!("{field}.matchFields[{i}]");
         if r.key != "metadata.name" {
@@ -678,6 +678,17 @@ fn hpa_config(
     Ok((config, server))
 }
 
+/// Checks a Job's `completionMode`.
+fn validate_completion_mode(mode: Option<&str>, field: &str) -> Result<()> {
+    match mode {
+        None | Some("NonIndexed") | Some("Indexed") => Ok(()),
+        Some(m) => Err(err(
+            format!("{field}.completionMode"),
+            format!("unknown mode {m:?}; expected NonIndexed or Indexed"),
+        )),
+    }
+}
+
 /// Rejects a schema field whose model is not built yet.
 fn not_yet(present: bool, field: &str) -> Result<()> {
     if present {
@@ -689,22 +700,8 @@ fn not_yet(present: bool, field: &str) -> Result<()> {
 /// Checks every value and cross-reference of a spec that the schema alone cannot.
 pub fn validate(spec: &ScenarioSpec) -> Result<()> {
     not_yet(!spec.manifests.is_empty(), "manifests")?;
-    not_yet(spec.start_time.is_some(), "startTime")?;
     super::scheduler_config::validate(spec)?;
     not_yet(!spec.pods.is_empty(), "pods")?;
-    not_yet(!spec.stateful_sets.is_empty(), "statefulSets")?;
-    not_yet(!spec.daemon_sets.is_empty(), "daemonSets")?;
-    not_yet(!spec.cron_jobs.is_empty(), "cronJobs")?;
-    for (i, j) in spec.jobs.iter().enumerate() {
-        not_yet(
-            j.backoff_limit.is_some(),
-            &format!("jobs[{i}].backoffLimit"),
-        )?;
-        not_yet(
-            j.completion_mode.is_some(),
-            &format!("jobs[{i}].completionMode"),
-        )?;
-    }
     if spec.name.is_empty()
         || !spec
             .name
@@ -877,10 +874,14 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
     workload_names.extend(spec.jobs.iter().map(|d| d.name.as_str()));
     workload_names.extend(spec.traces.iter().map(|d| d.name.as_str()));
     workload_names.extend(spec.generators.iter().map(|d| d.name.as_str()));
+    workload_names.extend(spec.stateful_sets.iter().map(|d| d.name.as_str()));
+    workload_names.extend(spec.daemon_sets.iter().map(|d| d.name.as_str()));
+    workload_names.extend(spec.cron_jobs.iter().map(|d| d.name.as_str()));
     check_unique(
         workload_names.into_iter(),
-        "workloads (deployments, jobs, traces, generators)",
+        "workloads (deployments, jobs, traces, generators, statefulSets, daemonSets, cronJobs)",
     )?;
+    validate_controllers(spec)?;
     for (i, d) in spec.deployments.iter().enumerate() {
         if d.replicas > MAX_PODS_AT_ONCE {
             return Err(err(
@@ -952,6 +953,7 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
             return Err(err(format!("{f}.duration"), "must be > 0"));
         }
         validate_template(&j.template, &format!("{f}.template"), spec)?;
+        validate_completion_mode(j.completion_mode.as_deref(), &f)?;
         restart_policy(
             &j.template,
             &format!("{f}.template"),
@@ -1612,20 +1614,23 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
             RestartPolicy::OnFailure,
         )?;
         let blueprint = b.blueprint(&j.template, &format!("{}-", j.name), None, policy)?;
-        jobs.push(JobController {
-            name: j.name.clone(),
-            index: i as u32,
-            start: SimTime(j.start.0),
-            completions: j.completions,
-            parallelism: j.parallelism,
-            duration: j.duration.clone(),
+        let mut job = JobController::new(
+            j.name.clone(),
+            i as u32,
+            SimTime(j.start.0),
+            j.completions,
+            j.parallelism,
+            j.duration.clone(),
             blueprint,
-            rng: rng::stream(seed, Stream::Job(i as u32)),
-            succeeded: 0,
-            active: 0,
-            created: 0,
-            completed_at: SimTime::NEVER,
-        });
+            rng::stream(seed, Stream::Job(i as u32)),
+        );
+        if let Some(limit) = j.backoff_limit {
+            job.backoff_limit = limit;
+        }
+        if j.completion_mode.as_deref() == Some("Indexed") {
+            job.set_indexed();
+        }
+        jobs.push(job);
     }
     let mut sources = Vec::new();
     for t in &spec.traces {
@@ -1768,6 +1773,8 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
             hpas.push(hpa);
         }
     }
+    let controllers = b.controllers()?;
+    let cron_jobs = b.cron_jobs(seed)?;
     b.register_topology();
     let pdbs = b.pdbs()?;
     let built = crate::scheduler::profiles::build(&spec.scheduler, registry, &mut b.cluster)
@@ -1775,6 +1782,7 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
     let scheduler = built.scheduler;
     let faults = crate::disruption::faults::Faults::build(spec, &mut b.cluster, seed)
         .map_err(|e| e.in_file(&scenario.path))?;
+    let (stateful_sets, daemon_sets) = controllers;
     let mut sim = Simulation::new(
         b.cluster,
         scheduler,
@@ -1793,6 +1801,9 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
         .set_window_start(SimTime(spec.warmup.0));
     sim.faults = faults;
     sim.hpas = hpas;
+    sim.stateful_sets = stateful_sets;
+    sim.daemon_sets = daemon_sets;
+    sim.cron_jobs = cron_jobs;
     sim.custom_metrics = feed;
     sim.hpa_metrics_log = sim
         .hpas
@@ -1824,4 +1835,426 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
     )
     .map_err(|e| e.in_file(&scenario.path))?;
     Ok(sim)
+}
+
+// --- StatefulSets, DaemonSets and CronJobs ------------------------------------------------
+
+/// A StatefulSet's `updateStrategy`, checked as upstream validation does.
+fn stateful_set_update(
+    s: Option<&super::spec::StatefulSetUpdateStrategySpec>,
+    field: &str,
+) -> Result<crate::workload::stateful_set::SetUpdate> {
+    use crate::workload::stateful_set::SetUpdate;
+    let f = format!("{field}.updateStrategy");
+    let Some(s) = s else {
+        return Ok(SetUpdate::RollingUpdate {
+            partition: 0,
+            max_unavailable: IntOrPercent::Int(1),
+        });
+    };
+    match s.kind.as_deref() {
+        None | Some("RollingUpdate") => {
+            let ru = s.rolling_update.clone().unwrap_or_default();
+            if ru.max_surge.is_some() {
+                return Err(err(
+                    format!("{f}.rollingUpdate.maxSurge"),
+                    "is not a StatefulSet field (DaemonSets only)",
+                ));
+            }
+            let max_unavailable = match &ru.max_unavailable {
+                None => IntOrPercent::Int(1),
+                Some(v) => {
+                    let mf = format!("{f}.rollingUpdate.maxUnavailable");
+                    let v = parse_rolling_value(v, &mf, 100)?;
+                    if matches!(v, IntOrPercent::Int(0) | IntOrPercent::Percent(0)) {
+                        return Err(err(mf, "must be greater than 0"));
+                    }
+                    v
+                }
+            };
+            Ok(SetUpdate::RollingUpdate {
+                partition: ru.partition.unwrap_or(0),
+                max_unavailable,
+            })
+        }
+        Some("OnDelete") => {
+            if s.rolling_update.is_some() {
+                return Err(err(
+                    format!("{f}.rollingUpdate"),
+                    "may only be given with type RollingUpdate",
+                ));
+            }
+            Ok(SetUpdate::OnDelete)
+        }
+        Some(other) => Err(err(
+            format!("{f}.type"),
+            format!("unknown strategy {other:?}; expected RollingUpdate or OnDelete"),
+        )),
+    }
+}
+
+/// A DaemonSet's `updateStrategy`, checked as upstream validation does.
+fn daemon_set_update(
+    s: Option<&super::spec::StatefulSetUpdateStrategySpec>,
+    field: &str,
+) -> Result<crate::workload::daemon_set::DaemonUpdate> {
+    use crate::workload::daemon_set::DaemonUpdate;
+    let f = format!("{field}.updateStrategy");
+    let default = DaemonUpdate::RollingUpdate {
+        max_unavailable: IntOrPercent::Int(1),
+        max_surge: IntOrPercent::Int(0),
+    };
+    let Some(s) = s else { return Ok(default) };
+    match s.kind.as_deref() {
+        None | Some("RollingUpdate") => {
+            let ru = s.rolling_update.clone().unwrap_or_default();
+            if ru.partition.is_some() {
+                return Err(err(
+                    format!("{f}.rollingUpdate.partition"),
+                    "is not a DaemonSet field (StatefulSets only)",
+                ));
+            }
+            let rf = format!("{f}.rollingUpdate");
+            let max_unavailable = match &ru.max_unavailable {
+                None => IntOrPercent::Int(1),
+                Some(v) => parse_rolling_value(v, &format!("{rf}.maxUnavailable"), 100)?,
+            };
+            let max_surge = match &ru.max_surge {
+                None => IntOrPercent::Int(0),
+                Some(v) => parse_rolling_value(v, &format!("{rf}.maxSurge"), 100)?,
+            };
+            let zero =
+                |v: IntOrPercent| matches!(v, IntOrPercent::Int(0) | IntOrPercent::Percent(0));
+            if zero(max_unavailable) && zero(max_surge) {
+                return Err(err(
+                    format!("{rf}.maxUnavailable"),
+                    "may not be 0 when maxSurge is 0",
+                ));
+            }
+            Ok(DaemonUpdate::RollingUpdate {
+                max_unavailable,
+                max_surge,
+            })
+        }
+        Some("OnDelete") => Ok(DaemonUpdate::OnDelete),
+        Some(other) => Err(err(
+            format!("{f}.type"),
+            format!("unknown strategy {other:?}; expected RollingUpdate or OnDelete"),
+        )),
+    }
+}
+
+/// Checks that rollouts are in time order and not before the workload's start, and their
+/// templates.
+fn validate_rollouts(
+    rollouts: &[super::spec::RolloutSpec],
+    start: u64,
+    t: &PodTemplateSpec,
+    field: &str,
+    spec: &ScenarioSpec,
+) -> Result<()> {
+    let mut last = start;
+    for (k, r) in rollouts.iter().enumerate() {
+        let rf = format!("{field}.rollouts[{k}]");
+        if r.at.0 < last {
+            return Err(err(
+                format!("{rf}.at"),
+                "must not be before the workload's start, and later than the previous rollout",
+            ));
+        }
+        last = r.at.0;
+        validate_template(
+            &rolled_out_template(t, &r.new_version),
+            &format!("{rf}.newVersion"),
+            spec,
+        )?;
+    }
+    Ok(())
+}
+
+/// Checks the StatefulSets, DaemonSets and CronJobs of a spec.
+fn validate_controllers(spec: &ScenarioSpec) -> Result<()> {
+    for (i, s) in spec.stateful_sets.iter().enumerate() {
+        let f = format!("statefulSets[{i}]");
+        if s.replicas > MAX_PODS_AT_ONCE {
+            return Err(err(
+                format!("{f}.replicas"),
+                format!("more than {MAX_PODS_AT_ONCE}"),
+            ));
+        }
+        match s.pod_management_policy.as_deref() {
+            None | Some("OrderedReady") | Some("Parallel") => {}
+            Some(other) => {
+                return Err(err(
+                    format!("{f}.podManagementPolicy"),
+                    format!("unknown policy {other:?}; expected OrderedReady or Parallel"),
+                ));
+            }
+        }
+        stateful_set_update(s.update_strategy.as_ref(), &f)?;
+        if s.hpa.is_some() {
+            return Err(err(
+                format!("{f}.hpa"),
+                "is not supported yet: the HPA scales Deployments only",
+            ));
+        }
+        let tf = format!("{f}.template");
+        validate_template(&s.template, &tf, spec)?;
+        restart_policy(
+            &s.template,
+            &tf,
+            &[RestartPolicy::Always],
+            RestartPolicy::Always,
+        )?;
+        validate_rollouts(&s.rollouts, s.start.0, &s.template, &f, spec)?;
+    }
+    for (i, d) in spec.daemon_sets.iter().enumerate() {
+        let f = format!("daemonSets[{i}]");
+        daemon_set_update(d.update_strategy.as_ref(), &f)?;
+        let tf = format!("{f}.template");
+        validate_template(&d.template, &tf, spec)?;
+        if d.template.node_name.is_some() {
+            return Err(err(
+                format!("{tf}.nodeName"),
+                "may not be set on a DaemonSet (the controller picks the nodes)",
+            ));
+        }
+        restart_policy(
+            &d.template,
+            &tf,
+            &[RestartPolicy::Always],
+            RestartPolicy::Always,
+        )?;
+        validate_rollouts(&d.rollouts, d.start.0, &d.template, &f, spec)?;
+    }
+    calendar(spec)?;
+    for (i, c) in spec.cron_jobs.iter().enumerate() {
+        let f = format!("cronJobs[{i}]");
+        cron_parts(c, &f)?;
+        let j = &c.job_template;
+        let jf = format!("{f}.jobTemplate");
+        if j.completions == 0 {
+            return Err(err(format!("{jf}.completions"), "must be > 0"));
+        }
+        if j.parallelism == 0 || j.parallelism > MAX_PODS_AT_ONCE {
+            return Err(err(
+                format!("{jf}.parallelism"),
+                format!("must be in 1..={MAX_PODS_AT_ONCE}"),
+            ));
+        }
+        if j.duration.is_always_zero() {
+            return Err(err(format!("{jf}.duration"), "must be > 0"));
+        }
+        validate_completion_mode(j.completion_mode.as_deref(), &jf)?;
+        let tf = format!("{jf}.template");
+        validate_template(&j.template, &tf, spec)?;
+        restart_policy(
+            &j.template,
+            &tf,
+            &[RestartPolicy::OnFailure, RestartPolicy::Never],
+            RestartPolicy::OnFailure,
+        )?;
+    }
+    Ok(())
+}
+
+/// The calendar instant of t=0 (`startTime`, RFC 3339; default the Unix epoch).
+fn calendar(spec: &ScenarioSpec) -> Result<crate::workload::cron_job::Calendar> {
+    let Some(text) = &spec.start_time else {
+        return Ok(Default::default());
+    };
+    let t = chrono::DateTime::parse_from_rfc3339(text).map_err(|e| {
+        err(
+            "startTime",
+            format!("{text:?} is not an RFC 3339 time such as 2026-01-05T00:00:00Z ({e})"),
+        )
+    })?;
+    Ok(crate::workload::cron_job::Calendar {
+        start_unix_ms: t.timestamp_millis(),
+    })
+}
+
+/// A CronJob's schedule, time zone and concurrency policy, checked.
+fn cron_parts(
+    c: &super::spec::CronJobSpec,
+    field: &str,
+) -> Result<(
+    crate::workload::cron::Schedule,
+    chrono_tz::Tz,
+    crate::workload::cron_job::ConcurrencyPolicy,
+)> {
+    use crate::workload::cron_job::ConcurrencyPolicy;
+    let schedule = crate::workload::cron::Schedule::parse(&c.schedule).map_err(|e| {
+        err(
+            format!("{field}.schedule"),
+            format!("{:?}: {e}", c.schedule),
+        )
+    })?;
+    let tz = match &c.time_zone {
+        None => chrono_tz::Tz::UTC,
+        Some(name) => name.parse::<chrono_tz::Tz>().map_err(|_| {
+            err(
+                format!("{field}.timeZone"),
+                format!("unknown time zone {name:?}; expected an IANA name such as Europe/Berlin"),
+            )
+        })?,
+    };
+    let policy = match c.concurrency_policy.as_deref() {
+        None | Some("Allow") => ConcurrencyPolicy::Allow,
+        Some("Forbid") => ConcurrencyPolicy::Forbid,
+        Some("Replace") => ConcurrencyPolicy::Replace,
+        Some(other) => {
+            return Err(err(
+                format!("{field}.concurrencyPolicy"),
+                format!("unknown policy {other:?}; expected Allow, Forbid or Replace"),
+            ));
+        }
+    };
+    Ok((schedule, tz, policy))
+}
+
+impl Builder<'_> {
+    /// Adds the DaemonSet tolerations to `bp`'s template.
+    fn with_daemon_tolerations(&mut self, bp: &Blueprint) {
+        let cluster = &mut self.cluster;
+        let mut tolerations =
+            std::mem::take(&mut cluster.templates[bp.template.0 as usize].tolerations);
+        crate::workload::daemon_set::daemon_tolerations(&mut tolerations, &mut |s| {
+            cluster.interner.intern(s)
+        });
+        cluster.templates[bp.template.0 as usize].tolerations = tolerations;
+    }
+
+    /// Gives a StatefulSet's template the system default spreading selector (its labels), as
+    /// the DefaultPodTopologySpread plugin derives from the owning StatefulSet.
+    fn with_set_selector(&mut self, bp: &Blueprint) {
+        let t = &mut self.cluster.templates[bp.template.0 as usize];
+        t.default_spread_selector = Some(LabelSelector {
+            match_labels: t.labels.pairs().to_vec(),
+            match_expressions: Vec::new(),
+        });
+    }
+
+    /// The StatefulSet and DaemonSet controllers of the spec.
+    #[allow(clippy::type_complexity)]
+    fn controllers(
+        &mut self,
+    ) -> Result<(
+        Vec<crate::workload::stateful_set::StatefulSetController>,
+        Vec<crate::workload::daemon_set::DaemonSetController>,
+    )> {
+        use crate::workload::daemon_set::DaemonSetController;
+        use crate::workload::stateful_set::{
+            PlannedRevision, PodManagement, StatefulSetController,
+        };
+        let spec = self.spec;
+        let always = RestartPolicy::Always;
+        let mut sets = Vec::new();
+        for (i, s) in spec.stateful_sets.iter().enumerate() {
+            let f = format!("statefulSets[{i}]");
+            let prefix = format!("{}-", s.name);
+            let bp = self.blueprint(&s.template, &prefix, None, always)?;
+            self.with_set_selector(&bp);
+            let mut c = StatefulSetController::new(
+                s.name.clone(),
+                i as u32,
+                s.replicas,
+                SimTime(s.start.0),
+                bp,
+            );
+            if s.pod_management_policy.as_deref() == Some("Parallel") {
+                c.policy = PodManagement::Parallel;
+            }
+            c.update = stateful_set_update(s.update_strategy.as_ref(), &f)?;
+            for r in &s.rollouts {
+                let t = rolled_out_template(&s.template, &r.new_version);
+                let mut v = self.blueprint(&t, &prefix, None, always)?;
+                self.with_set_selector(&v);
+                v.prefix = bp.prefix;
+                c.planned.push(PlannedRevision {
+                    at: SimTime(r.at.0),
+                    blueprint: v,
+                });
+            }
+            sets.push(c);
+        }
+        let hostname = self.cluster.interner.intern(crate::cluster::LABEL_HOSTNAME);
+        let mut daemons = Vec::new();
+        for (i, d) in spec.daemon_sets.iter().enumerate() {
+            let f = format!("daemonSets[{i}]");
+            let prefix = format!("{}-", d.name);
+            let bp = self.blueprint(&d.template, &prefix, None, always)?;
+            self.with_daemon_tolerations(&bp);
+            let mut c = DaemonSetController::new(
+                d.name.clone(),
+                i as u32,
+                SimTime(d.start.0),
+                bp,
+                hostname,
+            );
+            c.update = daemon_set_update(d.update_strategy.as_ref(), &f)?;
+            for r in &d.rollouts {
+                let t = rolled_out_template(&d.template, &r.new_version);
+                let mut v = self.blueprint(&t, &prefix, None, always)?;
+                self.with_daemon_tolerations(&v);
+                v.prefix = bp.prefix;
+                c.planned.push(PlannedRevision {
+                    at: SimTime(r.at.0),
+                    blueprint: v,
+                });
+            }
+            daemons.push(c);
+        }
+        Ok((sets, daemons))
+    }
+
+    /// The CronJob controllers of the spec.
+    fn cron_jobs(
+        &mut self,
+        seed: u64,
+    ) -> Result<Vec<crate::workload::cron_job::CronJobController>> {
+        use crate::workload::cron_job::{CronJobController, JobTemplate};
+        let spec = self.spec;
+        let cal = calendar(spec)?;
+        let mut out = Vec::new();
+        for (i, c) in spec.cron_jobs.iter().enumerate() {
+            let f = format!("cronJobs[{i}]");
+            let (schedule, tz, policy) = cron_parts(c, &f)?;
+            let j = &c.job_template;
+            let restart = restart_policy(
+                &j.template,
+                "",
+                &[RestartPolicy::OnFailure, RestartPolicy::Never],
+                RestartPolicy::OnFailure,
+            )?;
+            let blueprint = self.blueprint(&j.template, &format!("{}-", c.name), None, restart)?;
+            out.push(CronJobController {
+                name: c.name.clone(),
+                schedule,
+                tz,
+                policy,
+                starting_deadline_ms: c.starting_deadline_seconds.map(|s| s.saturating_mul(1000)),
+                suspend: c.suspend,
+                job: JobTemplate {
+                    completions: j.completions,
+                    parallelism: j.parallelism,
+                    backoff_limit: j
+                        .backoff_limit
+                        .unwrap_or(crate::workload::job::DEFAULT_BACKOFF_LIMIT),
+                    indexed: j.completion_mode.as_deref() == Some("Indexed"),
+                    duration: j.duration.clone(),
+                    blueprint,
+                },
+                last_schedule_unix: cal.unix_s(SimTime::ZERO),
+                active: Vec::new(),
+                jobs: Vec::new(),
+                skipped: 0,
+                armed: SimTime::NEVER,
+                index: i as u32,
+                calendar: cal,
+                seed,
+            });
+        }
+        Ok(out)
+    }
 }

@@ -519,6 +519,9 @@ pub struct PluginArgs {
     /// DefaultPreemptionArgs.minCandidateNodesAbsolute (default 100).
     #[serde(default)]
     pub min_candidate_nodes_absolute: Option<i64>,
+    /// NodeAffinityArgs.addedAffinity: node affinity every pod of the profile also gets.
+    #[serde(default)]
+    pub added_affinity: Option<NodeAffinitySpec>,
 }
 
 /// NodeResourcesFitArgs.scoringStrategy.

@@ -5,6 +5,7 @@ mod autoscaler;
 mod autoscaling;
 mod cli;
 mod compare;
+mod controllers;
 mod determinism;
 mod errors;
 mod explain;

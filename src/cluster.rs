@@ -732,6 +732,9 @@ impl ClusterState {
     /// The rendered name of a pod.
     pub fn pod_name(&self, pod: PodId) -> String {
         let n = self.pods[pod.0 as usize].name;
+        if n.width == pod::UNNUMBERED {
+            return self.name_prefixes[n.prefix as usize].clone();
+        }
         format!(
             "{}{:0width$}",
             self.name_prefixes[n.prefix as usize],

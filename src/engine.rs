@@ -1140,6 +1140,9 @@ impl Simulation {
                     self.job_finished(j as usize);
                 }
                 let job = &mut self.jobs[j as usize];
+                if job.not_before > self.now && !job.is_finished() {
+                    self.queue.push(job.not_before, Event::JobStart(j));
+                }
                 match defer_ms {
                     Some(ms) => self.queue.push(self.now.plus_ms(ms), Event::JobStart(j)),
                     None => job.reconcile(&mut self.cluster, self.now, out),

@@ -20,6 +20,7 @@ pub mod cluster;
 pub mod disruption;
 pub mod engine;
 pub mod error;
+pub mod manifests;
 pub mod metrics;
 pub mod report;
 pub mod scenario;

@@ -47,9 +47,7 @@ impl RunOptions {
     /// Loads the scenario with the overrides; returns it with the seed and output folder.
     fn load(&self, scenario: &std::path::Path) -> kubesim::Result<(Scenario, u64, PathBuf)> {
         let s = Scenario::load(scenario, &self.set)?;
-        for w in s.scheduler_warnings() {
-            eprintln!("warning: {w}");
-        }
+        print_warnings(&s);
         let seed = self.seed.unwrap_or(s.spec.seed);
         let out = self
             .out
@@ -134,6 +132,16 @@ enum Command {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
     },
+    /// Convert Kubernetes manifests (files or folders of YAML/JSON objects) into an editable
+    /// native scenario.
+    Import {
+        /// Manifest files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The scenario file to write.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
     /// Check a scenario (schema, values, referenced files) without running it.
     Validate {
         /// Scenario YAML file.
@@ -142,6 +150,44 @@ enum Command {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
     },
+}
+
+/// `kubesim import`: converts manifests, writes the scenario and checks that it loads.
+fn import_command(paths: &[PathBuf], output: &std::path::Path) -> kubesim::Result<()> {
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let converted = kubesim::manifests::load(&names, std::path::Path::new("."))?;
+    for w in &converted.warnings {
+        eprintln!("warning: {w}");
+    }
+    let config = match &converted.scheduler_file {
+        Some(f) => Some(std::fs::canonicalize(f).map_err(|e| kubesim::Error::io(f, e))?),
+        None => None,
+    };
+    let text = kubesim::manifests::emit::scenario_yaml(&converted, config.as_deref())?;
+    std::fs::write(output, &text).map_err(|e| kubesim::Error::io(output, e))?;
+    // The written scenario must load as it is.
+    Scenario::load(output, &[])
+        .map_err(|e| kubesim::Error::Usage(format!("the written scenario does not load: {e}")))?;
+    print_text(&format!(
+        "{}: {} nodes, {} deployments, {} statefulSets, {} daemonSets, {} jobs, {} cronJobs, \
+         {} pods\n",
+        output.display(),
+        converted.nodes.len(),
+        converted.deployments.len(),
+        converted.stateful_sets.len(),
+        converted.daemon_sets.len(),
+        converted.jobs.len(),
+        converted.cron_jobs.len(),
+        converted.pods.len()
+    ))
+}
+
+/// Prints the warnings of loading a scenario (its manifests' ignored fields, pods no profile
+/// schedules) on stderr, never into results.
+fn print_warnings(s: &Scenario) {
+    for w in s.warnings.iter().cloned().chain(s.scheduler_warnings()) {
+        eprintln!("warning: {w}");
+    }
 }
 
 fn main() -> ExitCode {
@@ -157,11 +203,10 @@ fn main() -> ExitCode {
 
 fn execute(cli: Cli) -> kubesim::Result<()> {
     match cli.command {
+        Command::Import { paths, output } => import_command(&paths, &output),
         Command::Validate { scenario, set } => {
             let s = Scenario::load(&scenario, &set)?;
-            for w in s.scheduler_warnings() {
-                eprintln!("warning: {w}");
-            }
+            print_warnings(&s);
             // Building opens every referenced data file and constructs the scheduler.
             kubesim::scenario::build::build(&s, s.spec.seed, &Registry::with_builtins())?;
             for v in &s.spec.variants {

@@ -24,6 +24,9 @@ pub struct Scenario {
     pub source: String,
     /// The `--set` overrides applied to it.
     pub overrides: Vec<String>,
+    /// Warnings from reading its `manifests` (ignored fields, unknown kinds), one line each;
+    /// the CLI prints them on stderr.
+    pub warnings: Vec<String>,
 }
 
 /// Formats a YAML/schema error with file, line, column and field path.
@@ -85,9 +88,17 @@ impl Scenario {
             })?
         };
         let mut spec = spec;
+        let mut warnings = Vec::new();
+        if !spec.manifests.is_empty() {
+            let base = path.parent().unwrap_or(Path::new("."));
+            let mut converted = crate::manifests::load(&spec.manifests, base)?;
+            warnings = std::mem::take(&mut converted.warnings);
+            converted.apply(&mut spec);
+        }
         scheduler_config::resolve_scenario_files(&mut spec, path).map_err(|e| e.in_file(path))?;
         let scenario = Scenario {
             spec,
+            warnings,
             path: path.to_owned(),
             source: text.to_owned(),
             overrides: overrides.to_vec(),

@@ -5,6 +5,7 @@
 //! engine holds only the next arrival of each source, never the whole trace.
 
 pub mod alibaba;
+pub mod bare;
 pub mod cron;
 pub mod cron_job;
 pub mod daemon_set;

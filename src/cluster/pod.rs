@@ -107,7 +107,11 @@ pub enum Lifetime {
     DeleteAfter(u64),
 }
 
-/// How a pod's name is rendered: `prefix` + ordinal (zero-padded to `width` digits).
+/// `PodName::width` of a pod named by its prefix alone (a bare pod), without an ordinal.
+pub const UNNUMBERED: u8 = u8::MAX;
+
+/// How a pod's name is rendered: `prefix` + ordinal (zero-padded to `width` digits), or the
+/// prefix alone when `width` is [`UNNUMBERED`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PodName {
     /// Index into the cluster's name prefixes.

@@ -689,19 +689,9 @@ fn validate_completion_mode(mode: Option<&str>, field: &str) -> Result<()> {
     }
 }
 
-/// Rejects a schema field whose model is not built yet.
-fn not_yet(present: bool, field: &str) -> Result<()> {
-    if present {
-        return Err(err(field, "is not supported yet"));
-    }
-    Ok(())
-}
-
 /// Checks every value and cross-reference of a spec that the schema alone cannot.
 pub fn validate(spec: &ScenarioSpec) -> Result<()> {
-    not_yet(!spec.manifests.is_empty(), "manifests")?;
     super::scheduler_config::validate(spec)?;
-    not_yet(!spec.pods.is_empty(), "pods")?;
     if spec.name.is_empty()
         || !spec
             .name
@@ -1024,10 +1014,33 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
             )?;
         }
     }
+    validate_bare_pods(spec)?;
     fragmentation_probe(spec)?;
     validate_billing(&spec.billing, "billing")?;
     crate::autoscale::cluster_autoscaler::validate(spec)?;
     crate::disruption::faults::spec::validate(spec)?;
+    Ok(())
+}
+
+/// `pods`: unique names, a positive run time if given, a valid template.
+fn validate_bare_pods(spec: &ScenarioSpec) -> Result<()> {
+    check_unique(spec.pods.iter().map(|p| p.name.as_str()), "pods")?;
+    for (i, p) in spec.pods.iter().enumerate() {
+        let f = format!("pods[{i}]");
+        if p.duration.as_ref().is_some_and(|d| d.is_always_zero()) {
+            return Err(err(
+                format!("{f}.duration"),
+                "must be > 0 (omit it for a pod that runs until the end)",
+            ));
+        }
+        validate_template(&p.template, &format!("{f}.template"), spec)?;
+        restart_policy(
+            &p.template,
+            &format!("{f}.template"),
+            ALL_POLICIES,
+            RestartPolicy::Always,
+        )?;
+    }
     Ok(())
 }
 
@@ -1718,6 +1731,42 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
             default_priority: bp.priority,
             prefix: bp.prefix,
             name_width: 0,
+            ignore_lifetimes: false,
+        });
+    }
+    // Bare pods come after every other source, so the existing sources keep their indices
+    // (and random streams).
+    for p in &spec.pods {
+        let i = sources.len() as u32;
+        let policy = restart_policy(&p.template, "", ALL_POLICIES, RestartPolicy::Always)?;
+        let bp = b.blueprint(&p.template, &p.name, None, policy)?;
+        let lifetime = match &p.duration {
+            Some(d) => {
+                crate::cluster::pod::Lifetime::RunFor(crate::workload::distribution::sample_ms(
+                    d,
+                    &mut rng::stream(seed, Stream::Source(i)),
+                ))
+            }
+            None => crate::cluster::pod::Lifetime::Forever,
+        };
+        let arrival = crate::workload::PodArrival {
+            time: SimTime(p.start.0),
+            requests: bp.requests,
+            limits: bp.limits,
+            usage: bp.usage,
+            priority: None,
+            lifetime,
+            ordinal: 0,
+            template_slot: 0,
+        };
+        sources.push(SourceSlot {
+            name: p.name.clone(),
+            source: Box::new(crate::workload::bare::BarePod::new(arrival)),
+            next: None,
+            templates: vec![bp.template],
+            default_priority: bp.priority,
+            prefix: bp.prefix,
+            name_width: crate::cluster::pod::UNNUMBERED,
             ignore_lifetimes: false,
         });
     }

@@ -2,7 +2,7 @@
 //! fields are errors that list the valid ones.
 
 use super::values::{Duration, DurationDist, MilliQuantity, UnitQuantity};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 fn default_seed() -> u64 {
@@ -115,7 +115,7 @@ pub struct ScenarioSpec {
 }
 
 /// One individually named node.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct NodeSpec {
     /// Node name (unique among all nodes).
@@ -141,7 +141,7 @@ pub struct NodeSpec {
 }
 
 /// A bare pod.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct BarePodSpec {
     /// Pod name.
@@ -158,7 +158,7 @@ pub struct BarePodSpec {
 }
 
 /// One container (`template.containers`, `template.initContainers`).
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ContainerSpec {
     /// Container name.
@@ -176,7 +176,7 @@ pub struct ContainerSpec {
 }
 
 /// A StatefulSet.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct StatefulSetSpec {
     /// Name (pods are `<name>-<ordinal>`).
@@ -206,7 +206,7 @@ pub struct StatefulSetSpec {
 }
 
 /// A StatefulSet's or DaemonSet's `updateStrategy`.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct StatefulSetUpdateStrategySpec {
     /// `RollingUpdate` (default) or `OnDelete`.
@@ -218,7 +218,7 @@ pub struct StatefulSetUpdateStrategySpec {
 }
 
 /// `updateStrategy.rollingUpdate` of a StatefulSet or DaemonSet.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RollingUpdateParamsSpec {
     /// StatefulSet: ordinals below the partition keep the old template (default 0).
@@ -233,7 +233,7 @@ pub struct RollingUpdateParamsSpec {
 }
 
 /// A DaemonSet.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct DaemonSetSpec {
     /// Name.
@@ -253,7 +253,7 @@ pub struct DaemonSetSpec {
 }
 
 /// A CronJob.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CronJobSpec {
     /// Name.
@@ -277,7 +277,7 @@ pub struct CronJobSpec {
 }
 
 /// The Job part of a CronJob.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct JobTemplateSpec {
     /// Pods that must succeed (default 1).
@@ -300,7 +300,7 @@ pub struct JobTemplateSpec {
 }
 
 /// A PodDisruptionBudget: exactly one of `minAvailable` and `maxUnavailable`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PodDisruptionBudgetSpec {
     /// Name.
@@ -317,7 +317,7 @@ pub struct PodDisruptionBudgetSpec {
 }
 
 /// An integer or a string such as `"25%"` (`intstr.IntOrString`).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(untagged)]
 pub enum IntOrString {
     /// An integer.
@@ -387,7 +387,7 @@ pub struct MetricsSpec {
 }
 
 /// A PriorityClass: a named priority value.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PriorityClassSpec {
     /// Class name.
@@ -796,7 +796,7 @@ pub fn default_zone() -> String {
 }
 
 /// A taint.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TaintSpec {
     /// Key.
@@ -809,7 +809,7 @@ pub struct TaintSpec {
 }
 
 /// A toleration.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TolerationSpec {
     /// Key (empty with `Exists` tolerates everything).
@@ -861,7 +861,7 @@ pub struct LinearPriceSpec {
 }
 
 /// The pod part shared by deployments, jobs, traces and generators.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PodTemplateSpec {
     /// Requests.
@@ -931,7 +931,7 @@ pub struct PodTemplateSpec {
 }
 
 /// A container's usage while it runs (`template.usage`).
-#[derive(Clone, Copy, Debug, Default, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UsageSpec {
     /// cpu (default: the request).
@@ -947,7 +947,7 @@ pub struct UsageSpec {
 }
 
 /// Container start-up latency and readiness (`template.startup`).
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct StartupSpec {
     /// Bind to container running: image pull, create, start (default 0).
@@ -963,7 +963,7 @@ pub struct StartupSpec {
 }
 
 /// Spontaneous container crashes (`template.crash`): exactly one of the two.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CrashSpec {
     /// Mean running time between crashes (exponential: a constant crash rate).
@@ -976,7 +976,7 @@ pub struct CrashSpec {
 }
 
 /// A Deployment's `strategy.rollingUpdate` and `progressDeadlineSeconds`.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct StrategySpec {
     /// Pods above `replicas` during a rollout: a count or a percentage, rounded up (default
@@ -993,7 +993,7 @@ pub struct StrategySpec {
 }
 
 /// A scheduled rollout of a Deployment's template.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RolloutSpec {
     /// When the template changes.
@@ -1004,7 +1004,7 @@ pub struct RolloutSpec {
 }
 
 /// The parts of a pod template a rollout can change.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct VersionSpec {
     /// Requests.
@@ -1025,7 +1025,7 @@ pub struct VersionSpec {
 }
 
 /// `affinity`.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AffinitySpec {
     /// `nodeAffinity`.
@@ -1040,7 +1040,7 @@ pub struct AffinitySpec {
 }
 
 /// `podAffinity` or `podAntiAffinity`.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PodAffinitySpec {
     /// Hard terms, all of which must hold.
@@ -1052,7 +1052,7 @@ pub struct PodAffinitySpec {
 }
 
 /// A `PodAffinityTerm`.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PodAffinityTermSpec {
     /// Which pods the term is about (a missing selector matches no pod, as upstream).
@@ -1063,7 +1063,7 @@ pub struct PodAffinityTermSpec {
 }
 
 /// A `WeightedPodAffinityTerm`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WeightedPodAffinityTermSpec {
     /// Weight 1..=100.
@@ -1073,7 +1073,7 @@ pub struct WeightedPodAffinityTermSpec {
 }
 
 /// A `LabelSelector` over pod labels.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct LabelSelectorSpec {
     /// Labels a pod must have.
@@ -1085,7 +1085,7 @@ pub struct LabelSelectorSpec {
 }
 
 /// A `TopologySpreadConstraint`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TopologySpreadConstraintSpec {
     /// Largest allowed skew (≥ 1).
@@ -1109,7 +1109,7 @@ pub struct TopologySpreadConstraintSpec {
 }
 
 /// `nodeAffinity`.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct NodeAffinitySpec {
     /// Hard constraint: at least one term must match.
@@ -1121,7 +1121,7 @@ pub struct NodeAffinitySpec {
 }
 
 /// `nodeSelector` of a required node affinity.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct NodeSelectorSpec {
     /// Terms, ORed.
@@ -1129,7 +1129,7 @@ pub struct NodeSelectorSpec {
 }
 
 /// A node selector term: requirements, ANDed.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct NodeSelectorTermSpec {
     /// Label requirements.
@@ -1141,7 +1141,7 @@ pub struct NodeSelectorTermSpec {
 }
 
 /// A weighted preferred term.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PreferredTermSpec {
     /// Weight 1..=100.
@@ -1151,7 +1151,7 @@ pub struct PreferredTermSpec {
 }
 
 /// A label requirement.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RequirementSpec {
     /// Label key.
@@ -1164,7 +1164,7 @@ pub struct RequirementSpec {
 }
 
 /// A Deployment: `replicas` identical long-running pods, replaced when they terminate.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct DeploymentSpec {
     /// Name.
@@ -1182,10 +1182,10 @@ pub struct DeploymentSpec {
     pub hpa: Option<crate::autoscale::hpa::spec::HpaSpec>,
     /// The request rate the Deployment serves (makes it a load-driven service; needs
     /// `service`).
-    #[serde(default)]
+    #[serde(default, skip_serializing)]
     pub load: Option<crate::workload::load_curve::spec::LoadSpec>,
     /// How requests become per-pod usage and what a pod can serve.
-    #[serde(default)]
+    #[serde(default, skip_serializing)]
     pub service: Option<crate::workload::service_load::ServiceLoadSpec>,
     /// Rolling-update parameters (default maxSurge 25%, maxUnavailable 25%,
     /// progressDeadlineSeconds 600).
@@ -1221,7 +1221,7 @@ pub struct HpaControllerSpec {
 }
 
 /// A Job: runs `completions` pods, at most `parallelism` at once.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct JobSpec {
     /// Name.

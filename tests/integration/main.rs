@@ -14,6 +14,7 @@ mod fragmentation;
 mod hpa_metrics;
 mod kubelet;
 mod load;
+mod manifests;
 mod named_nodes;
 mod placement;
 mod pods;

@@ -44,8 +44,8 @@ use super::behavior::{Behavior, PolicyType, ScalingPolicy, ScalingRules, SelectP
 use crate::cluster::quantity::{QuantityScale, parse_quantity};
 use crate::error::{Error, Result};
 use crate::scenario::values::MilliQuantity;
-use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Largest `stabilizationWindowSeconds` the API accepts [s].
@@ -56,7 +56,7 @@ pub const MAX_PERIOD_SECONDS: i32 = 1800;
 pub const DEFAULT_CPU_UTILIZATION: i32 = 80;
 
 /// `HorizontalPodAutoscalerSpec` without `scaleTargetRef`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct HpaSpec {
     /// Lower bound of the replica count (default 1; must be >= 1).
@@ -73,7 +73,7 @@ pub struct HpaSpec {
 }
 
 /// One `MetricSpec`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct MetricSpec {
     /// Metric source type: `Resource`, `Pods`, `Object`, `External` or `ContainerResource`.
@@ -97,7 +97,7 @@ pub struct MetricSpec {
 }
 
 /// `MetricIdentifier`: a metric name and an optional selector over the metric's labels.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct MetricIdentifierSpec {
     /// Metric name.
@@ -108,7 +108,7 @@ pub struct MetricIdentifierSpec {
 }
 
 /// `PodsMetricSource`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PodsMetricSpec {
     /// The metric.
@@ -118,7 +118,7 @@ pub struct PodsMetricSpec {
 }
 
 /// `CrossVersionObjectReference`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ObjectReferenceSpec {
     /// API version (e.g. `v1`, `networking.k8s.io/v1`); optional.
@@ -131,7 +131,7 @@ pub struct ObjectReferenceSpec {
 }
 
 /// `ObjectMetricSource`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ObjectMetricSpec {
     /// The object the metric describes.
@@ -143,7 +143,7 @@ pub struct ObjectMetricSpec {
 }
 
 /// `ExternalMetricSource`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ExternalMetricSpec {
     /// The metric (the values of every matching series are summed).
@@ -153,7 +153,7 @@ pub struct ExternalMetricSpec {
 }
 
 /// `ContainerResourceMetricSource`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ContainerResourceMetricSpec {
     /// `cpu` or `memory`.
@@ -165,7 +165,7 @@ pub struct ContainerResourceMetricSpec {
 }
 
 /// `ResourceMetricSource`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ResourceMetricSpec {
     /// `cpu` or `memory`.
@@ -175,7 +175,7 @@ pub struct ResourceMetricSpec {
 }
 
 /// `MetricTarget`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct MetricTargetSpec {
     /// `Utilization` or `AverageValue`.
@@ -193,7 +193,7 @@ pub struct MetricTargetSpec {
 }
 
 /// `HorizontalPodAutoscalerBehavior`.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct BehaviorSpec {
     /// Scale-up rules (unset fields take the defaults).
@@ -205,7 +205,7 @@ pub struct BehaviorSpec {
 }
 
 /// `HPAScalingRules`.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ScalingRulesSpec {
     /// Stabilization window [s], 0..=3600.
@@ -223,7 +223,7 @@ pub struct ScalingRulesSpec {
 }
 
 /// `HPAScalingPolicy`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ScalingPolicySpec {
     /// `Pods` or `Percent`.

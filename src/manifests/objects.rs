@@ -160,7 +160,7 @@ k8s_struct!(
 pub struct Resources {
     /// The resources kubesim models.
     pub list: ResourceListSpec,
-    /// Resource names not modelled.
+    /// Resource names not modelled (none since named extended resources are kept).
     pub ignored: Vec<String>,
 }
 
@@ -184,9 +184,10 @@ impl<'de> Deserialize<'de> for Resources {
                         "nvidia.com/gpu" => out.list.gpu = Some(map.next_value::<MilliQuantity>()?),
                         "pods" => out.list.pods = Some(map.next_value::<UnitQuantity>()?),
                         _ => {
-                            // Still a quantity: a malformed one is an error.
-                            map.next_value::<UnitQuantity>()?;
-                            out.ignored.push(key);
+                            // A named extended resource (example.com/foo, ephemeral-storage,
+                            // hugepages-2Mi...): kept; a malformed quantity is an error.
+                            let v = map.next_value::<UnitQuantity>()?;
+                            out.list.extended.insert(key, v.0);
                         }
                     }
                 }

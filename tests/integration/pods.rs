@@ -221,3 +221,43 @@ fn ignored_resources_let_the_filter_pass() {
     assert!(placed(yaml("ignoredResourceGroups: [example.com]")));
     assert!(placed(yaml("ignoredResources: [example.com/foo]")));
 }
+
+#[test]
+fn manifests_keep_extended_resources() {
+    // A Deployment manifest whose container asks for example.com/foo and a sidecar: the
+    // manifest reader keeps the named resource, so the pod lands on the node that has it.
+    let dir = crate::support::temp_dir("pods-manifest");
+    crate::support::write(
+        &dir,
+        "app.yaml",
+        r#"apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      initContainers:
+        - {name: proxy, image: p, restartPolicy: Always, resources: {requests: {cpu: 100m}}}
+      containers:
+        - name: app
+          image: a
+          resources:
+            requests: {cpu: 500m, memory: 256Mi, example.com/foo: "1"}
+            limits: {example.com/foo: "1"}
+"#,
+    );
+    let scenario = crate::support::write(
+        &dir,
+        "s.yaml",
+        &format!("name: m\nduration: 5m\n{POOLS}manifests: [app.yaml]\n"),
+    );
+    let s = kubesim::Scenario::load(&scenario, &[]).unwrap();
+    let sim = simulate(&s);
+    let pod = &sim.cluster.pods[0];
+    assert_eq!(pod.requests.cpu_milli, 600);
+    let node = &sim.cluster.nodes[pod.node.expect("placed").0 as usize];
+    assert!(node.name.starts_with("accel-"), "{}", node.name);
+}

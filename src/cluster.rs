@@ -6,12 +6,14 @@
 
 pub mod affinity;
 pub mod catalog;
+pub mod extended;
 pub mod fragmentation;
 pub mod labels;
 pub mod node;
 pub mod node_changes;
 pub mod pod;
 pub mod pod_affinity;
+pub mod pod_requests;
 pub mod quantity;
 pub mod readiness;
 pub mod resources;
@@ -24,7 +26,7 @@ use node::{Node, NodeId, NodePool, NodeState, PoolId};
 use node_changes::NodeChangeLog;
 use pod::{
     DisruptionReason, Lifetime, Limits, Owner, Pod, PodId, PodName, PodPhase, PodTemplate,
-    TemplateId, qos_class,
+    TemplateId, non_zero_requests, qos_class,
 };
 use resources::Resources;
 
@@ -105,6 +107,9 @@ impl NewPod {
 pub struct ClusterState {
     /// Node pools.
     pub pools: Vec<NodePool>,
+    /// Named extended resources: their names, per-node allocatable and requested amounts, and
+    /// the pod templates' request sets.
+    pub extended: extended::ExtendedResources,
     /// All nodes ever created (removed ones stay, with state `Removed`).
     pub nodes: Vec<Node>,
     /// Ids of the live nodes in the order they became ready (the scheduler's node list, which
@@ -321,6 +326,18 @@ impl ClusterState {
         self.push_node(pool, name, None, NodeState::Template, SimTime::ZERO)
     }
 
+    /// Sets the requests a template node holds when no simulation uses it: the DaemonSet pods
+    /// a new node of its group would run (the cluster autoscaler's template NodeInfo). Only
+    /// the filters read template nodes, so the scoring sums are left alone.
+    pub fn set_template_requests(&mut self, node: NodeId, requests: Resources) {
+        let n = &mut self.nodes[node.0 as usize];
+        if n.state != NodeState::Template || n.requested == requests {
+            return;
+        }
+        n.requested = requests;
+        self.touch_node(node);
+    }
+
     /// Appends a node record in `state` and gives it its entry in every per-node index.
     fn push_node(
         &mut self,
@@ -335,6 +352,7 @@ impl ClusterState {
         let id = NodeId(self.nodes.len() as u32);
         let hostname = self.interner.intern(&name);
         self.topology.on_add_node(id, &p.labels);
+        self.extended.on_add_node(id, pool);
         let price_micro_usd_per_hour = price_micro_usd(p.hourly_price_usd);
         self.nodes.push(Node {
             name,
@@ -380,6 +398,15 @@ impl ClusterState {
     pub fn create_pod(&mut self, new: NewPod, now: SimTime) -> PodId {
         let mut requests = new.requests;
         requests.pods = 1;
+        let t = &self.templates[new.template.0 as usize];
+        let non_zero = match t.non_zero_requests {
+            Some(nz) => nz,
+            None => non_zero_requests(&requests),
+        };
+        let qos = match t.qos {
+            Some(q) => q,
+            None => qos_class(&requests, &new.limits),
+        };
         let pod = Pod {
             name: new.name,
             requests,
@@ -387,7 +414,8 @@ impl ClusterState {
             usage: new.usage,
             metrics_sample: None,
             priority: new.priority,
-            qos: qos_class(&requests, &new.limits),
+            qos,
+            non_zero,
             template: new.template,
             owner: new.owner,
             phase: PodPhase::Pending,
@@ -408,7 +436,10 @@ impl ClusterState {
         };
         self.pods_created += 1;
         self.totals.pending_pods += 1;
-        self.observe_pod_for_probe(&requests);
+        // DaemonSet pods (one per node) are node overhead, not the workload's typical pod.
+        if !matches!(pod.owner, pod::Owner::DaemonSet(_)) {
+            self.observe_pod_for_probe(&requests);
+        }
         match self.free_pod_slots.pop() {
             Some(id) => {
                 let slot = &mut self.pods[id.0 as usize];
@@ -452,6 +483,10 @@ impl ClusterState {
         node.non_zero_memory_bytes += nz_mem;
         node.pods.push(pod_id);
         self.topology.on_pod(pod.template, node_id, true);
+        let set = self.templates[pod.template.0 as usize].extended;
+        if !set.is_none() {
+            self.extended.account(set, node_id, true);
+        }
         if node.pods.len() == 1 {
             let price = node.price_micro_usd_per_hour;
             self.totals.nodes_in_use += 1;
@@ -474,6 +509,10 @@ impl ClusterState {
         node.usage -= usage;
         node.non_zero_cpu_milli -= nz_cpu;
         node.non_zero_memory_bytes -= nz_mem;
+        let set = self.templates[pod.template.0 as usize].extended;
+        if !set.is_none() {
+            self.extended.account(set, node_id, false);
+        }
         if let Some(pos) = node.pods.iter().rposition(|&p| p == pod_id) {
             node.pods.swap_remove(pos);
             self.topology.on_pod(pod.template, node_id, false);

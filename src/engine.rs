@@ -1,6 +1,7 @@
 //! The discrete-event engine: one loop that pops the earliest event and hands it to the
 //! controller that owns it, integrating metrics at every event boundary.
 
+mod controllers;
 pub mod event;
 mod faults;
 mod kubelet;
@@ -65,8 +66,14 @@ pub struct Simulation {
     pub sources: Vec<SourceSlot>,
     /// Deployments.
     pub deployments: Vec<DeploymentController>,
-    /// Jobs.
+    /// Jobs (the scenario's, then those CronJobs create).
     pub jobs: Vec<JobController>,
+    /// StatefulSets.
+    pub stateful_sets: Vec<crate::workload::stateful_set::StatefulSetController>,
+    /// DaemonSets.
+    pub daemon_sets: Vec<crate::workload::daemon_set::DaemonSetController>,
+    /// CronJobs.
+    pub cron_jobs: Vec<crate::workload::cron_job::CronJobController>,
     /// Metrics.
     pub metrics: Metrics,
     /// Time-series samples.
@@ -100,8 +107,12 @@ pub struct Simulation {
     /// `hpa.csv` rows: every HPA sync, or (with `output.hpaLog: changes`) the syncs whose
     /// recommendation, outcome or reason changed.
     pub hpa_rows: Vec<crate::report::HpaRow>,
-    /// `hpa_metrics.csv` rows: each metric of the syncs logged to `hpa_rows`.
+    /// `hpa_metrics.csv` rows: each metric of the syncs logged to `hpa_rows` (kept only with
+    /// `hpa_metrics_log`).
     pub hpa_metric_rows: Vec<crate::report::HpaMetricRow>,
+    /// Log each metric of the logged syncs (set when an HPA has several metrics or a
+    /// non-Resource one).
+    pub hpa_metrics_log: bool,
     /// Per HPA: its last decision logged to `hpa_rows`.
     hpa_last_logged: Vec<Option<crate::autoscale::hpa::HpaDecision>>,
     /// Next sync of each HPA (one `HpaSyncs` event per instant).
@@ -118,6 +129,8 @@ pub struct Simulation {
     pub preemption: Option<Preemption>,
     /// Stop the run at the next event boundary.
     stop: bool,
+    /// The first events are queued (a run may be resumed after moving `end`).
+    primed: bool,
     /// Some pods wait for other pods (required pod affinity or hard topology spread), so a
     /// pod being bound can make parked pods schedulable.
     pods_wait_on_pods: bool,
@@ -181,6 +194,9 @@ impl Simulation {
             sources,
             deployments,
             jobs,
+            stateful_sets: Vec::new(),
+            daemon_sets: Vec::new(),
+            cron_jobs: Vec::new(),
             metrics: Metrics::default(),
             samples: Vec::new(),
             sample_interval_ms: sample_interval_ms.max(1),
@@ -201,6 +217,7 @@ impl Simulation {
             custom_metrics: Default::default(),
             hpa_rows: Vec::new(),
             hpa_metric_rows: Vec::new(),
+            hpa_metrics_log: false,
             hpa_last_logged: Vec::new(),
             hpa_due: PeriodicBatch::default(),
             tick_due: PeriodicBatch::default(),
@@ -209,6 +226,7 @@ impl Simulation {
             pdbs: Vec::new(),
             preemption: None,
             stop: false,
+            primed: false,
             pods_wait_on_pods: false,
             autoscaler: None,
             group_samples: Vec::new(),
@@ -247,7 +265,10 @@ impl Simulation {
 
     /// Runs to the end time. `progress` is called now and then with the current time.
     pub fn run(&mut self, progress: &mut dyn FnMut(SimTime)) -> Result<()> {
-        self.prime()?;
+        if !self.primed {
+            self.primed = true;
+            self.prime()?;
+        }
         while let Some(t) = self.queue.peek_time() {
             if t > self.end {
                 break;
@@ -299,6 +320,7 @@ impl Simulation {
             self.queue.push(SimTime::ZERO, Event::AutoscalerScan);
         }
         self.prime_faults();
+        self.prime_controllers();
         Ok(())
     }
 
@@ -405,7 +427,11 @@ impl Simulation {
                     self.queue.push(t, Event::LoadTicks);
                 }
             }
-            Event::Fault(e) => self.on_fault(e),
+            Event::Fault(e) => {
+                self.on_fault(e);
+                self.nodes_changed();
+            }
+            Event::Controller(e) => self.on_controller_event(e),
             Event::Sample => {
                 self.metrics.recovery.sample(self.now);
                 self.record_sample();
@@ -446,6 +472,15 @@ impl Simulation {
             return;
         };
         ca.pdb_blocked_templates = blocked;
+        if !self.daemon_sets.is_empty() {
+            let overhead = crate::workload::daemon_set::template_overhead(
+                &self.daemon_sets,
+                ca.groups.iter().map(|g| g.pool),
+                &self.cluster,
+                self.now,
+            );
+            ca.daemon_overhead = overhead;
+        }
         ca.scan(
             self.now,
             &mut self.cluster,
@@ -477,6 +512,7 @@ impl Simulation {
 
     /// Bills and counts a node `ClusterState::remove_node` just removed.
     fn after_node_removed(&mut self, node: NodeId) {
+        self.nodes_changed();
         let ws = self.metrics.window_start;
         self.metrics.cost.on_node_removed(&self.cluster, node, ws);
         if self.metrics.measuring(self.now) {
@@ -492,6 +528,7 @@ impl Simulation {
             return;
         }
         self.cluster.node_ready(node, self.now);
+        self.nodes_changed();
         if self.metrics.measuring(self.now) {
             self.metrics.nodes_added += 1;
         }
@@ -509,7 +546,10 @@ impl Simulation {
         let Some(d) = self.autoscaler.as_ref().and_then(|ca| ca.deletion(node)) else {
             return;
         };
-        let pods = self.cluster.nodes[node.0 as usize].pods.clone();
+        let (daemon_pods, pods): (Vec<PodId>, Vec<PodId>) = self.cluster.nodes[node.0 as usize]
+            .pods
+            .iter()
+            .partition(|&&p| matches!(self.cluster.pods[p.0 as usize].owner, Owner::DaemonSet(_)));
         if !d.drain && !pods.is_empty() {
             let reason = format!("not empty any more: {} pods scheduled on it", pods.len());
             if let Some(ca) = self.autoscaler.as_mut() {
@@ -545,6 +585,10 @@ impl Simulation {
                 ca.on_deletion_failed(node, self.now, &mut self.cluster, reason);
             }
             return;
+        }
+        // DaemonSet pods are not moved: they stop with their node.
+        for pod in daemon_pods {
+            self.end_pod(pod, PodPhase::Failed);
         }
         self.cluster.remove_node(node, self.now);
         self.after_node_removed(node);
@@ -676,7 +720,8 @@ impl Simulation {
         let admitted = n.is_alive()
             && affinity_ok
             && pressure_ok
-            && crate::scheduler::plugins::node_resources_fit::fits_request(p, n).is_ok();
+            && crate::scheduler::plugins::node_resources_fit::fits_request_in(p, n, &self.cluster)
+                .is_ok();
         if admitted {
             self.cluster.bind(pod, node, self.now);
             self.on_bound(pod);
@@ -740,13 +785,15 @@ impl Simulation {
             self.hpa_last_logged[i] = Some(decision);
             let row = crate::report::HpaRow::new(&self.deployments[d].name, &decision);
             self.hpa_rows.push(row);
-            crate::report::HpaMetricRow::rows(
-                &self.deployments[d].name,
-                decision.time_ms,
-                &self.hpas[i].spec,
-                self.hpas[i].metric_results(),
-                &mut self.hpa_metric_rows,
-            );
+            if self.hpa_metrics_log {
+                crate::report::HpaMetricRow::rows(
+                    &self.deployments[d].name,
+                    decision.time_ms,
+                    &self.hpas[i].spec,
+                    self.hpas[i].metric_results(),
+                    &mut self.hpa_metric_rows,
+                );
+            }
         }
         if decision.rescaled() {
             self.scale_deployment(d, decision.final_replicas.max(0) as u32);
@@ -999,9 +1046,11 @@ impl Simulation {
     fn post_filter(&mut self, pod: PodId) -> Option<Outcome> {
         let preemption = self.preemption.as_mut()?;
         let deployments = &self.deployments;
+        let stateful_sets = &self.stateful_sets;
         let scale_of = |owner: Owner| match owner {
             Owner::Deployment(d) => OwnerScale::Scale(deployments[d as usize].replicas),
-            Owner::Job(_) => OwnerScale::NoScale,
+            Owner::StatefulSet(s) => OwnerScale::Scale(stateful_sets[s as usize].replicas),
+            Owner::Job(_) | Owner::DaemonSet(_) => OwnerScale::NoScale,
             Owner::Source(_) => OwnerScale::Unmanaged,
         };
         Some(preemption.post_filter(
@@ -1084,12 +1133,21 @@ impl Simulation {
             }
             Owner::Job(j) => {
                 let job = &mut self.jobs[j as usize];
-                job.on_pod_terminated(succeeded, self.now);
+                let was_finished = job.is_finished();
+                if job.on_pod_terminated(pod, succeeded, self.now) {
+                    self.job_failed(j as usize);
+                }
+                if !was_finished && self.jobs[j as usize].is_finished() {
+                    self.job_finished(j as usize);
+                }
+                let job = &mut self.jobs[j as usize];
                 match defer_ms {
                     Some(ms) => self.queue.push(self.now.plus_ms(ms), Event::JobStart(j)),
                     None => job.reconcile(&mut self.cluster, self.now, out),
                 }
             }
+            Owner::StatefulSet(s) => self.stateful_set_pod_gone(s as usize, pod),
+            Owner::DaemonSet(s) => self.daemon_set_pod_gone(s as usize, pod),
             Owner::Source(_) => {}
         }
         self.service_pods_changed(pod);
@@ -1177,6 +1235,8 @@ impl Simulation {
         let mut out = std::mem::take(&mut self.new_pods);
         if !owner_knows {
             self.notify_owner(pod, phase == PodPhase::Succeeded, defer_ms, &mut out);
+        } else {
+            self.owner_saw_end(pod);
         }
         if let Some(node) = node {
             self.node_capacity_grew(node);

@@ -84,9 +84,7 @@ pub fn run(
         hpa: std::mem::take(&mut sim.hpa_rows),
         has_hpa: !sim.hpas.is_empty(),
         hpa_metrics: std::mem::take(&mut sim.hpa_metric_rows),
-        has_hpa_metrics: sim.hpas.iter().any(|h| {
-            h.spec.metrics.len() > 1 || h.spec.metrics.iter().any(|m| m.kind() != "Resource")
-        }),
+        has_hpa_metrics: sim.hpa_metrics_log,
         services: std::mem::take(&mut sim.service_samples),
         autoscaler_log: sim
             .autoscaler

@@ -2,6 +2,7 @@
 //! and building a ready-to-run [`crate::engine::Simulation`] from it.
 
 pub mod build;
+pub(crate) mod containers;
 pub mod hpa_metrics;
 pub mod overrides;
 pub mod scheduler_config;

@@ -69,9 +69,10 @@ pub trait Scheduler {
     /// hint that decides which parked pods to retry when `node` gains capacity; the default
     /// checks resources only.
     fn feasible(&mut self, pod: PodId, node: NodeId, cluster: &ClusterState) -> bool {
-        plugins::node_resources_fit::fits_request(
+        plugins::node_resources_fit::fits_request_in(
             &cluster.pods[pod.0 as usize],
             &cluster.nodes[node.0 as usize],
+            cluster,
         )
         .is_ok()
     }
@@ -271,17 +272,19 @@ fn resolve_plugins(
 fn weighted_resources(
     list: &Option<Vec<crate::scenario::spec::ResourceWeight>>,
     field: &str,
+    extended: &mut crate::cluster::extended::ExtendedResources,
 ) -> Result<Vec<WeightedResource>, Error> {
     let Some(list) = list else {
         return Ok(DEFAULT_RESOURCES.to_vec());
     };
     let mut out: Vec<WeightedResource> = Vec::new();
     for (i, r) in list.iter().enumerate() {
-        let name = ResourceName::parse(&r.name).ok_or_else(|| {
+        let name = ResourceName::parse_in(&r.name, extended).ok_or_else(|| {
             Error::scenario(
                 format!("{field}[{i}].name"),
                 format!(
-                    "unknown resource {:?}; expected cpu, memory or nvidia.com/gpu",
+                    "unknown resource {:?}; expected cpu, memory, nvidia.com/gpu, \
+                     ephemeral-storage, hugepages-<size> or a name such as example.com/foo",
                     r.name
                 ),
             )
@@ -323,6 +326,7 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
     let mut spread_system_defaults = true;
     let mut fit_resources = DEFAULT_RESOURCES.to_vec();
     let mut balanced_resources = DEFAULT_RESOURCES.to_vec();
+    let mut added_affinity = None;
     for (i, pc) in spec.plugin_config.iter().enumerate() {
         let field = format!("scheduler.pluginConfig[{i}]");
         match pc.name.as_str() {
@@ -333,6 +337,7 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
                 fit_resources = weighted_resources(
                     &ss.resources,
                     &format!("{field}.args.scoringStrategy.resources"),
+                    &mut cluster.extended,
                 )?;
                 strategy = match ss.kind.as_str() {
                     "LeastAllocated" => ScoringStrategy::LeastAllocated,
@@ -386,8 +391,11 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
                 };
             }
             "NodeResourcesBalancedAllocation" => {
-                balanced_resources =
-                    weighted_resources(&pc.args.resources, &format!("{field}.args.resources"))?;
+                balanced_resources = weighted_resources(
+                    &pc.args.resources,
+                    &format!("{field}.args.resources"),
+                    &mut cluster.extended,
+                )?;
             }
             "InterPodAffinity" => {
                 if let Some(w) = pc.args.hard_pod_affinity_weight {
@@ -410,6 +418,15 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
                     ));
                 }
             },
+            "NodeAffinity" => {
+                if let Some(a) = &pc.args.added_affinity {
+                    added_affinity = Some(crate::scenario::scheduler_config::added_affinity(
+                        a,
+                        &format!("{field}.args.addedAffinity"),
+                        cluster,
+                    )?);
+                }
+            }
             // Read by `preemption::from_spec`.
             preemption::DEFAULT_PREEMPTION => {}
             other => {
@@ -417,8 +434,8 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
                     format!("{field}.name"),
                     format!(
                         "no configurable args for plugin {other:?}; expected NodeResourcesFit, \
-                         NodeResourcesBalancedAllocation, InterPodAffinity, PodTopologySpread or \
-                         DefaultPreemption"
+                         NodeResourcesBalancedAllocation, InterPodAffinity, PodTopologySpread, \
+                         NodeAffinity or DefaultPreemption"
                     ),
                 ));
             }
@@ -448,7 +465,8 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
         node_affinity: false,
         placement: fused::PlacementPlugins::default(),
     };
-    let mut fusable = true;
+    // The fused kernel knows only the pods' own node affinity.
+    let mut fusable = added_affinity.is_none();
     let mut filter_plugins: Vec<Box<dyn FilterPlugin>> = Vec::new();
     for (name, _) in &filters {
         match name.as_str() {
@@ -468,7 +486,7 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
             "PodTopologySpread" => Box::new(spread_plugin(cluster, spread_system_defaults)),
             "InterPodAffinity" => Box::new(InterPodAffinity::new(hard_pod_affinity_weight)),
             "TaintToleration" => Box::new(TaintToleration::default()),
-            "NodeAffinity" => Box::new(NodeAffinity::new(cluster)),
+            "NodeAffinity" => Box::new(NodeAffinity::with_added(cluster, added_affinity.clone())),
             "NodeResourcesFit" => Box::new(NodeResourcesFit::new(
                 strategy.clone(),
                 fit_resources.clone(),
@@ -502,7 +520,7 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
         }
         let plugin: Box<dyn ScorePlugin> = match name.as_str() {
             "TaintToleration" => Box::new(TaintToleration::default()),
-            "NodeAffinity" => Box::new(NodeAffinity::new(cluster)),
+            "NodeAffinity" => Box::new(NodeAffinity::with_added(cluster, added_affinity.clone())),
             "NodeResourcesFit" => Box::new(NodeResourcesFit::new(
                 strategy.clone(),
                 fit_resources.clone(),

@@ -6,6 +6,9 @@
 
 pub mod alibaba;
 pub mod bare;
+pub mod cron;
+pub mod cron_job;
+pub mod daemon_set;
 pub mod deployment;
 pub mod distribution;
 pub mod job;
@@ -13,6 +16,7 @@ pub mod load_curve;
 pub mod rollout;
 pub mod service;
 pub mod service_load;
+pub mod stateful_set;
 pub mod synthetic;
 pub mod trace;
 

@@ -244,6 +244,10 @@ pub struct ClusterAutoscaler {
     /// Per template id: its pods are covered by a PodDisruptionBudget that allows no
     /// disruption now (set by the engine before each loop; empty without budgets).
     pub pdb_blocked_templates: Vec<bool>,
+    /// Per node group: the requests of the DaemonSet pods a new node of the group would run,
+    /// set by the engine before each loop; template nodes start with them
+    /// (upstream adds those pods to the template NodeInfo). Empty without DaemonSets.
+    pub daemon_overhead: Vec<crate::cluster::resources::Resources>,
     /// Node groups, in pool order.
     pub groups: Vec<NodeGroup>,
     /// Per pool id: its node group, if autoscaled.
@@ -475,6 +479,7 @@ impl ClusterAutoscaler {
             group_skip_reason: vec![String::new(); groups.len()],
             config,
             pdb_blocked_templates: Vec::new(),
+            daemon_overhead: Vec::new(),
             groups,
             group_of_pool,
             upcoming: Vec::new(),
@@ -542,6 +547,11 @@ impl ClusterAutoscaler {
         queue: &SchedulingQueue,
     ) {
         self.expire_provisioning(now, cluster);
+        for (g, &r) in self.daemon_overhead.iter().enumerate() {
+            for &t in &self.groups[g].templates {
+                cluster.set_template_requests(t, r);
+            }
+        }
         let outcome = self.scale_up(now, cluster, scheduler, queue);
         if outcome == scale_up::Outcome::ScaledUp {
             self.last_scale_up = Some(now);

@@ -376,6 +376,7 @@ mod tests {
     use crate::cluster::pod::{PodName, PodTemplate};
     use crate::cluster::resources::Resources;
     use crate::cluster::{ClusterState, NewPod};
+    use crate::workload::deployment::DeploymentController;
 
     #[test]
     fn ready_condition_comes_from_the_kubelet_readiness() {
@@ -424,5 +425,76 @@ mod tests {
         p.not_ready_since = SimTime::NEVER;
         let input = pod_input(&c.pods[0], MetricResource::Cpu, now, server, None);
         assert_eq!(input.ready.map(|r| r.last_transition_ms), Some(40_000));
+    }
+
+    #[test]
+    fn container_resource_reads_the_container_share() {
+        // Pod request 400m (app 300m + proxy 100m), pod usage 200m: app uses 3/4 of it,
+        // 150m of its 300m request = 50 %, against a 25 % target → ceil(2 × 2) = 4. A missing
+        // container makes the metric invalid; an unbound custom metric too.
+        use crate::autoscale::hpa::MetricError;
+        use crate::workload::Blueprint;
+        let mut c = ClusterState::default();
+        let pool = c.add_pool(NodePool::for_tests(Resources::cpu_mem(4000, 8 << 30)));
+        let node = c.add_node(pool, "n".into(), None, SimTime::ZERO);
+        let template = c.add_template(PodTemplate::default());
+        let prefix = c.add_name_prefix("web-");
+        let blueprint = Blueprint {
+            requests: Resources::cpu_mem(400, 1 << 30),
+            limits: Default::default(),
+            usage: Resources::cpu_mem(200, 1 << 30),
+            priority: 0,
+            template,
+            prefix,
+        };
+        let mut dep = DeploymentController::new("web".into(), 0, 2, SimTime::ZERO, blueprint);
+        for ordinal in 0..2 {
+            let name = PodName {
+                prefix,
+                ordinal,
+                width: 0,
+            };
+            let mut new = NewPod::bare(name, Resources::cpu_mem(400, 1 << 30), template);
+            new.usage = Resources::cpu_mem(200, 1 << 30);
+            let pod = c.create_pod(new, SimTime::ZERO);
+            c.bind(pod, node, SimTime::ZERO);
+            dep.pods.push(pod);
+        }
+        let spec: crate::autoscale::hpa::HpaSpec = serde_yaml_ng::from_str(
+            "maxReplicas: 10\nmetrics:\n\
+             - {type: ContainerResource, containerResource: {name: cpu, container: app, target: {type: Utilization, averageUtilization: 25}}}\n\
+             - {type: ContainerResource, containerResource: {name: cpu, container: sidecar, target: {type: Utilization, averageUtilization: 25}}}\n\
+             - {type: External, external: {metric: {name: q}, target: {type: Value, value: 1}}}",
+        )
+        .unwrap();
+        let mut h = HorizontalController::new(
+            0,
+            spec.validate("hpa").unwrap(),
+            HpaConfig::default(),
+            MetricsServer { resolution_ms: 0 },
+        );
+        h.bindings[0] = MetricBinding::Container(ContainerShare::of(
+            "app",
+            &[("app", Some(300)), ("proxy", Some(100))],
+        ));
+        let mut feed = MetricFeed::default();
+        let services: Vec<crate::workload::service::Service> = Vec::new();
+        let d = h.sync(
+            SimTime(10 * 60_000),
+            &c,
+            &dep,
+            |_, _| None,
+            &mut feed,
+            &services,
+        );
+        let r = h.metric_results();
+        assert_eq!(
+            r[0].map(|p| (p.replicas, p.utilization_percent)),
+            Ok((4, Some(50)))
+        );
+        assert_eq!(r[0].map(|p| p.average_milli), Ok(150));
+        assert_eq!(r[1], Err(MetricError::ContainerNotFound));
+        assert_eq!(r[2], Err(MetricError::MetricUnavailable));
+        assert_eq!((d.final_replicas, d.invalid_metrics), (4, 2));
     }
 }

@@ -79,8 +79,8 @@ pub struct CustomMetricSpec {
     /// `{steps: [...]}` or `{diurnal: {...}}`) [metric units].
     #[serde(default)]
     pub value: Option<LoadSpec>,
-    /// A `time_s,value` CSV file (a header row is optional), relative to the scenario file,
-    /// read as the run advances.
+    /// A `time_s,value` CSV file (a header row is optional; `.gz` is read through gzip),
+    /// relative to the scenario file, read as the run advances.
     #[serde(default)]
     pub csv: Option<String>,
     /// Name of a load-driven Deployment whose request rate is the value [requests/s].
@@ -101,15 +101,36 @@ pub enum Split {
     PerPod,
 }
 
-/// A CSV series read forward as time advances (a step function).
-#[derive(Debug)]
+/// A CSV series read forward as time advances (a step function). A path ending in `.gz` is
+/// read through gzip.
 pub struct CsvSeries {
     path: PathBuf,
-    lines: Option<std::io::Lines<std::io::BufReader<std::fs::File>>>,
+    lines: Option<std::io::Lines<Box<dyn BufRead>>>,
     /// The point in effect: (time [ms], value [milli]).
     current: Option<(u64, i64)>,
     /// The next point not yet in effect.
     next: Option<(u64, i64)>,
+}
+
+impl std::fmt::Debug for CsvSeries {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CsvSeries")
+            .field("path", &self.path)
+            .field("current", &self.current)
+            .field("next", &self.next)
+            .finish()
+    }
+}
+
+/// Opens `path` for reading lines (through gzip if it ends in `.gz`).
+fn open_lines(path: &Path) -> Result<std::io::Lines<Box<dyn BufRead>>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let reader: Box<dyn BufRead> = if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(std::io::BufReader::new(flate2::read::GzDecoder::new(file)))
+    } else {
+        Box::new(std::io::BufReader::new(file))
+    };
+    Ok(reader.lines())
 }
 
 /// Parses one data line: `Ok(None)` for a blank line.
@@ -150,9 +171,8 @@ impl CsvSeries {
     /// Opens `path` and checks every line (times non-decreasing, values >= 0) without
     /// keeping them; the run then reads the file again, forward.
     pub fn open(path: &Path) -> Result<CsvSeries> {
-        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         let mut last = None;
-        for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        for (i, line) in open_lines(path)?.enumerate() {
             let line = line.map_err(|e| Error::io(path, e))?;
             if i == 0 && is_header(&line) {
                 continue;
@@ -184,8 +204,7 @@ impl CsvSeries {
     }
 
     fn rewind(&mut self) -> Result<()> {
-        let file = std::fs::File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
-        self.lines = Some(std::io::BufReader::new(file).lines());
+        self.lines = Some(open_lines(&self.path)?);
         self.current = None;
         self.next = self.read_point(true);
         Ok(())
@@ -510,6 +529,13 @@ mod tests {
         assert_eq!(v(&mut f, 19_999), Some(5_000));
         assert_eq!(v(&mut f, 20_000), Some(8_000));
         assert_eq!(v(&mut f, 100_000), Some(1_000));
+        // The same through gzip.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, b"0,2\n30,4\n").unwrap();
+        std::fs::write(dir.join("q.csv.gz"), gz.finish().unwrap()).unwrap();
+        let mut g = feed("[{name: q, csv: q.csv.gz}]", &dir).unwrap();
+        assert_eq!(v(&mut g, 29_000), Some(2_000));
+        assert_eq!(v(&mut g, 30_000), Some(4_000));
         std::fs::write(dir.join("bad.csv"), "0,1\n5,x\n").unwrap();
         let e = feed("[{name: q, csv: bad.csv}]", &dir)
             .unwrap_err()

@@ -58,14 +58,19 @@ pub struct Limits {
     pub memory_bytes: Option<u64>,
 }
 
-/// Derives the QoS class of a pod whose (single, aggregated) container has `requests` and
-/// `limits`, after upstream defaulting (an unset request defaults to its limit).
+/// Derives the QoS class of a pod whose single container has `requests` and `limits`, after
+/// upstream defaulting (an unset request defaults to its limit). Only positive quantities
+/// count, as in `ComputePodQOS`; pods made of several containers use
+/// [`super::pod_requests::pod_qos`].
 pub fn qos_class(requests: &Resources, limits: &Limits) -> QosClass {
     let no_requests = requests.cpu_milli == 0 && requests.memory_bytes == 0;
-    if no_requests && limits.cpu_milli.is_none() && limits.memory_bytes.is_none() {
+    let no_limits = limits.cpu_milli.unwrap_or(0) == 0 && limits.memory_bytes.unwrap_or(0) == 0;
+    if no_requests && no_limits {
         return QosClass::BestEffort;
     }
-    let guaranteed = limits.cpu_milli == Some(requests.cpu_milli)
+    let guaranteed = requests.cpu_milli > 0
+        && requests.memory_bytes > 0
+        && limits.cpu_milli == Some(requests.cpu_milli)
         && limits.memory_bytes == Some(requests.memory_bytes);
     if guaranteed {
         QosClass::Guaranteed
@@ -83,6 +88,10 @@ pub enum Owner {
     Job(u32),
     /// A bare pod from a workload source (trace or generator), by source index.
     Source(u32),
+    /// A StatefulSet (index into the scenario's statefulSets).
+    StatefulSet(u32),
+    /// A DaemonSet (index into the scenario's daemonSets).
+    DaemonSet(u32),
 }
 
 /// When a pod ends on its own.
@@ -144,6 +153,9 @@ pub struct Pod {
     pub priority: i32,
     /// QoS class derived from requests and limits.
     pub qos: QosClass,
+    /// The cpu [millicores] and memory [bytes] requests the resource scorers use, with the
+    /// non-zero defaults for unset requests; read it through [`Pod::non_zero_requests`].
+    pub non_zero: (u64, u64),
     /// Shared labels and tolerations.
     pub template: TemplateId,
     /// Creator of the pod.
@@ -213,6 +225,9 @@ pub enum DisruptionReason {
     DeletionByTaintManager,
     /// Deleted because its node is gone (`DeletionByPodGC`).
     DeletionByPodGc,
+    /// Deleted by its StatefulSet or DaemonSet controller (scale-down, rolling update, a node
+    /// it may no longer run on); upstream sets no `DisruptionTarget` condition.
+    DeletedByController,
 }
 
 /// `preemptionPolicy` of a pod, from its PriorityClass (pkg/apis/scheduling).
@@ -233,7 +248,7 @@ impl Pod {
     /// the non-zero defaults for unset requests (pkg/scheduler/util/pod_resources.go).
     #[inline]
     pub fn non_zero_requests(&self) -> (u64, u64) {
-        non_zero_requests(&self.requests)
+        self.non_zero
     }
 
     /// True when the pod has terminated (Succeeded or Failed).
@@ -292,6 +307,16 @@ pub struct PodTemplate {
     /// policy) in [`crate::disruption::kubelet::Kubelet::profiles`]; 0 = start at once, never
     /// fail.
     pub kubelet_profile: u32,
+    /// The pods' scoring requests (cpu [millicores], memory [bytes]) when they are made of
+    /// containers (computed once, see [`super::pod_requests::non_zero_requests`]); `None` =
+    /// derive them from each pod's own request (the single-request shorthand and traces:
+    /// a zero request counts as unset).
+    pub non_zero_requests: Option<(u64, u64)>,
+    /// The pods' QoS class when they are made of containers; `None` = derive it from each
+    /// pod's requests and limits ([`qos_class`]).
+    pub qos: Option<QosClass>,
+    /// The pods' extended resource requests ([`super::extended::ExtendedSet::NONE`] if none).
+    pub extended: super::extended::ExtendedSet,
     /// Index of the scheduler profile the pods' `schedulerName` selects (see
     /// [`crate::scheduler::profiles`]); [`NO_PROFILE`] if no profile has that name (the pods
     /// are never queued and stay Pending). 0 = the first (or only) profile.

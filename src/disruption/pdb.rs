@@ -284,7 +284,7 @@ mod tests {
         let scale_of = |o: Owner| match o {
             Owner::Deployment(0) => OwnerScale::Scale(3),
             Owner::Deployment(_) => OwnerScale::Scale(2),
-            Owner::Job(_) => OwnerScale::NoScale,
+            Owner::Job(_) | Owner::StatefulSet(_) | Owner::DaemonSet(_) => OwnerScale::NoScale,
             Owner::Source(_) => OwnerScale::Unmanaged,
         };
         let o = p.observe(&c, &scale_of);

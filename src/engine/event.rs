@@ -92,6 +92,33 @@ pub enum Event {
     },
     /// A fault, node lifecycle or drain timer (see [`crate::disruption::faults::FaultEvent`]).
     Fault(crate::disruption::faults::FaultEvent),
+    /// A StatefulSet, DaemonSet or CronJob timer (see `engine/controllers.rs`).
+    Controller(ControllerEvent),
+}
+
+/// Timers of the StatefulSet, DaemonSet and CronJob controllers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ControllerEvent {
+    /// Sync StatefulSet `0`.
+    StatefulSetSync(u32),
+    /// StatefulSet `set` switches to its planned template `k`.
+    StatefulSetRollout {
+        /// StatefulSet index.
+        set: u32,
+        /// Index into its planned revisions.
+        k: u32,
+    },
+    /// Sync DaemonSet `0`.
+    DaemonSetSync(u32),
+    /// DaemonSet `set` switches to its planned template `k`.
+    DaemonSetRollout {
+        /// DaemonSet index.
+        set: u32,
+        /// Index into its planned revisions.
+        k: u32,
+    },
+    /// CronJob `0` reaches its next scheduled time.
+    CronJobRun(u32),
 }
 
 /// The kubelet timers of a pod.

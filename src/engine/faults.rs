@@ -80,6 +80,8 @@ impl Simulation {
                 .and_then(|(drain, _)| drain)
                 .unwrap_or(Cause::Eviction),
             DisruptionReason::TerminationByKubelet => Cause::NodePressureEviction,
+            // Only StatefulSet and DaemonSet pods, which the recovery metrics do not follow.
+            DisruptionReason::DeletedByController => Cause::Eviction,
             DisruptionReason::DeletionByTaintManager | DisruptionReason::DeletionByPodGc => {
                 node_cause(self).map_or(Cause::NodeFailure, |(_, c)| c)
             }
@@ -460,7 +462,10 @@ impl Simulation {
     fn owner_scale(&self, owner: Owner) -> OwnerScale {
         match owner {
             Owner::Deployment(d) => OwnerScale::Scale(self.deployments[d as usize].replicas),
-            Owner::Job(_) => OwnerScale::NoScale,
+            Owner::StatefulSet(s) => OwnerScale::Scale(self.stateful_sets[s as usize].replicas),
+            // The disruption controller finds no scale for DaemonSet pods (its finders cover
+            // ReplicationControllers, ReplicaSets, Deployments and StatefulSets).
+            Owner::Job(_) | Owner::DaemonSet(_) => OwnerScale::NoScale,
             Owner::Source(_) => OwnerScale::Unmanaged,
         }
     }

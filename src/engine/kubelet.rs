@@ -92,6 +92,11 @@ impl Simulation {
             r.set(d, count, desired, self.now, self.metrics.window_start);
             self.wake_rollout(d);
         }
+        match owner {
+            Owner::StatefulSet(s) => self.wake_stateful_set(s as usize),
+            Owner::DaemonSet(_) => self.daemon_pod_readiness_changed(pod),
+            _ => {}
+        }
         // A load-driven service sends traffic to Ready pods only.
         self.service_pods_changed(pod);
     }
@@ -327,6 +332,9 @@ impl Simulation {
             [self.cluster.templates[p.template.0 as usize].kubelet_profile as usize]
             .restart_policy;
         if policy == RestartPolicy::Never {
+            if let Owner::Job(j) = self.cluster.pods[pod.0 as usize].owner {
+                self.jobs[j as usize].container_failed = Some(pod);
+            }
             self.end_pod(pod, PodPhase::Failed);
             return;
         }

@@ -78,30 +78,11 @@ fn check_unique<'a>(names: impl Iterator<Item = &'a str>, field: &str) -> Result
     Ok(())
 }
 
-/// Requests and limits of a template after upstream defaulting (an unset request takes its
-/// limit's value).
+/// Effective requests and limits of a template (after upstream defaulting: an unset request
+/// takes its limit's value; containers reduce as `PodRequests`/`PodLimits`).
 fn requests_and_limits(t: &PodTemplateSpec) -> (Resources, Limits) {
-    let limits = Limits {
-        cpu_milli: t.limits.cpu.map(|q| q.0),
-        memory_bytes: t.limits.memory.map(|q| q.0),
-    };
-    let requests = Resources {
-        cpu_milli: t
-            .requests
-            .cpu
-            .map(|q| q.0)
-            .or(limits.cpu_milli)
-            .unwrap_or(0),
-        memory_bytes: t
-            .requests
-            .memory
-            .map(|q| q.0)
-            .or(limits.memory_bytes)
-            .unwrap_or(0),
-        gpu_milli: t.requests.gpu.or(t.limits.gpu).map_or(0, |q| q.0),
-        pods: 1,
-    };
-    (requests, limits)
+    let r = super::containers::template_resources(t);
+    (r.requests, r.limits)
 }
 
 /// Every restart policy (bare pods from traces and generators).
@@ -114,11 +95,11 @@ const ALL_POLICIES: &[RestartPolicy] = &[
 /// The template of a rolled-out version: the fields `v` gives replace the template's.
 fn rolled_out_template(t: &PodTemplateSpec, v: &super::spec::VersionSpec) -> PodTemplateSpec {
     let mut out = t.clone();
-    if let Some(r) = v.requests {
-        out.requests = r;
+    if let Some(r) = &v.requests {
+        out.requests = r.clone();
     }
-    if let Some(l) = v.limits {
-        out.limits = l;
+    if let Some(l) = &v.limits {
+        out.limits = l.clone();
     }
     if let Some(u) = v.usage {
         out.usage = Some(u);
@@ -273,12 +254,6 @@ fn validate_kubelet(t: &PodTemplateSpec, field: &str) -> Result<()> {
 
 fn validate_template(t: &PodTemplateSpec, field: &str, spec: &ScenarioSpec) -> Result<()> {
     validate_kubelet(t, field)?;
-    not_yet(!t.containers.is_empty(), &format!("{field}.containers"))?;
-    not_yet(
-        !t.init_containers.is_empty(),
-        &format!("{field}.initContainers"),
-    )?;
-    not_yet(t.overhead.is_some(), &format!("{field}.overhead"))?;
     if t.scheduler_name.as_deref() == Some("") {
         return Err(err(
             format!("{field}.schedulerName"),
@@ -286,7 +261,11 @@ fn validate_template(t: &PodTemplateSpec, field: &str, spec: &ScenarioSpec) -> R
         ));
     }
     let (requests, limits) = requests_and_limits(t);
-    if let Some(msg) = limits_below_requests(&requests, &limits) {
+    // With containers, the pod's aggregated limits may be below its request (a container
+    // without a limit); each container is checked on its own instead.
+    if let Some(msg) = limits_below_requests(&requests, &limits)
+        && !super::containers::uses_containers(t)
+    {
         return Err(err(format!("{field}.limits"), msg));
     }
     if t.requests.pods.is_some() || t.limits.pods.is_some() {
@@ -295,6 +274,7 @@ fn validate_template(t: &PodTemplateSpec, field: &str, spec: &ScenarioSpec) -> R
             "pods is not a pod request (every pod takes one slot)",
         ));
     }
+    super::containers::validate(t, field)?;
     if let Some(name) = &t.priority_class_name {
         if t.priority.is_some() {
             return Err(err(
@@ -436,7 +416,7 @@ fn validate_pdbs(spec: &ScenarioSpec) -> Result<()> {
     Ok(())
 }
 
-fn parse_operator(op: &str) -> Option<SelectorOperator> {
+pub(super) fn parse_operator(op: &str) -> Option<SelectorOperator> {
     Some(match op {
         "In" => SelectorOperator::In,
         "NotIn" => SelectorOperator::NotIn,
@@ -448,7 +428,7 @@ fn parse_operator(op: &str) -> Option<SelectorOperator> {
     })
 }
 
-fn validate_term(term: &NodeSelectorTermSpec, field: &str) -> Result<()> {
+pub(super) fn validate_term(term: &NodeSelectorTermSpec, field: &str) -> Result<()> {
     for (i, r) in term.match_fields.iter().enumerate() {
         let f = format!("{field}.matchFields[{i}]");
         if r.key != "metadata.name" {
@@ -698,31 +678,20 @@ fn hpa_config(
     Ok((config, server))
 }
 
-/// Rejects a schema field whose model is not built yet.
-fn not_yet(present: bool, field: &str) -> Result<()> {
-    if present {
-        return Err(err(field, "is not supported yet"));
+/// Checks a Job's `completionMode`.
+fn validate_completion_mode(mode: Option<&str>, field: &str) -> Result<()> {
+    match mode {
+        None | Some("NonIndexed") | Some("Indexed") => Ok(()),
+        Some(m) => Err(err(
+            format!("{field}.completionMode"),
+            format!("unknown mode {m:?}; expected NonIndexed or Indexed"),
+        )),
     }
-    Ok(())
 }
 
 /// Checks every value and cross-reference of a spec that the schema alone cannot.
 pub fn validate(spec: &ScenarioSpec) -> Result<()> {
-    not_yet(spec.start_time.is_some(), "startTime")?;
     super::scheduler_config::validate(spec)?;
-    not_yet(!spec.stateful_sets.is_empty(), "statefulSets")?;
-    not_yet(!spec.daemon_sets.is_empty(), "daemonSets")?;
-    not_yet(!spec.cron_jobs.is_empty(), "cronJobs")?;
-    for (i, j) in spec.jobs.iter().enumerate() {
-        not_yet(
-            j.backoff_limit.is_some(),
-            &format!("jobs[{i}].backoffLimit"),
-        )?;
-        not_yet(
-            j.completion_mode.is_some(),
-            &format!("jobs[{i}].completionMode"),
-        )?;
-    }
     if spec.name.is_empty()
         || !spec
             .name
@@ -895,10 +864,14 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
     workload_names.extend(spec.jobs.iter().map(|d| d.name.as_str()));
     workload_names.extend(spec.traces.iter().map(|d| d.name.as_str()));
     workload_names.extend(spec.generators.iter().map(|d| d.name.as_str()));
+    workload_names.extend(spec.stateful_sets.iter().map(|d| d.name.as_str()));
+    workload_names.extend(spec.daemon_sets.iter().map(|d| d.name.as_str()));
+    workload_names.extend(spec.cron_jobs.iter().map(|d| d.name.as_str()));
     check_unique(
         workload_names.into_iter(),
-        "workloads (deployments, jobs, traces, generators)",
+        "workloads (deployments, jobs, traces, generators, statefulSets, daemonSets, cronJobs)",
     )?;
+    validate_controllers(spec)?;
     for (i, d) in spec.deployments.iter().enumerate() {
         if d.replicas > MAX_PODS_AT_ONCE {
             return Err(err(
@@ -970,6 +943,7 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
             return Err(err(format!("{f}.duration"), "must be > 0"));
         }
         validate_template(&j.template, &format!("{f}.template"), spec)?;
+        validate_completion_mode(j.completion_mode.as_deref(), &f)?;
         restart_policy(
             &j.template,
             &format!("{f}.template"),
@@ -990,6 +964,11 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
         }
         let f = format!("traces[{i}].template");
         validate_template(&t.template, &f, spec)?;
+        super::containers::single_request_set(
+            &t.template,
+            &f,
+            "a trace gives each pod its request",
+        )?;
         restart_policy(&t.template, &f, ALL_POLICIES, RestartPolicy::Always)?;
     }
     for (i, g) in spec.generators.iter().enumerate() {
@@ -1018,11 +997,21 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
                 return Err(err(format!("{f}.shapes[{j}].weight"), "must be > 0"));
             }
             let t = PodTemplateSpec {
-                requests: s.requests,
-                limits: s.limits,
+                requests: s.requests.clone(),
+                limits: s.limits.clone(),
                 ..Default::default()
             };
             validate_template(&t, &format!("{f}.shapes[{j}]"), spec)?;
+            super::containers::single_request_set(
+                &t,
+                &format!("{f}.shapes[{j}]"),
+                "shapes give each pod its request",
+            )?;
+            super::containers::single_request_set(
+                &g.template,
+                &format!("{f}.template"),
+                "shapes give each pod its request",
+            )?;
         }
     }
     validate_bare_pods(spec)?;
@@ -1380,7 +1369,12 @@ impl Builder<'_> {
         replica_set: Option<&str>,
         restart: RestartPolicy,
     ) -> Result<Blueprint> {
-        let (requests, limits) = requests_and_limits(t);
+        let resources = super::containers::template_resources(t);
+        let (requests, limits) = (resources.requests, resources.limits);
+        let extended = self
+            .cluster
+            .extended
+            .add_set(resources.extended.iter().map(|(n, v)| (n.as_str(), *v)));
         let extra: Vec<(&str, &str)> = replica_set
             .map(|name| ("pod-template-hash", name))
             .into_iter()
@@ -1430,6 +1424,9 @@ impl Builder<'_> {
             termination_grace_period_s: t.termination_grace_period_seconds,
             safe_to_evict: safe_to_evict(t, prefix.trim_end_matches('-'))?,
             kubelet_profile: self.kubelet.add_profile(kubelet_profile(t, restart)),
+            non_zero_requests: resources.non_zero,
+            qos: resources.qos,
+            extended,
             scheduler_profile: crate::scheduler::profiles::profile_index(
                 &self.profile_names,
                 t.scheduler_name.as_deref(),
@@ -1443,6 +1440,14 @@ impl Builder<'_> {
             template,
             prefix: self.cluster.add_name_prefix(prefix),
         })
+    }
+
+    /// Makes the pods of `template` derive their scoring requests and QoS class from their own
+    /// request (trace sources and generator shapes give each pod its request).
+    fn per_pod_requests(&mut self, template: crate::cluster::pod::TemplateId) {
+        let t = &mut self.cluster.templates[template.0 as usize];
+        t.non_zero_requests = None;
+        t.qos = None;
     }
 
     /// Registers the topology keys and label selectors the pods use, so the cluster counts
@@ -1509,6 +1514,11 @@ impl Builder<'_> {
                 hourly_price_usd: price,
                 spot: p.spot,
             });
+            if let Some(a) = &p.allocatable {
+                self.cluster
+                    .extended
+                    .set_pool(pool, a.extended.iter().map(|(n, v)| (n.as_str(), *v)));
+            }
             for k in 0..p.count {
                 self.cluster
                     .add_node(pool, format!("{}-{k}", p.name), None, SimTime::ZERO);
@@ -1617,20 +1627,23 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
             RestartPolicy::OnFailure,
         )?;
         let blueprint = b.blueprint(&j.template, &format!("{}-", j.name), None, policy)?;
-        jobs.push(JobController {
-            name: j.name.clone(),
-            index: i as u32,
-            start: SimTime(j.start.0),
-            completions: j.completions,
-            parallelism: j.parallelism,
-            duration: j.duration.clone(),
+        let mut job = JobController::new(
+            j.name.clone(),
+            i as u32,
+            SimTime(j.start.0),
+            j.completions,
+            j.parallelism,
+            j.duration.clone(),
             blueprint,
-            rng: rng::stream(seed, Stream::Job(i as u32)),
-            succeeded: 0,
-            active: 0,
-            created: 0,
-            completed_at: SimTime::NEVER,
-        });
+            rng::stream(seed, Stream::Job(i as u32)),
+        );
+        if let Some(limit) = j.backoff_limit {
+            job.backoff_limit = limit;
+        }
+        if j.completion_mode.as_deref() == Some("Indexed") {
+            job.set_indexed();
+        }
+        jobs.push(job);
     }
     let mut sources = Vec::new();
     for t in &spec.traces {
@@ -1651,6 +1664,7 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
         };
         let policy = restart_policy(&t.template, "", ALL_POLICIES, RestartPolicy::Always)?;
         let bp = b.blueprint(&t.template, &prefix, None, policy)?;
+        b.per_pod_requests(bp.template);
         sources.push(SourceSlot {
             name: t.name.clone(),
             source,
@@ -1666,6 +1680,9 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
         let i = sources.len() as u32;
         let policy = restart_policy(&g.template, "", ALL_POLICIES, RestartPolicy::Always)?;
         let bp = b.blueprint(&g.template, &format!("{}-", g.name), None, policy)?;
+        if !g.shapes.is_empty() {
+            b.per_pod_requests(bp.template);
+        }
         let shapes = if g.shapes.is_empty() {
             vec![Shape {
                 weight: 1,
@@ -1678,8 +1695,8 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
                 .iter()
                 .map(|s| {
                     let t = PodTemplateSpec {
-                        requests: s.requests,
-                        limits: s.limits,
+                        requests: s.requests.clone(),
+                        limits: s.limits.clone(),
                         ..Default::default()
                     };
                     let (requests, limits) = requests_and_limits(&t);
@@ -1805,6 +1822,8 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
             hpas.push(hpa);
         }
     }
+    let controllers = b.controllers()?;
+    let cron_jobs = b.cron_jobs(seed)?;
     b.register_topology();
     let pdbs = b.pdbs()?;
     let built = crate::scheduler::profiles::build(&spec.scheduler, registry, &mut b.cluster)
@@ -1812,6 +1831,7 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
     let scheduler = built.scheduler;
     let faults = crate::disruption::faults::Faults::build(spec, &mut b.cluster, seed)
         .map_err(|e| e.in_file(&scenario.path))?;
+    let (stateful_sets, daemon_sets) = controllers;
     let mut sim = Simulation::new(
         b.cluster,
         scheduler,
@@ -1830,7 +1850,14 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
         .set_window_start(SimTime(spec.warmup.0));
     sim.faults = faults;
     sim.hpas = hpas;
+    sim.stateful_sets = stateful_sets;
+    sim.daemon_sets = daemon_sets;
+    sim.cron_jobs = cron_jobs;
     sim.custom_metrics = feed;
+    sim.hpa_metrics_log = sim
+        .hpas
+        .iter()
+        .any(|h| h.spec.metrics.len() > 1 || h.spec.metrics.iter().any(|m| m.kind() != "Resource"));
     sim.hpa_log_all = spec.output.hpa_log == super::spec::HpaLog::All;
     sim.set_services(services);
     sim.pdbs = pdbs;
@@ -1857,4 +1884,426 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
     )
     .map_err(|e| e.in_file(&scenario.path))?;
     Ok(sim)
+}
+
+// --- StatefulSets, DaemonSets and CronJobs ------------------------------------------------
+
+/// A StatefulSet's `updateStrategy`, checked as upstream validation does.
+fn stateful_set_update(
+    s: Option<&super::spec::StatefulSetUpdateStrategySpec>,
+    field: &str,
+) -> Result<crate::workload::stateful_set::SetUpdate> {
+    use crate::workload::stateful_set::SetUpdate;
+    let f = format!("{field}.updateStrategy");
+    let Some(s) = s else {
+        return Ok(SetUpdate::RollingUpdate {
+            partition: 0,
+            max_unavailable: IntOrPercent::Int(1),
+        });
+    };
+    match s.kind.as_deref() {
+        None | Some("RollingUpdate") => {
+            let ru = s.rolling_update.clone().unwrap_or_default();
+            if ru.max_surge.is_some() {
+                return Err(err(
+                    format!("{f}.rollingUpdate.maxSurge"),
+                    "is not a StatefulSet field (DaemonSets only)",
+                ));
+            }
+            let max_unavailable = match &ru.max_unavailable {
+                None => IntOrPercent::Int(1),
+                Some(v) => {
+                    let mf = format!("{f}.rollingUpdate.maxUnavailable");
+                    let v = parse_rolling_value(v, &mf, 100)?;
+                    if matches!(v, IntOrPercent::Int(0) | IntOrPercent::Percent(0)) {
+                        return Err(err(mf, "must be greater than 0"));
+                    }
+                    v
+                }
+            };
+            Ok(SetUpdate::RollingUpdate {
+                partition: ru.partition.unwrap_or(0),
+                max_unavailable,
+            })
+        }
+        Some("OnDelete") => {
+            if s.rolling_update.is_some() {
+                return Err(err(
+                    format!("{f}.rollingUpdate"),
+                    "may only be given with type RollingUpdate",
+                ));
+            }
+            Ok(SetUpdate::OnDelete)
+        }
+        Some(other) => Err(err(
+            format!("{f}.type"),
+            format!("unknown strategy {other:?}; expected RollingUpdate or OnDelete"),
+        )),
+    }
+}
+
+/// A DaemonSet's `updateStrategy`, checked as upstream validation does.
+fn daemon_set_update(
+    s: Option<&super::spec::StatefulSetUpdateStrategySpec>,
+    field: &str,
+) -> Result<crate::workload::daemon_set::DaemonUpdate> {
+    use crate::workload::daemon_set::DaemonUpdate;
+    let f = format!("{field}.updateStrategy");
+    let default = DaemonUpdate::RollingUpdate {
+        max_unavailable: IntOrPercent::Int(1),
+        max_surge: IntOrPercent::Int(0),
+    };
+    let Some(s) = s else { return Ok(default) };
+    match s.kind.as_deref() {
+        None | Some("RollingUpdate") => {
+            let ru = s.rolling_update.clone().unwrap_or_default();
+            if ru.partition.is_some() {
+                return Err(err(
+                    format!("{f}.rollingUpdate.partition"),
+                    "is not a DaemonSet field (StatefulSets only)",
+                ));
+            }
+            let rf = format!("{f}.rollingUpdate");
+            let max_unavailable = match &ru.max_unavailable {
+                None => IntOrPercent::Int(1),
+                Some(v) => parse_rolling_value(v, &format!("{rf}.maxUnavailable"), 100)?,
+            };
+            let max_surge = match &ru.max_surge {
+                None => IntOrPercent::Int(0),
+                Some(v) => parse_rolling_value(v, &format!("{rf}.maxSurge"), 100)?,
+            };
+            let zero =
+                |v: IntOrPercent| matches!(v, IntOrPercent::Int(0) | IntOrPercent::Percent(0));
+            if zero(max_unavailable) && zero(max_surge) {
+                return Err(err(
+                    format!("{rf}.maxUnavailable"),
+                    "may not be 0 when maxSurge is 0",
+                ));
+            }
+            Ok(DaemonUpdate::RollingUpdate {
+                max_unavailable,
+                max_surge,
+            })
+        }
+        Some("OnDelete") => Ok(DaemonUpdate::OnDelete),
+        Some(other) => Err(err(
+            format!("{f}.type"),
+            format!("unknown strategy {other:?}; expected RollingUpdate or OnDelete"),
+        )),
+    }
+}
+
+/// Checks that rollouts are in time order and not before the workload's start, and their
+/// templates.
+fn validate_rollouts(
+    rollouts: &[super::spec::RolloutSpec],
+    start: u64,
+    t: &PodTemplateSpec,
+    field: &str,
+    spec: &ScenarioSpec,
+) -> Result<()> {
+    let mut last = start;
+    for (k, r) in rollouts.iter().enumerate() {
+        let rf = format!("{field}.rollouts[{k}]");
+        if r.at.0 < last {
+            return Err(err(
+                format!("{rf}.at"),
+                "must not be before the workload's start, and later than the previous rollout",
+            ));
+        }
+        last = r.at.0;
+        validate_template(
+            &rolled_out_template(t, &r.new_version),
+            &format!("{rf}.newVersion"),
+            spec,
+        )?;
+    }
+    Ok(())
+}
+
+/// Checks the StatefulSets, DaemonSets and CronJobs of a spec.
+fn validate_controllers(spec: &ScenarioSpec) -> Result<()> {
+    for (i, s) in spec.stateful_sets.iter().enumerate() {
+        let f = format!("statefulSets[{i}]");
+        if s.replicas > MAX_PODS_AT_ONCE {
+            return Err(err(
+                format!("{f}.replicas"),
+                format!("more than {MAX_PODS_AT_ONCE}"),
+            ));
+        }
+        match s.pod_management_policy.as_deref() {
+            None | Some("OrderedReady") | Some("Parallel") => {}
+            Some(other) => {
+                return Err(err(
+                    format!("{f}.podManagementPolicy"),
+                    format!("unknown policy {other:?}; expected OrderedReady or Parallel"),
+                ));
+            }
+        }
+        stateful_set_update(s.update_strategy.as_ref(), &f)?;
+        if s.hpa.is_some() {
+            return Err(err(
+                format!("{f}.hpa"),
+                "is not supported yet: the HPA scales Deployments only",
+            ));
+        }
+        let tf = format!("{f}.template");
+        validate_template(&s.template, &tf, spec)?;
+        restart_policy(
+            &s.template,
+            &tf,
+            &[RestartPolicy::Always],
+            RestartPolicy::Always,
+        )?;
+        validate_rollouts(&s.rollouts, s.start.0, &s.template, &f, spec)?;
+    }
+    for (i, d) in spec.daemon_sets.iter().enumerate() {
+        let f = format!("daemonSets[{i}]");
+        daemon_set_update(d.update_strategy.as_ref(), &f)?;
+        let tf = format!("{f}.template");
+        validate_template(&d.template, &tf, spec)?;
+        if d.template.node_name.is_some() {
+            return Err(err(
+                format!("{tf}.nodeName"),
+                "may not be set on a DaemonSet (the controller picks the nodes)",
+            ));
+        }
+        restart_policy(
+            &d.template,
+            &tf,
+            &[RestartPolicy::Always],
+            RestartPolicy::Always,
+        )?;
+        validate_rollouts(&d.rollouts, d.start.0, &d.template, &f, spec)?;
+    }
+    calendar(spec)?;
+    for (i, c) in spec.cron_jobs.iter().enumerate() {
+        let f = format!("cronJobs[{i}]");
+        cron_parts(c, &f)?;
+        let j = &c.job_template;
+        let jf = format!("{f}.jobTemplate");
+        if j.completions == 0 {
+            return Err(err(format!("{jf}.completions"), "must be > 0"));
+        }
+        if j.parallelism == 0 || j.parallelism > MAX_PODS_AT_ONCE {
+            return Err(err(
+                format!("{jf}.parallelism"),
+                format!("must be in 1..={MAX_PODS_AT_ONCE}"),
+            ));
+        }
+        if j.duration.is_always_zero() {
+            return Err(err(format!("{jf}.duration"), "must be > 0"));
+        }
+        validate_completion_mode(j.completion_mode.as_deref(), &jf)?;
+        let tf = format!("{jf}.template");
+        validate_template(&j.template, &tf, spec)?;
+        restart_policy(
+            &j.template,
+            &tf,
+            &[RestartPolicy::OnFailure, RestartPolicy::Never],
+            RestartPolicy::OnFailure,
+        )?;
+    }
+    Ok(())
+}
+
+/// The calendar instant of t=0 (`startTime`, RFC 3339; default the Unix epoch).
+fn calendar(spec: &ScenarioSpec) -> Result<crate::workload::cron_job::Calendar> {
+    let Some(text) = &spec.start_time else {
+        return Ok(Default::default());
+    };
+    let t = chrono::DateTime::parse_from_rfc3339(text).map_err(|e| {
+        err(
+            "startTime",
+            format!("{text:?} is not an RFC 3339 time such as 2026-01-05T00:00:00Z ({e})"),
+        )
+    })?;
+    Ok(crate::workload::cron_job::Calendar {
+        start_unix_ms: t.timestamp_millis(),
+    })
+}
+
+/// A CronJob's schedule, time zone and concurrency policy, checked.
+fn cron_parts(
+    c: &super::spec::CronJobSpec,
+    field: &str,
+) -> Result<(
+    crate::workload::cron::Schedule,
+    chrono_tz::Tz,
+    crate::workload::cron_job::ConcurrencyPolicy,
+)> {
+    use crate::workload::cron_job::ConcurrencyPolicy;
+    let schedule = crate::workload::cron::Schedule::parse(&c.schedule).map_err(|e| {
+        err(
+            format!("{field}.schedule"),
+            format!("{:?}: {e}", c.schedule),
+        )
+    })?;
+    let tz = match &c.time_zone {
+        None => chrono_tz::Tz::UTC,
+        Some(name) => name.parse::<chrono_tz::Tz>().map_err(|_| {
+            err(
+                format!("{field}.timeZone"),
+                format!("unknown time zone {name:?}; expected an IANA name such as Europe/Berlin"),
+            )
+        })?,
+    };
+    let policy = match c.concurrency_policy.as_deref() {
+        None | Some("Allow") => ConcurrencyPolicy::Allow,
+        Some("Forbid") => ConcurrencyPolicy::Forbid,
+        Some("Replace") => ConcurrencyPolicy::Replace,
+        Some(other) => {
+            return Err(err(
+                format!("{field}.concurrencyPolicy"),
+                format!("unknown policy {other:?}; expected Allow, Forbid or Replace"),
+            ));
+        }
+    };
+    Ok((schedule, tz, policy))
+}
+
+impl Builder<'_> {
+    /// Adds the DaemonSet tolerations to `bp`'s template.
+    fn with_daemon_tolerations(&mut self, bp: &Blueprint) {
+        let cluster = &mut self.cluster;
+        let mut tolerations =
+            std::mem::take(&mut cluster.templates[bp.template.0 as usize].tolerations);
+        crate::workload::daemon_set::daemon_tolerations(&mut tolerations, &mut |s| {
+            cluster.interner.intern(s)
+        });
+        cluster.templates[bp.template.0 as usize].tolerations = tolerations;
+    }
+
+    /// Gives a StatefulSet's template the system default spreading selector (its labels), as
+    /// the DefaultPodTopologySpread plugin derives from the owning StatefulSet.
+    fn with_set_selector(&mut self, bp: &Blueprint) {
+        let t = &mut self.cluster.templates[bp.template.0 as usize];
+        t.default_spread_selector = Some(LabelSelector {
+            match_labels: t.labels.pairs().to_vec(),
+            match_expressions: Vec::new(),
+        });
+    }
+
+    /// The StatefulSet and DaemonSet controllers of the spec.
+    #[allow(clippy::type_complexity)]
+    fn controllers(
+        &mut self,
+    ) -> Result<(
+        Vec<crate::workload::stateful_set::StatefulSetController>,
+        Vec<crate::workload::daemon_set::DaemonSetController>,
+    )> {
+        use crate::workload::daemon_set::DaemonSetController;
+        use crate::workload::stateful_set::{
+            PlannedRevision, PodManagement, StatefulSetController,
+        };
+        let spec = self.spec;
+        let always = RestartPolicy::Always;
+        let mut sets = Vec::new();
+        for (i, s) in spec.stateful_sets.iter().enumerate() {
+            let f = format!("statefulSets[{i}]");
+            let prefix = format!("{}-", s.name);
+            let bp = self.blueprint(&s.template, &prefix, None, always)?;
+            self.with_set_selector(&bp);
+            let mut c = StatefulSetController::new(
+                s.name.clone(),
+                i as u32,
+                s.replicas,
+                SimTime(s.start.0),
+                bp,
+            );
+            if s.pod_management_policy.as_deref() == Some("Parallel") {
+                c.policy = PodManagement::Parallel;
+            }
+            c.update = stateful_set_update(s.update_strategy.as_ref(), &f)?;
+            for r in &s.rollouts {
+                let t = rolled_out_template(&s.template, &r.new_version);
+                let mut v = self.blueprint(&t, &prefix, None, always)?;
+                self.with_set_selector(&v);
+                v.prefix = bp.prefix;
+                c.planned.push(PlannedRevision {
+                    at: SimTime(r.at.0),
+                    blueprint: v,
+                });
+            }
+            sets.push(c);
+        }
+        let hostname = self.cluster.interner.intern(crate::cluster::LABEL_HOSTNAME);
+        let mut daemons = Vec::new();
+        for (i, d) in spec.daemon_sets.iter().enumerate() {
+            let f = format!("daemonSets[{i}]");
+            let prefix = format!("{}-", d.name);
+            let bp = self.blueprint(&d.template, &prefix, None, always)?;
+            self.with_daemon_tolerations(&bp);
+            let mut c = DaemonSetController::new(
+                d.name.clone(),
+                i as u32,
+                SimTime(d.start.0),
+                bp,
+                hostname,
+            );
+            c.update = daemon_set_update(d.update_strategy.as_ref(), &f)?;
+            for r in &d.rollouts {
+                let t = rolled_out_template(&d.template, &r.new_version);
+                let mut v = self.blueprint(&t, &prefix, None, always)?;
+                self.with_daemon_tolerations(&v);
+                v.prefix = bp.prefix;
+                c.planned.push(PlannedRevision {
+                    at: SimTime(r.at.0),
+                    blueprint: v,
+                });
+            }
+            daemons.push(c);
+        }
+        Ok((sets, daemons))
+    }
+
+    /// The CronJob controllers of the spec.
+    fn cron_jobs(
+        &mut self,
+        seed: u64,
+    ) -> Result<Vec<crate::workload::cron_job::CronJobController>> {
+        use crate::workload::cron_job::{CronJobController, JobTemplate};
+        let spec = self.spec;
+        let cal = calendar(spec)?;
+        let mut out = Vec::new();
+        for (i, c) in spec.cron_jobs.iter().enumerate() {
+            let f = format!("cronJobs[{i}]");
+            let (schedule, tz, policy) = cron_parts(c, &f)?;
+            let j = &c.job_template;
+            let restart = restart_policy(
+                &j.template,
+                "",
+                &[RestartPolicy::OnFailure, RestartPolicy::Never],
+                RestartPolicy::OnFailure,
+            )?;
+            let blueprint = self.blueprint(&j.template, &format!("{}-", c.name), None, restart)?;
+            out.push(CronJobController {
+                name: c.name.clone(),
+                schedule,
+                tz,
+                policy,
+                starting_deadline_ms: c.starting_deadline_seconds.map(|s| s.saturating_mul(1000)),
+                suspend: c.suspend,
+                job: JobTemplate {
+                    completions: j.completions,
+                    parallelism: j.parallelism,
+                    backoff_limit: j
+                        .backoff_limit
+                        .unwrap_or(crate::workload::job::DEFAULT_BACKOFF_LIMIT),
+                    indexed: j.completion_mode.as_deref() == Some("Indexed"),
+                    duration: j.duration.clone(),
+                    blueprint,
+                },
+                last_schedule_unix: cal.unix_s(SimTime::ZERO),
+                active: Vec::new(),
+                jobs: Vec::new(),
+                skipped: 0,
+                armed: SimTime::NEVER,
+                index: i as u32,
+                calendar: cal,
+                seed,
+            });
+        }
+        Ok(out)
+    }
 }

@@ -534,7 +534,7 @@ pub struct ArgShapePoint {
 
 /// Plugin args as upstream spells them (the union of the in-tree `*Args` types); which fields
 /// a plugin may set is checked after parsing.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ProfileArgs {
     /// Optional type meta (`kubescheduler.config.k8s.io/v1`).
@@ -573,9 +573,9 @@ pub struct ProfileArgs {
     /// DefaultPreemptionArgs.minCandidateNodesAbsolute (default 100).
     #[serde(default)]
     pub min_candidate_nodes_absolute: Option<i64>,
-    /// NodeAffinityArgs.addedAffinity (not modelled: must be absent).
+    /// NodeAffinityArgs.addedAffinity.
     #[serde(default)]
-    pub added_affinity: Option<serde_yaml_ng::Value>,
+    pub added_affinity: Option<super::spec::NodeAffinitySpec>,
     /// VolumeBindingArgs.bindTimeoutSeconds (no volumes in kubesim: ignored).
     #[serde(default)]
     pub bind_timeout_seconds: Option<IgnoredAny>,
@@ -585,7 +585,7 @@ pub struct ProfileArgs {
 }
 
 /// One `pluginConfig` entry.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ProfilePluginConfig {
     /// Plugin name.
@@ -596,7 +596,7 @@ pub struct ProfilePluginConfig {
 }
 
 /// One scheduling profile (`KubeSchedulerProfile`).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ProfileSpec {
     /// The name pods select with `spec.schedulerName` (default `default-scheduler`).
@@ -666,7 +666,7 @@ struct ConfigDocument {
 pub fn parse_document(text: &str, file: &Path) -> Result<SchedulerSpec> {
     let de = serde_yaml_ng::Deserializer::from_str(text);
     let doc: ConfigDocument =
-        serde_path_to_error::deserialize(de).map_err(|e| super::yaml_error(file, e))?;
+        serde_path_to_error::deserialize(de).map_err(|e| yaml_error(file, e))?;
     from_document(doc, file)
 }
 
@@ -677,7 +677,7 @@ pub fn parse_file(path: &Path) -> Result<SchedulerSpec> {
     let mut found = None;
     for (i, de) in serde_yaml_ng::Deserializer::from_str(&text).enumerate() {
         let value: serde_yaml_ng::Value =
-            serde_path_to_error::deserialize(de).map_err(|e| super::yaml_error(path, e))?;
+            serde_path_to_error::deserialize(de).map_err(|e| yaml_error(path, e))?;
         let kind = value.get("kind").and_then(|k| k.as_str());
         if kind != Some(KIND) {
             continue;
@@ -703,8 +703,33 @@ pub fn parse_file(path: &Path) -> Result<SchedulerSpec> {
         .nth(index)
         .expect("counted above");
     let doc: ConfigDocument =
-        serde_path_to_error::deserialize(de).map_err(|e| super::yaml_error(path, e))?;
+        serde_path_to_error::deserialize(de).map_err(|e| yaml_error(path, e))?;
     from_document(doc, path)
+}
+
+/// [`super::yaml_error`], without the field path serde_yaml_ng repeats in front of the
+/// messages raised by the plugin name checks.
+fn yaml_error(file: &Path, e: serde_path_to_error::Error<serde_yaml_ng::Error>) -> Error {
+    match super::yaml_error(file, e) {
+        Error::Yaml {
+            file,
+            location,
+            mut message,
+        } => {
+            if let Some((head, rest)) = message.split_once(": ")
+                && !head.contains(' ')
+                && location.contains(&format!("`{head}"))
+            {
+                message = rest.to_owned();
+            }
+            Error::Yaml {
+                file,
+                location,
+                message,
+            }
+        }
+        other => other,
+    }
 }
 
 fn config_error(file: &Path, field: &str, message: impl Into<String>) -> Error {
@@ -837,8 +862,9 @@ fn expand(
             continue;
         }
         if from_multi.contains(&name.as_str()) {
+            let profile = field.rsplit_once('.').map_or(field, |(p, _)| p);
             return Err(Error::scenario(
-                "multiPoint.enabled",
+                format!("{profile}.multiPoint.enabled"),
                 format!("plugin {name:?} is enabled twice"),
             ));
         }
@@ -1199,14 +1225,69 @@ fn lower_args(name: &str, a: &ProfileArgs, field: &str) -> Result<Option<PluginA
             out.min_candidate_nodes_absolute = a.min_candidate_nodes_absolute;
         }
         "NodeAffinity" => {
-            if a.added_affinity.is_some() {
-                return not_modelled("addedAffinity", "NodeAffinityArgs.addedAffinity");
+            out.added_affinity = a.added_affinity.clone();
+            if out.added_affinity.is_none() {
+                return Ok(None);
             }
-            return Ok(None);
         }
         _ => return Ok(None),
     }
     Ok(Some(out))
+}
+
+/// Checks and converts NodeAffinityArgs.addedAffinity (`field`: its path in errors), as
+/// upstream validates it (the node selector rules of a pod's node affinity).
+pub(crate) fn added_affinity(
+    na: &super::spec::NodeAffinitySpec,
+    field: &str,
+    cluster: &mut crate::cluster::ClusterState,
+) -> Result<crate::cluster::affinity::NodeAffinity> {
+    use crate::cluster::affinity::Requirement;
+    let mut convert = |term: &super::spec::NodeSelectorTermSpec, f: &str| {
+        super::build::validate_term(term, f)?;
+        let fields = term
+            .match_fields
+            .iter()
+            .map(|r| (crate::cluster::LABEL_HOSTNAME, r));
+        let labels = term.match_expressions.iter().map(|r| (r.key.as_str(), r));
+        Ok::<Vec<Requirement>, Error>(
+            labels
+                .chain(fields)
+                .map(|(key, r)| Requirement {
+                    key: cluster.interner.intern(key),
+                    operator: super::build::parse_operator(&r.operator).expect("validated"),
+                    values: r
+                        .values
+                        .iter()
+                        .map(|v| cluster.interner.intern(v))
+                        .collect(),
+                    number: r.values.first().and_then(|v| v.parse().ok()).unwrap_or(0),
+                })
+                .collect(),
+        )
+    };
+    let mut out = crate::cluster::affinity::NodeAffinity::default();
+    if let Some(req) = &na.required_during_scheduling_ignored_during_execution {
+        let f = format!("{field}.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms");
+        let mut terms = Vec::new();
+        for (i, term) in req.node_selector_terms.iter().enumerate() {
+            terms.push(convert(term, &format!("{f}[{i}]"))?);
+        }
+        out.required = Some(terms);
+    }
+    for (i, p) in na
+        .preferred_during_scheduling_ignored_during_execution
+        .iter()
+        .enumerate()
+    {
+        let f = format!("{field}.preferredDuringSchedulingIgnoredDuringExecution[{i}]");
+        if !(1..=100).contains(&p.weight) {
+            return Err(Error::scenario(format!("{f}.weight"), "expected 1..=100"));
+        }
+        let term = convert(&p.preference, &format!("{f}.preference"))?;
+        out.preferred.push((p.weight, term));
+    }
+    Ok(out)
 }
 
 /// Lowers every profile of `spec` and checks what upstream checks across profiles (unique
@@ -1620,6 +1701,10 @@ profiles:
         assert!(e.starts_with("sched.yaml:7:"), "{e}");
         assert!(e.contains("unknown plugin \"NodeResourcesFitt\""), "{e}");
         assert!(
+            !e.contains("enabled: unknown"),
+            "the path is said once: {e}"
+        );
+        assert!(
             e.contains("expected one of: SchedulingGates, PrioritySort"),
             "{e}"
         );
@@ -1687,10 +1772,14 @@ profiles:
                 "must be empty when defaultingType is System",
             ),
             (
-                "profiles:\n- pluginConfig: [{name: NodeAffinity, args: {addedAffinity: {}}}]\n",
-                "not modelled",
+                "profiles:\n- pluginConfig: [{name: NodeAffinity, args: {addedAffinity: {typo: 1}}}]\n",
+                "typo",
             ),
             ("percentageOfNodesToScore: 101\n", "out of range"),
+            (
+                "profiles:\n- plugins: {multiPoint: {enabled: [{name: ImageLocality}, {name: ImageLocality}]}}\n",
+                "profiles[0].plugins.multiPoint.enabled`: plugin \"ImageLocality\" is enabled twice",
+            ),
             (
                 "extenders: [{urlPrefix: x}]\n",
                 "extenders are not modelled",
@@ -1704,6 +1793,28 @@ profiles:
             "apiVersion: kubescheduler.config.k8s.io/v1beta3\nkind: KubeSchedulerConfiguration\n",
         );
         assert!(e.contains("apiVersion") && e.contains("v1beta3"), "{e}");
+    }
+
+    #[test]
+    fn json_documents_are_read_too() {
+        let spec = parse(
+            r#"{"apiVersion": "kubescheduler.config.k8s.io/v1", "kind": "KubeSchedulerConfiguration",
+                "profiles": [{"schedulerName": "a"}, {"schedulerName": "b",
+                "plugins": {"score": {"disabled": [{"name": "*"}]}}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(profile_names(&spec), ["a", "b"]);
+        let p = lower_all(&spec, "").unwrap();
+        assert!(p[1].spec.plugins.score.enabled.is_empty());
+        assert_eq!(
+            crate::scheduler::profiles::profile_index(&profile_names(&spec), Some("b")),
+            1
+        );
+        assert_eq!(
+            crate::scheduler::profiles::profile_index(&profile_names(&spec), None),
+            crate::cluster::pod::NO_PROFILE,
+            "no profile is named default-scheduler"
+        );
     }
 
     #[test]

@@ -519,6 +519,9 @@ pub struct PluginArgs {
     /// DefaultPreemptionArgs.minCandidateNodesAbsolute (default 100).
     #[serde(default)]
     pub min_candidate_nodes_absolute: Option<i64>,
+    /// NodeAffinityArgs.addedAffinity: node affinity every pod of the profile also gets.
+    #[serde(default)]
+    pub added_affinity: Option<NodeAffinitySpec>,
 }
 
 /// NodeResourcesFitArgs.scoringStrategy.
@@ -569,22 +572,163 @@ fn one() -> i64 {
     1
 }
 
-/// A resource list (`requests`, `allocatable`).
-#[derive(Clone, Copy, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// A resource list (`requests`, `limits`, `allocatable`, `overhead`): a map from resource name
+/// to quantity, as the Kubernetes API's `ResourceList`.
+///
+/// `cpu`, `memory`, `nvidia.com/gpu` (alias `gpu`) and `pods` have their own fields; every
+/// other name (`example.com/foo`, `ephemeral-storage`, `hugepages-2Mi`, `rdma/hca`...) is an
+/// extended resource, kept in `extended` in name order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ResourceListSpec {
     /// CPU.
-    #[serde(default)]
     pub cpu: Option<MilliQuantity>,
     /// Memory.
-    #[serde(default)]
     pub memory: Option<UnitQuantity>,
     /// GPUs (fractions allowed: "500m" is half a GPU).
-    #[serde(default, rename = "nvidia.com/gpu", alias = "gpu")]
     pub gpu: Option<MilliQuantity>,
     /// Pod slots (allocatable only; default 110).
-    #[serde(default)]
     pub pods: Option<UnitQuantity>,
+    /// Every other resource, by name, in whole units (bytes for `ephemeral-storage` and
+    /// `hugepages-*`, a count for device-plugin resources; a fraction rounds up, as the
+    /// scheduler's `Quantity.Value()`).
+    pub extended: BTreeMap<String, u64>,
+}
+
+impl ResourceListSpec {
+    /// A list of cpu [millicores] and memory [bytes].
+    pub fn cpu_mem(cpu_milli: u64, memory_bytes: u64) -> ResourceListSpec {
+        ResourceListSpec {
+            cpu: Some(MilliQuantity(cpu_milli)),
+            memory: Some(UnitQuantity(memory_bytes)),
+            ..Default::default()
+        }
+    }
+
+    /// True when no resource is listed.
+    pub fn is_empty(&self) -> bool {
+        self.cpu.is_none()
+            && self.memory.is_none()
+            && self.gpu.is_none()
+            && self.pods.is_none()
+            && self.extended.is_empty()
+    }
+}
+
+/// Whether `name` is a well-formed resource name: an optional DNS-subdomain-like prefix and
+/// `/`, then a name of letters, digits, `-`, `_` and `.` (the API's qualified-name shape).
+fn valid_resource_name(name: &str) -> bool {
+    let (prefix, local) = match name.split_once('/') {
+        Some((p, l)) => (Some(p), l),
+        None => (None, name),
+    };
+    let ok_part = |s: &str, extra: &[char]| {
+        !s.is_empty()
+            && s.len() <= 253
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || extra.contains(&c))
+            && s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+            && s.chars().last().is_some_and(|c| c.is_ascii_alphanumeric())
+    };
+    prefix.is_none_or(|p| ok_part(p, &['-', '.'])) && ok_part(local, &['-', '_', '.'])
+}
+
+/// Parses one quantity of a resource list, naming the resource in errors.
+struct NamedQuantity<'a> {
+    name: &'a str,
+    scale: crate::cluster::quantity::QuantityScale,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for NamedQuantity<'_> {
+    type Value = u64;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<u64, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for NamedQuantity<'_> {
+    type Value = u64;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "a Kubernetes quantity for {:?}", self.name)
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<u64, E> {
+        crate::cluster::quantity::parse_quantity(v, self.scale)
+            .map_err(|e| E::custom(format!("{}: {e}", self.name)))
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<u64, E> {
+        self.visit_str(&v.to_string())
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<u64, E> {
+        self.visit_str(&v.to_string())
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<u64, E> {
+        self.visit_str(&v.to_string())
+    }
+}
+
+struct ResourceListVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ResourceListVisitor {
+    type Value = ResourceListSpec;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a map from resource name to quantity, e.g. {cpu: 500m, memory: 1Gi}")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> Result<ResourceListSpec, A::Error> {
+        use crate::cluster::quantity::QuantityScale;
+        use serde::de::Error;
+        let mut out = ResourceListSpec::default();
+        while let Some(key) = map.next_key::<String>()? {
+            let dup = || A::Error::custom(format!("duplicate resource {key:?}"));
+            let seed = |scale| NamedQuantity { name: &key, scale };
+            match key.as_str() {
+                "cpu" => {
+                    let v = map.next_value_seed(seed(QuantityScale::Milli))?;
+                    if out.cpu.replace(MilliQuantity(v)).is_some() {
+                        return Err(dup());
+                    }
+                }
+                "memory" => {
+                    let v = map.next_value_seed(seed(QuantityScale::Unit))?;
+                    if out.memory.replace(UnitQuantity(v)).is_some() {
+                        return Err(dup());
+                    }
+                }
+                "nvidia.com/gpu" | "gpu" => {
+                    let v = map.next_value_seed(seed(QuantityScale::Milli))?;
+                    if out.gpu.replace(MilliQuantity(v)).is_some() {
+                        return Err(dup());
+                    }
+                }
+                "pods" => {
+                    let v = map.next_value_seed(seed(QuantityScale::Unit))?;
+                    if out.pods.replace(UnitQuantity(v)).is_some() {
+                        return Err(dup());
+                    }
+                }
+                name => {
+                    if !valid_resource_name(name) {
+                        return Err(A::Error::custom(format!(
+                            "invalid resource name {name:?}; expected cpu, memory, pods or a \
+                             name such as nvidia.com/gpu, example.com/foo, ephemeral-storage"
+                        )));
+                    }
+                    let v = map.next_value_seed(seed(QuantityScale::Unit))?;
+                    if out.extended.insert(key.clone(), v).is_some() {
+                        return Err(dup());
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl<'de> Deserialize<'de> for ResourceListSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(ResourceListVisitor)
+    }
 }
 
 /// A node pool: `count` identical nodes.
@@ -1327,5 +1471,42 @@ impl Default for BillingSpec {
             granularity: default_1s(),
             minimum: default_60s(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_list_keeps_known_and_named_resources() {
+        let r: ResourceListSpec = serde_yaml_ng::from_str(
+            "{cpu: 500m, memory: 1Gi, gpu: 1, example.com/foo: 3, ephemeral-storage: 10Gi, hugepages-2Mi: 4Mi, rdma/hca: 1}",
+        )
+        .unwrap();
+        assert_eq!(r.cpu, Some(MilliQuantity(500)));
+        assert_eq!(r.memory, Some(UnitQuantity(1 << 30)));
+        assert_eq!(r.gpu, Some(MilliQuantity(1000)));
+        let names: Vec<&str> = r.extended.keys().map(String::as_str).collect();
+        assert_eq!(
+            names,
+            [
+                "ephemeral-storage",
+                "example.com/foo",
+                "hugepages-2Mi",
+                "rdma/hca"
+            ]
+        );
+        assert_eq!(r.extended["ephemeral-storage"], 10 << 30);
+        assert_eq!(r.extended["hugepages-2Mi"], 4 << 20);
+        let e = serde_yaml_ng::from_str::<ResourceListSpec>("{example.com/foo: lots}")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("example.com/foo"), "{e}");
+        let e = serde_yaml_ng::from_str::<ResourceListSpec>("{cpu: 1, gpu: 1, nvidia.com/gpu: 2}")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("duplicate"), "{e}");
+        assert!(serde_yaml_ng::from_str::<ResourceListSpec>("{\"bad name\": 1}").is_err());
     }
 }

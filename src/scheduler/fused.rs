@@ -107,6 +107,8 @@ impl FusedProfile {
             && (!p.node_name || t.node_name.is_none())
             && (!p.spread || t.spread.is_empty())
             && (!p.inter_pod_affinity || t.pod_affinity.is_empty())
+            // Extended resources are checked by the framework's NodeResourcesFit filter only.
+            && t.extended.is_none()
     }
 
     /// Whether bound pods' inter-pod (anti-)affinity terms may filter any incoming pod.

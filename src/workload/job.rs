@@ -1,6 +1,19 @@
 //! The Job controller: runs pods until `completions` have succeeded, at most `parallelism` at a
-//! time. Each pod's run time is drawn from the Job's own random stream, in creation order, so
-//! it does not depend on the scheduler.
+//! time, and fails the Job once more than `backoffLimit` pods failed
+//! (pkg/controller/job/job_controller.go). Each pod's run time is drawn from the Job's own
+//! random stream, in creation order, so it does not depend on the scheduler.
+//!
+//! Counted failures: pods whose container failed with restart policy Never. Pods that end
+//! because of a disruption (node failure or spot interruption, drain, eviction, preemption,
+//! autoscaler scale-down) are replaced without counting, as under the upstream
+//! `podFailurePolicy` rule `{action: Ignore, onPodConditions: [{type: DisruptionTarget}]}`;
+//! upstream's default (no policy) counts them too. Container restarts under `OnFailure` are
+//! not counted either (upstream adds them to the failures).
+//!
+//! In `Indexed` mode every pod carries a completion index in `0..completions` (upstream's
+//! `batch.kubernetes.io/job-completion-index` annotation; here the pod's ordinal, so it is
+//! named `<job>-<index>`); each index succeeds once, and a failed index is retried, lowest
+//! missing index first.
 
 use super::Blueprint;
 use super::distribution::sample_ms;
@@ -9,6 +22,9 @@ use crate::cluster::pod::{Lifetime, Owner, PodId};
 use crate::engine::rng::SimRng;
 use crate::engine::time::SimTime;
 use crate::scenario::values::DurationDist;
+
+/// Upstream's default `spec.backoffLimit`.
+pub const DEFAULT_BACKOFF_LIMIT: u32 = 6;
 
 /// State of one Job.
 pub struct JobController {
@@ -36,30 +52,145 @@ pub struct JobController {
     pub created: u32,
     /// When the last completion happened ([`SimTime::NEVER`] until complete).
     pub completed_at: SimTime,
+    /// `spec.backoffLimit`: pod failures tolerated; one more fails the Job.
+    pub backoff_limit: u32,
+    /// Pods that failed (ended in phase Failed: crashed with restart policy Never, evicted,
+    /// preempted, deleted with their node).
+    pub failed: u32,
+    /// When the Job failed (backoff limit exceeded; [`SimTime::NEVER`] while it has not).
+    pub failed_at: SimTime,
+    /// `completionMode: Indexed`: per index, whether it succeeded (empty when `NonIndexed`).
+    pub indexed: Vec<IndexState>,
+    /// The active pods and their completion index (0 when `NonIndexed`).
+    pub pods: Vec<(PodId, u32)>,
+    /// The CronJob that created it, if any.
+    pub cron_job: Option<u32>,
+    /// The pod whose container just failed (restart policy Never), set by the kubelet
+    /// before the pod ends: the only failures counted toward the backoff limit.
+    pub container_failed: Option<PodId>,
+}
+
+/// The state of one completion index of an Indexed Job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IndexState {
+    /// No pod succeeded or runs for it.
+    Missing,
+    /// A pod for it is active.
+    Active,
+    /// A pod for it succeeded.
+    Succeeded,
 }
 
 impl JobController {
-    /// Creates pods until `parallelism` are active or no more are needed.
-    pub fn reconcile(&mut self, cluster: &mut ClusterState, now: SimTime, out: &mut Vec<PodId>) {
-        while self.active < self.parallelism && self.succeeded + self.active < self.completions {
-            let run = sample_ms(&self.duration, &mut self.rng);
-            let pod =
-                self.blueprint
-                    .pod(self.created, Owner::Job(self.index), Lifetime::RunFor(run));
-            self.created += 1;
-            self.active += 1;
-            out.push(cluster.create_pod(pod, now));
+    /// A Job of `completions` pods, at most `parallelism` at once, created at `start`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        name: String,
+        index: u32,
+        start: SimTime,
+        completions: u32,
+        parallelism: u32,
+        duration: DurationDist,
+        blueprint: Blueprint,
+        rng: SimRng,
+    ) -> Self {
+        JobController {
+            name,
+            index,
+            start,
+            completions,
+            parallelism,
+            duration,
+            blueprint,
+            rng,
+            succeeded: 0,
+            active: 0,
+            created: 0,
+            completed_at: SimTime::NEVER,
+            backoff_limit: DEFAULT_BACKOFF_LIMIT,
+            failed: 0,
+            failed_at: SimTime::NEVER,
+            indexed: Vec::new(),
+            pods: Vec::new(),
+            cron_job: None,
+            container_failed: None,
         }
     }
 
-    /// Records a terminated pod (`succeeded` or not).
-    pub fn on_pod_terminated(&mut self, succeeded: bool, now: SimTime) {
+    /// Switches the Job to `completionMode: Indexed`.
+    pub fn set_indexed(&mut self) {
+        self.indexed = vec![IndexState::Missing; self.completions as usize];
+    }
+
+    /// True once the Job completed or failed: it creates no more pods.
+    pub fn is_finished(&self) -> bool {
+        self.completed_at != SimTime::NEVER || self.failed_at != SimTime::NEVER
+    }
+
+    /// Creates pods until `parallelism` are active or no more are needed.
+    pub fn reconcile(&mut self, cluster: &mut ClusterState, now: SimTime, out: &mut Vec<PodId>) {
+        if self.is_finished() {
+            return;
+        }
+        while self.active < self.parallelism && self.succeeded + self.active < self.completions {
+            let (ordinal, index) = match self.indexed.iter().position(|&s| s == IndexState::Missing)
+            {
+                Some(i) => {
+                    self.indexed[i] = IndexState::Active;
+                    (i as u32, i as u32)
+                }
+                None if !self.indexed.is_empty() => break,
+                None => (self.created, 0),
+            };
+            let run = sample_ms(&self.duration, &mut self.rng);
+            let pod = self
+                .blueprint
+                .pod(ordinal, Owner::Job(self.index), Lifetime::RunFor(run));
+            self.created += 1;
+            self.active += 1;
+            let id = cluster.create_pod(pod, now);
+            self.pods.push((id, index));
+            out.push(id);
+        }
+    }
+
+    /// Records a terminated pod (`succeeded` or not). Returns true if this failure made the
+    /// Job fail: the caller deletes the pods still in [`JobController::pods`].
+    pub fn on_pod_terminated(&mut self, pod: PodId, succeeded: bool, now: SimTime) -> bool {
+        let container_failed = self.container_failed.take() == Some(pod);
+        let Some(k) = self.pods.iter().position(|&(p, _)| p == pod) else {
+            return false;
+        };
+        let (_, index) = self.pods.swap_remove(k);
         self.active = self.active.saturating_sub(1);
+        if self.is_finished() {
+            return false;
+        }
+        if !self.indexed.is_empty() {
+            self.indexed[index as usize] = if succeeded {
+                IndexState::Succeeded
+            } else {
+                IndexState::Missing
+            };
+        }
         if succeeded {
             self.succeeded += 1;
             if self.succeeded == self.completions {
                 self.completed_at = now;
             }
+            false
+        } else if container_failed {
+            self.failed += 1;
+            // `pastBackoffLimitOnFailure`: the Job fails once failures exceed the limit.
+            if self.failed > self.backoff_limit {
+                self.failed_at = now;
+                return true;
+            }
+            false
+        } else {
+            // A disrupted pod (node failure, eviction, preemption, deletion) is replaced
+            // without counting (see the module doc).
+            false
         }
     }
 }

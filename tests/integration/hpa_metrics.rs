@@ -89,40 +89,57 @@ fn pods_metric_from_a_load_driven_service_feeds_back() {
 
 #[test]
 fn object_value_scales_from_zero() {
-    // minReplicas 0: the Ingress's requests/s are 0 until 10 min, then 25 against a Value
-    // target of 10. From 0 replicas: ceil(2.5) = 3 (no tolerance, no pods needed); then
+    // minReplicas 0: the Ingress's requests/s are 0 until 10 min, then 25 (until 20 min)
+    // against a Value target of 10. From 0 replicas: ceil(2.5) = 3 (no tolerance, no pods needed); then
     // ceil(2.5 × ready pods): 3 → 8, limited to 6; 6 → 15, limited to 10 (a Value target on a
     // total that more pods do not lower runs to maxReplicas, as upstream).
     let s = scenario(&format!(
         "{BASE}customMetrics:\n  - {{name: rps, describedObject: {{kind: Ingress, name: main}}, \
-         value: {{steps: [{{at: 0s, rate: 0}}, {{at: 10m, rate: 25}}]}}}}\n\
+         value: {{steps: [{{at: 0s, rate: 0}}, {{at: 10m, rate: 25}}, {{at: 20m, rate: 0}}]}}}}\n\
          deployments:\n  - name: web\n    replicas: 0\n    template: {{requests: {{cpu: 500m}}}}\n    hpa:\n      \
          minReplicas: 0\n      maxReplicas: 10\n      metrics: [{{type: Object, object: {{describedObject: \
          {{apiVersion: networking.k8s.io/v1, kind: Ingress, name: main}}, metric: {{name: rps}}, \
          target: {{type: Value, value: 10}}}}}}]\n"
     ));
     let r = run(&s);
+    // At 20 min the value drops to 0: ceil(0 × 10) = 0, held for the 5-minute downscale
+    // window, then the Deployment scales to zero and stays there.
     assert_eq!(
         changes(&r),
-        vec![(600.0, 0, 3), (615.0, 3, 6), (630.0, 6, 10)]
+        vec![
+            (600.0, 0, 3),
+            (615.0, 3, 6),
+            (630.0, 6, 10),
+            (1500.0, 10, 0)
+        ]
     );
     assert_eq!(r.hpa[0].raw_desired_replicas, Some(0));
+    let last = r.hpa.last().unwrap();
+    assert_eq!((last.current_replicas, last.final_replicas), (0, 0));
 }
 
 #[test]
 fn missing_container_is_an_invalid_metric_that_blocks_only_scale_down() {
-    // cpu at 100 % of its request against 50 %: 2 → 4 → 8 → 10. The ContainerResource
+    // busy: cpu at 100 % of its request against 50 %: 2 → 4 → 8 → 10. The ContainerResource
     // metric names a container the template does not have: invalid at every sync, which
-    // does not stop a scale-up.
+    // does not stop a scale-up. idle: cpu at 20 % proposes ceil(0.4 × 6) = 3 < 6, and with
+    // an invalid metric the HPA keeps 6 (InvalidMetrics) instead of scaling down.
+    let hpa = "    hpa:\n      maxReplicas: 10\n      metrics:\n      \
+         - {type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}}\n      \
+         - {type: ContainerResource, containerResource: {name: cpu, container: app, target: \
+         {type: Utilization, averageUtilization: 50}}}\n";
     let s = scenario(&format!(
-        "{BASE}deployments:\n  - name: web\n    replicas: 2\n    template: {{requests: {{cpu: 500m}}, \
-         usage: {{cpu: 500m}}}}\n    hpa:\n      maxReplicas: 10\n      metrics:\n      \
-         - {{type: Resource, resource: {{name: cpu, target: {{type: Utilization, averageUtilization: 50}}}}}}\n      \
-         - {{type: ContainerResource, containerResource: {{name: cpu, container: app, target: \
-         {{type: Utilization, averageUtilization: 50}}}}}}\n"
+        "{BASE}deployments:\n  - name: busy\n    replicas: 2\n    template: {{requests: {{cpu: 500m}}, \
+         usage: {{cpu: 500m}}}}\n{hpa}  - name: idle\n    replicas: 6\n    template: {{requests: \
+         {{cpu: 500m}}, usage: {{cpu: 100m}}}}\n{hpa}"
     ));
     let r = run(&s);
-    assert_eq!(changes(&r), vec![(15.0, 2, 4), (30.0, 4, 8), (45.0, 8, 10)]);
+    let busy: Vec<(f64, i32, i32)> = changes(&r).into_iter().filter(|c| c.1 < c.2).collect();
+    assert_eq!(busy, vec![(15.0, 2, 4), (30.0, 4, 8), (45.0, 8, 10)]);
+    let idle: Vec<&kubesim::report::HpaRow> =
+        r.hpa.iter().filter(|h| h.workload == "idle").collect();
+    assert!(idle.iter().all(|h| h.final_replicas == 6));
+    assert_eq!(idle[1].reason, "InvalidMetrics");
     let container: Vec<&str> = r
         .hpa_metrics
         .iter()
@@ -134,7 +151,15 @@ fn missing_container_is_an_invalid_metric_that_blocks_only_scale_down() {
             .iter()
             .all(|e| *e == "container not present in metrics for pod")
     );
-    assert_eq!(r.hpa_metrics[2].utilization_percent, Some(100));
+    let idle_cpu = r
+        .hpa_metrics
+        .iter()
+        .find(|m| m.workload == "idle" && m.time_s == 15.0 && m.metric_index == 0)
+        .unwrap();
+    assert_eq!(
+        (idle_cpu.utilization_percent, idle_cpu.proposed_replicas),
+        (Some(20), Some(3))
+    );
 }
 
 #[test]
@@ -154,5 +179,27 @@ fn unmatched_custom_metric_is_an_error() {
         e.contains("deployments[0].hpa.metrics[0]")
             && e.contains("no `customMetrics` series named \"queue\""),
         "{e}"
+    );
+}
+
+#[test]
+fn container_resource_uses_the_container_share_of_the_pod() {
+    // Containers app (300m) and proxy (100m): the pod requests 400m and uses 200m, so app
+    // uses 3/4 of it, 150m of its 300m request = 50 % against a 25 % target: 2 → 4 at the
+    // first sync with samples (15 s), then 4 → 8, capped at maxReplicas 6.
+    let s = scenario(&format!(
+        "{BASE}deployments:\n  - name: web\n    replicas: 2\n    template:\n      \
+         containers:\n      - {{name: app, requests: {{cpu: 300m, memory: 512Mi}}}}\n      \
+         - {{name: proxy, requests: {{cpu: 100m, memory: 64Mi}}}}\n      \
+         usage: {{cpu: 200m}}\n    hpa:\n      maxReplicas: 6\n      metrics:\n      \
+         - {{type: ContainerResource, containerResource: {{name: cpu, container: app, target: \
+         {{type: Utilization, averageUtilization: 25}}}}}}\n"
+    ));
+    let r = run(&s);
+    assert_eq!(changes(&r), vec![(15.0, 2, 4), (30.0, 4, 6)]);
+    let m = &r.hpa_metrics[1];
+    assert_eq!(
+        (m.metric_type, m.utilization_percent, m.current_value),
+        ("ContainerResource", Some(50), Some(0.15))
     );
 }

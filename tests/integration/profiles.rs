@@ -261,3 +261,86 @@ fn inline_profile_errors() {
         assert!(e.contains(want), "{block}: {e}");
     }
 }
+
+#[test]
+fn added_affinity_applies_to_every_pod_of_the_profile() {
+    // NodeAffinityArgs.addedAffinity: profile `zone-b` requires zone zb and prefers pool c's
+    // label; its pods land only on the zb nodes, preferring c (both in zb) while it has room.
+    // Pods of the default profile use all zones.
+    let s = scenario(
+        r#"
+name: added
+duration: 2m
+nodePools:
+  - {name: a, count: 2, allocatable: {cpu: "4", memory: 16Gi}, zone: za, hourlyPrice: 1}
+  - {name: b, count: 1, allocatable: {cpu: "4", memory: 16Gi}, zone: zb, hourlyPrice: 1}
+  - {name: c, count: 1, allocatable: {cpu: "4", memory: 16Gi}, zone: zb, hourlyPrice: 1, labels: {disk: ssd}}
+deployments:
+  - name: any
+    replicas: 4
+    template: {requests: {cpu: "1", memory: 1Gi}, labels: {app: any}}
+  - name: pinned
+    replicas: 5
+    start: 10s
+    template: {requests: {cpu: "1", memory: 1Gi}, labels: {app: pinned}, schedulerName: zone-b}
+scheduler:
+  profiles:
+    - schedulerName: default-scheduler
+    - schedulerName: zone-b
+      plugins:
+        score:
+          disabled: [{name: '*'}]
+          enabled: [{name: NodeAffinity, weight: 10}]
+      pluginConfig:
+        - name: NodeAffinity
+          args:
+            addedAffinity:
+              requiredDuringSchedulingIgnoredDuringExecution:
+                nodeSelectorTerms:
+                  - matchExpressions: [{key: topology.kubernetes.io/zone, operator: In, values: [zb]}]
+              preferredDuringSchedulingIgnoredDuringExecution:
+                - {weight: 5, preference: {matchExpressions: [{key: disk, operator: In, values: [ssd]}]}}
+"#,
+    );
+    let sim = simulate(&s);
+    // `any`: one pod per node (LeastAllocated), so c-0 holds 1 cpu and b-0 1 cpu at 10 s.
+    assert_eq!(distinct(&nodes_of(&sim, "any-")), 4);
+    // pinned: c-0 scores 100, b-0 0: three pods fill c-0 (4 cpu), the other two go to b-0.
+    let pinned = nodes_of(&sim, "pinned-");
+    let on = |n: &str| pinned.iter().filter(|x| x.as_deref() == Some(n)).count();
+    assert_eq!((on("c-0"), on("b-0")), (3, 2), "{pinned:?}");
+}
+
+#[test]
+fn a_variant_runs_its_own_configuration_file() {
+    // The scenario's own block has no bin-packing profile (pack pods stay Pending); the
+    // variant's configFile brings it.
+    let dir = temp_dir("profiles-variant");
+    let body = PROFILES
+        .lines()
+        .skip(2)
+        .map(|l| l.strip_prefix("  ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    write(
+        &dir,
+        "sched.yaml",
+        &format!(
+            "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\n\
+             profiles:\n{body}\n"
+        ),
+    );
+    let path = write(
+        &dir,
+        "scenario.yaml",
+        &two_profiles("variants:\n  - {name: packed, scheduler: {configFile: sched.yaml}}\n"),
+    );
+    let s = kubesim::Scenario::load(&path, &[]).unwrap();
+    assert!(nodes_of(&simulate(&s), "pack-").iter().all(Option::is_none));
+    let v = s.variant(&s.spec.variants[0]).unwrap();
+    let sim = simulate(&v);
+    let pack = nodes_of(&sim, "pack-");
+    assert!(pack.iter().all(Option::is_some), "{pack:?}");
+    assert_eq!(distinct(&pack), 1, "{pack:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

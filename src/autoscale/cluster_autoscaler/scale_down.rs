@@ -245,7 +245,14 @@ impl ClusterAutoscaler {
                 continue;
             }
             pods.clear();
-            pods.extend_from_slice(&cluster.nodes[i].pods);
+            // DaemonSet pods neither block the removal nor need a new place (upstream's drain
+            // skips them); they stop with the node.
+            pods.extend(cluster.nodes[i].pods.iter().copied().filter(|&p| {
+                !matches!(
+                    cluster.pods[p.0 as usize].owner,
+                    crate::cluster::pod::Owner::DaemonSet(_)
+                )
+            }));
             let blocking = pods.iter().find_map(|&p| {
                 drain::blocking_reason(cluster, p, &self.pdb_blocked_templates).map(|why| (p, why))
             });

@@ -41,6 +41,8 @@ fn equivalence_key(cluster: &ClusterState, pod: PodId) -> EquivalenceKey {
         Owner::Deployment(i) => (0, i),
         Owner::Job(i) => (1, i),
         Owner::Source(i) => (2, i),
+        Owner::StatefulSet(i) => (3, i),
+        Owner::DaemonSet(i) => (4, i),
     };
     let r = p.requests;
     (
@@ -84,6 +86,9 @@ impl ClusterAutoscaler {
             let n = self.groups[g].templates.len();
             let name = format!("template-node-for-{}-{n}", self.groups[g].name);
             let id = cluster.add_template_node(self.groups[g].pool, name);
+            if let Some(&r) = self.daemon_overhead.get(g) {
+                cluster.set_template_requests(id, r);
+            }
             self.groups[g].templates.push(id);
         }
         self.groups[g].templates[k]
@@ -105,7 +110,11 @@ impl ClusterAutoscaler {
             .map(|(pod, _, epoch)| (pod, epoch))
             .filter(|&(pod, _)| {
                 let p = &cluster.pods[pod.0 as usize];
-                p.priority >= EXPENDABLE_PODS_PRIORITY_CUTOFF && now.since(p.created) > delay
+                // DaemonSet pods are left out (upstream's pod list processor filters them: a
+                // new node cannot help a pod bound by affinity to an existing one).
+                p.priority >= EXPENDABLE_PODS_PRIORITY_CUTOFF
+                    && now.since(p.created) > delay
+                    && !matches!(p.owner, Owner::DaemonSet(_))
             })
             .collect();
         if parked.is_empty() {

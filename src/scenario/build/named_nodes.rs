@@ -30,6 +30,8 @@ struct PoolKey {
     labels: Vec<(String, String)>,
     taints: Vec<(String, String, String)>,
     allocatable: (u64, u64, u64, u64),
+    /// Extended allocatable (`example.com/foo`...), in name order.
+    extended: Vec<(String, u64)>,
     price_bits: u64,
     spot: bool,
     zone: String,
@@ -118,6 +120,12 @@ impl Builder<'_> {
                     allocatable.gpu_milli,
                     allocatable.pods,
                 ),
+                extended: n
+                    .allocatable
+                    .extended
+                    .iter()
+                    .map(|(k, &v)| (k.clone(), v))
+                    .collect(),
                 price_bits: price.to_bits(),
                 spot: n.spot,
                 zone: zone.clone(),
@@ -150,6 +158,9 @@ impl Builder<'_> {
                         hourly_price_usd: price,
                         spot: n.spot,
                     });
+                    self.cluster
+                        .extended
+                        .set_pool(id, key.extended.iter().map(|(k, v)| (k.as_str(), *v)));
                     pools.insert(key, id);
                     id
                 }

@@ -46,24 +46,33 @@ impl ScorePlugin for BalancedAllocation {
     }
 
     /// Skips pods that request none of the configured resources (upstream issue #129138).
-    fn pre_score(&mut self, pod: &Pod, _: &ClusterState) -> bool {
+    fn pre_score(&mut self, pod: &Pod, cluster: &ClusterState) -> bool {
         self.resources.iter().any(|r| match r.name {
             ResourceName::Cpu => pod.requests.cpu_milli > 0,
             ResourceName::Memory => pod.requests.memory_bytes > 0,
             ResourceName::Gpu => pod.requests.gpu_milli > 0,
+            ResourceName::Extended(x) => {
+                let set = cluster.templates[pod.template.0 as usize].extended;
+                cluster.extended.amount(set, x) > 0
+            }
         })
     }
 
-    fn score(&self, pod: &Pod, node: &Node, _: &ClusterState) -> i64 {
-        let mut fractions = [0.0f64; 3];
+    fn score(&self, pod: &Pod, node: &Node, cluster: &ClusterState) -> i64 {
+        let fraction = |r: &WeightedResource| {
+            allocatable_and_requested(pod, node, r.name, true, cluster)
+                .map(|(alloc, req)| (req as f64 / alloc as f64).min(1.0))
+        };
+        if self.resources.len() > 8 {
+            // Long resource lists are rare: allocate rather than cap them.
+            let all: Vec<f64> = self.resources.iter().filter_map(fraction).collect();
+            return balanced_score(&all);
+        }
+        let mut fractions = [0.0f64; 8];
         let mut n = 0;
-        for r in &self.resources {
-            if let Some((alloc, req)) = allocatable_and_requested(pod, node, r.name, true)
-                && n < fractions.len()
-            {
-                fractions[n] = (req as f64 / alloc as f64).min(1.0);
-                n += 1;
-            }
+        for f in self.resources.iter().filter_map(fraction) {
+            fractions[n] = f;
+            n += 1;
         }
         balanced_score(&fractions[..n])
     }

@@ -13,6 +13,9 @@ use crate::cluster::pod::Pod;
 /// The NodeAffinity plugin.
 pub struct NodeAffinity {
     hostname_key: Symbol,
+    /// NodeAffinityArgs.addedAffinity: required and preferred terms every pod of the profile
+    /// gets on top of its own.
+    added: Option<crate::cluster::affinity::NodeAffinity>,
 }
 
 impl NodeAffinity {
@@ -20,6 +23,18 @@ impl NodeAffinity {
     pub fn new(cluster: &mut ClusterState) -> Self {
         NodeAffinity {
             hostname_key: cluster.interner.intern("kubernetes.io/hostname"),
+            added: None,
+        }
+    }
+
+    /// The plugin with NodeAffinityArgs.addedAffinity `added` (`None`: none).
+    pub fn with_added(
+        cluster: &mut ClusterState,
+        added: Option<crate::cluster::affinity::NodeAffinity>,
+    ) -> Self {
+        NodeAffinity {
+            added,
+            ..Self::new(cluster)
         }
     }
 }
@@ -45,10 +60,18 @@ impl FilterPlugin for NodeAffinity {
 
     fn filter(&self, pod: &Pod, node: &Node, cluster: &ClusterState) -> Result<(), FilterFailure> {
         let affinity = &cluster.templates[pod.template.0 as usize].node_affinity;
+        let resolve = |s: Symbol| cluster.interner.resolve(s);
+        // nodeaffinity.go: the scheduler-enforced terms are checked first.
+        if let Some(added) = &self.added
+            && !added.admits(&view(node, cluster, self.hostname_key, &resolve))
+        {
+            return Err(FilterFailure::Unresolvable(
+                "node(s) didn't match scheduler-enforced node affinity",
+            ));
+        }
         if affinity.node_selector.is_empty() && affinity.required.is_none() {
             return Ok(());
         }
-        let resolve = |s: Symbol| cluster.interner.resolve(s);
         if affinity.admits(&view(node, cluster, self.hostname_key, &resolve)) {
             Ok(())
         } else {
@@ -70,12 +93,16 @@ impl ScorePlugin for NodeAffinity {
             .node_affinity
             .preferred
             .is_empty()
+            || self.added.as_ref().is_some_and(|a| !a.preferred.is_empty())
     }
 
+    /// The weights of the matching preferred terms: the added ones plus the pod's own.
     fn score(&self, pod: &Pod, node: &Node, cluster: &ClusterState) -> i64 {
         let affinity = &cluster.templates[pod.template.0 as usize].node_affinity;
         let resolve = |s: Symbol| cluster.interner.resolve(s);
-        affinity.preferred_score(&view(node, cluster, self.hostname_key, &resolve))
+        let view = view(node, cluster, self.hostname_key, &resolve);
+        self.added.as_ref().map_or(0, |a| a.preferred_score(&view))
+            + affinity.preferred_score(&view)
     }
 
     fn normalize(&self, scores: &mut [i64]) {

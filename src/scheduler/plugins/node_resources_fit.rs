@@ -4,6 +4,7 @@
 
 use super::{FilterFailure, FilterPlugin, MAX_NODE_SCORE, ScorePlugin};
 use crate::cluster::ClusterState;
+use crate::cluster::extended::{ExtendedName, ExtendedResources, is_pod_resource_name};
 use crate::cluster::node::{Node, NodeId};
 use crate::cluster::pod::Pod;
 
@@ -16,10 +17,12 @@ pub enum ResourceName {
     Memory,
     /// `nvidia.com/gpu` (an extended/scalar resource).
     Gpu,
+    /// Any other named resource (`example.com/foo`, `ephemeral-storage`, `hugepages-2Mi`).
+    Extended(ExtendedName),
 }
 
 impl ResourceName {
-    /// Parses an upstream resource name.
+    /// Parses cpu, memory or `nvidia.com/gpu` (alias `gpu`).
     pub fn parse(name: &str) -> Option<ResourceName> {
         match name {
             "cpu" => Some(ResourceName::Cpu),
@@ -27,6 +30,13 @@ impl ResourceName {
             "nvidia.com/gpu" | "gpu" => Some(ResourceName::Gpu),
             _ => None,
         }
+    }
+
+    /// Parses any resource name a pod may request, interning extended names in `extended`.
+    pub fn parse_in(name: &str, extended: &mut ExtendedResources) -> Option<ResourceName> {
+        ResourceName::parse(name).or_else(|| {
+            is_pod_resource_name(name).then(|| ResourceName::Extended(extended.intern(name)))
+        })
     }
 }
 
@@ -94,13 +104,15 @@ pub enum ScoringStrategy {
 ///
 /// With `use_requested == false` cpu and memory use the non-zero request sums (unset requests
 /// count as 100m / 200Mi); extended resources always use real requests and are skipped when the
-/// pod does not request them. Resources with zero allocatable are skipped.
+/// pod does not request them (but `ephemeral-storage` is not scalar: it always counts). Resources
+/// with zero allocatable (or that the node does not have) are skipped.
 #[inline]
 pub fn allocatable_and_requested(
     pod: &Pod,
     node: &Node,
     resource: ResourceName,
     use_requested: bool,
+    cluster: &ClusterState,
 ) -> Option<(i64, i64)> {
     let (alloc, req) = match resource {
         ResourceName::Cpu => {
@@ -127,6 +139,14 @@ pub fn allocatable_and_requested(
                 node.allocatable.gpu_milli,
                 node.requested.gpu_milli + pod.requests.gpu_milli,
             )
+        }
+        ResourceName::Extended(r) => {
+            let x = &cluster.extended;
+            let req = x.amount(cluster.templates[pod.template.0 as usize].extended, r);
+            if req == 0 && x.is_scalar(r) {
+                return None;
+            }
+            (x.allocatable(r, node.id), x.requested(r, node.id) + req)
         }
     };
     if alloc == 0 {
@@ -289,14 +309,35 @@ pub fn fits_request(pod: &Pod, node: &Node) -> Result<(), FilterFailure> {
     )
 }
 
+/// [`fits_request`] plus the pod's extended resources: each one it requests must fit in the
+/// node's allocatable minus what its pods request; a node without the resource has none of
+/// it (fit.go `fitsRequest`, scalar resources and ephemeral storage).
+#[inline]
+pub fn fits_request_in(
+    pod: &Pod,
+    node: &Node,
+    cluster: &ClusterState,
+) -> Result<(), FilterFailure> {
+    fits_request(pod, node)?;
+    let set = cluster.templates[pod.template.0 as usize].extended;
+    if set.is_none() {
+        return Ok(());
+    }
+    match cluster.extended.misfit(set, node.id, &|_| false) {
+        None => Ok(()),
+        Some((r, true)) => Err(FilterFailure::Unresolvable(cluster.extended.reason(r))),
+        Some((r, false)) => Err(FilterFailure::Unschedulable(cluster.extended.reason(r))),
+    }
+}
+
 impl FilterPlugin for NodeResourcesFit {
     fn name(&self) -> &str {
         "NodeResourcesFit"
     }
 
     #[inline]
-    fn filter(&self, pod: &Pod, node: &Node, _: &ClusterState) -> Result<(), FilterFailure> {
-        fits_request(pod, node)
+    fn filter(&self, pod: &Pod, node: &Node, cluster: &ClusterState) -> Result<(), FilterFailure> {
+        fits_request_in(pod, node, cluster)
     }
 }
 
@@ -305,11 +346,12 @@ impl ScorePlugin for NodeResourcesFit {
         "NodeResourcesFit"
     }
 
-    fn score(&self, pod: &Pod, node: &Node, _: &ClusterState) -> i64 {
+    fn score(&self, pod: &Pod, node: &Node, cluster: &ClusterState) -> i64 {
         let mut node_score = 0;
         let mut weight_sum = 0;
         for r in &self.resources {
-            let Some((alloc, req)) = allocatable_and_requested(pod, node, r.name, false) else {
+            let Some((alloc, req)) = allocatable_and_requested(pod, node, r.name, false, cluster)
+            else {
                 continue;
             };
             let s = match self.strategy {
@@ -507,6 +549,28 @@ pub(crate) mod test_support {
             self.cluster.create_pod(new, SimTime::ZERO)
         }
 
+        /// A template whose pods are made of containers: `non_zero` scoring requests (e.g.
+        /// `(0, 0)` for a container-less pod) and `extended` requests by name.
+        pub(crate) fn containers_template(
+            &mut self,
+            non_zero: Option<(u64, u64)>,
+            extended: &[(&str, u64)],
+        ) -> TemplateId {
+            let extended = self.cluster.extended.add_set(extended.iter().copied());
+            self.cluster.add_template(PodTemplate {
+                non_zero_requests: non_zero,
+                extended,
+                ..Default::default()
+            })
+        }
+
+        /// Gives `node` `amount` of the extended resource `name`.
+        pub(crate) fn extended(&mut self, node: NodeId, name: &str, amount: u64) {
+            self.cluster
+                .extended
+                .set_node_allocatable(node, name, amount);
+        }
+
         /// Creates a pod and binds it to `node`.
         pub(crate) fn bound_pod(&mut self, requests: Resources, node: NodeId) -> PodId {
             let pod = self.pod(requests, TemplateId(0));
@@ -590,12 +654,13 @@ mod tests {
     //!
     //! Upstream test pods built with `st.MakePod().Obj()` have no container at all and so no
     //! non-zero default requests, and upstream keeps an explicit `"memory": "0"` request at zero;
-    //! our pods always count an unset (zero) cpu/memory request as 100m/200Mi for scoring. Cases
-    //! whose incoming pod is such a pod cannot be reproduced and are left out (listed per test).
-    //! Bound container-less pods contribute nothing upstream and are simply not created here.
+    //! the shorthand fixtures here count an unset (zero) cpu/memory request as 100m/200Mi for
+    //! scoring, so such pods use a template with their scoring requests
+    //! (`Fixture::containers_template`, see `container_less_pods_upstream_cases`). Bound
+    //! container-less pods contribute nothing upstream and are simply not created here.
     use super::test_support::*;
     use super::*;
-    use crate::cluster::resources::{DEFAULT_MEMORY_REQUEST, Resources};
+    use crate::cluster::resources::Resources;
     use crate::scheduler::plugins::FilterFailure::{Unresolvable, Unschedulable};
     use ResourceName::{Cpu, Gpu, Memory};
 
@@ -743,8 +808,8 @@ mod tests {
     /// least_allocated_test.go / most_allocated_test.go "resources requested, pods scheduled
     /// with resources" (+ ", differently sized nodes" for LeastAllocated). node1's bound pod
     /// requests cpu 3000 and an explicit `"memory": "0"`, which upstream does not replace by the
-    /// 200Mi default. Our pods cannot express an explicit zero, so the default is taken back off
-    /// node1's non-zero memory sum, which then equals upstream's `NonZeroRequested.Memory`.
+    /// 200Mi default: its template carries the scoring requests (3000 cores, 0) that an explicit
+    /// zero in the scenario's shorthand produces.
     #[test]
     fn explicit_zero_memory_of_bound_pod_upstream_cases() {
         let run = |strategy: ScoringStrategy, node2_mem: u64| {
@@ -752,9 +817,12 @@ mod tests {
                 alloc(cores(10000), 20000, 0),
                 alloc(cores(10000), node2_mem, 0),
             ];
-            let existing = [(0, req(cores(3000), 0, 0)), (1, req(cores(3000), 5000, 0))];
+            let existing = [(1, req(cores(3000), 5000, 0))];
             let (mut f, pod) = Fixture::with(&nodes, &existing, req(cores(3000), 5000, 0));
-            f.cluster.nodes[0].non_zero_memory_bytes -= DEFAULT_MEMORY_REQUEST;
+            let zero_mem = f.containers_template(Some((cores(3000), 0)), &[]);
+            let b = f.pod(req(cores(3000), 0, 0), zero_mem);
+            f.cluster
+                .bind(b, NodeId(0), crate::engine::time::SimTime::ZERO);
             f.scores(&mut NodeResourcesFit::new(strategy, cpu_mem()), pod)
         };
         assert_eq!(run(ScoringStrategy::LeastAllocated, 20000), [57, 45]);
@@ -1061,5 +1129,195 @@ mod tests {
             })
             .collect();
         assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    }
+
+    /// fit_test.go TestEnoughRequests cases with init containers, extended resources and
+    /// hugepages: node allocatable cpu 10m, memory 20, 32 pods, example.com/aaa 5,
+    /// hugepages-2Mi 5; the incoming pod's effective request is computed by `PodRequests`
+    /// from its containers.
+    #[test]
+    fn fit_filter_extended_and_init_container_upstream_cases() {
+        use crate::cluster::pod_requests::{ContainerResources, PodResources, pod_requests};
+        const AAA: &str = "example.com/aaa";
+        const BBB: &str = "example.com/bbb";
+        const HUGE: &str = "hugepages-2Mi";
+        let container = |list: &[(&str, u64)]| {
+            let m = list.iter().map(|&(k, v)| (k.to_string(), v)).collect();
+            ContainerResources::new(m, Default::default(), false)
+        };
+        // (name, existing pod's extended request, incoming containers, init containers, want)
+        type Case = (
+            &'static str,
+            Vec<(&'static str, u64)>,
+            Vec<Vec<(&'static str, u64)>>,
+            Vec<Vec<(&'static str, u64)>>,
+            Result<(), FilterFailure>,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                "extended resource fits",
+                vec![],
+                vec![vec![(AAA, 1)]],
+                vec![],
+                Ok(()),
+            ),
+            (
+                "extended resource fits for init container",
+                vec![],
+                vec![vec![]],
+                vec![vec![(AAA, 1)]],
+                Ok(()),
+            ),
+            (
+                "extended resource capacity enforced",
+                vec![(AAA, 0)],
+                vec![vec![(AAA, 10)]],
+                vec![],
+                Err(Unresolvable("Insufficient example.com/aaa")),
+            ),
+            (
+                "extended resource capacity enforced for init container",
+                vec![],
+                vec![vec![]],
+                vec![vec![(AAA, 10)]],
+                Err(Unresolvable("Insufficient example.com/aaa")),
+            ),
+            (
+                "extended resource allocatable enforced",
+                vec![(AAA, 5)],
+                vec![vec![(AAA, 1)]],
+                vec![],
+                Err(Unschedulable("Insufficient example.com/aaa")),
+            ),
+            (
+                "extended resource allocatable enforced for multiple containers",
+                vec![(AAA, 2)],
+                vec![vec![(AAA, 3)], vec![(AAA, 3)]],
+                vec![],
+                // 3 + 3 exceeds the whole allocatable of 5.
+                Err(Unresolvable("Insufficient example.com/aaa")),
+            ),
+            (
+                "extended resource allocatable admits multiple init containers",
+                vec![(AAA, 2)],
+                vec![vec![]],
+                vec![vec![(AAA, 3)], vec![(AAA, 2)]],
+                Ok(()),
+            ),
+            (
+                "extended resource allocatable enforced for multiple init containers",
+                vec![(AAA, 2)],
+                vec![vec![]],
+                vec![vec![(AAA, 3)], vec![(AAA, 4)]],
+                Err(Unschedulable("Insufficient example.com/aaa")),
+            ),
+            (
+                "extended resource allocatable enforced for unknown resource",
+                vec![],
+                vec![vec![(BBB, 1)]],
+                vec![],
+                Err(Unresolvable("Insufficient example.com/bbb")),
+            ),
+            (
+                "hugepages resource capacity enforced",
+                vec![],
+                vec![vec![(HUGE, 10)]],
+                vec![],
+                Err(Unresolvable("Insufficient hugepages-2Mi")),
+            ),
+            (
+                "hugepages resource allocatable enforced for multiple containers",
+                vec![(HUGE, 2)],
+                vec![vec![(HUGE, 3)], vec![(HUGE, 3)]],
+                vec![],
+                Err(Unresolvable("Insufficient hugepages-2Mi")),
+            ),
+        ];
+        for (name, existing, containers, init, want) in cases {
+            let mut f = Fixture::new();
+            let node = f.node(
+                Resources {
+                    pods: 32,
+                    ..alloc(10, 20, 0)
+                },
+                vec![],
+            );
+            f.extended(node, AAA, 5);
+            f.extended(node, HUGE, 5);
+            let bound = f.containers_template(None, &existing);
+            let b = f.pod(req(0, 0, 0), bound);
+            f.cluster.bind(b, node, crate::engine::time::SimTime::ZERO);
+            let pod = PodResources {
+                containers: containers.iter().map(|c| container(c)).collect(),
+                init_containers: init.iter().map(|c| container(c)).collect(),
+                overhead: Default::default(),
+            };
+            let reqs = pod_requests(&pod, None);
+            let list: Vec<(&str, u64)> = reqs.iter().map(|(k, &v)| (k.as_str(), v)).collect();
+            let t = f.containers_template(None, &list);
+            let p = f.pod(req(0, 0, 0), t);
+            let got = f.filter(&mut NodeResourcesFit::least_allocated(), p, node);
+            assert_eq!(got, want, "{name}");
+        }
+    }
+
+    /// Container-less incoming pods (upstream `st.MakePod().Obj()`): no non-zero defaults.
+    /// least_allocated_test.go / requested_to_capacity_ratio_test.go "nothing scheduled,
+    /// nothing requested": every node scores 100 (LeastAllocated: 0% used; shape {0:10,
+    /// 100:0}: 10 × 10 at 0%), and the MostAllocated counterpart scores 0.
+    #[test]
+    fn container_less_pods_upstream_cases() {
+        for (strategy, want) in [
+            (ScoringStrategy::LeastAllocated, [100, 100]),
+            (ScoringStrategy::MostAllocated, [0, 0]),
+            (shape(&[(0, 10), (100, 0)]), [100, 100]),
+        ] {
+            let mut f = Fixture::new();
+            f.node(alloc(cores(4000), 10000, 0), vec![]);
+            f.node(alloc(cores(6000), 10000, 0), vec![]);
+            let t = f.containers_template(Some((0, 0)), &[]);
+            let pod = f.pod(req(0, 0, 0), t);
+            let mut p = NodeResourcesFit::new(strategy.clone(), cpu_mem());
+            assert_eq!(f.scores(&mut p, pod), want, "{strategy:?}");
+        }
+    }
+
+    /// Named resources in the scoring list: a resource the pod does not request is skipped
+    /// (scalar), and so is one a node has none of; `ephemeral-storage` is scored for every pod.
+    /// Hand-checked: node1 has 4 foo, 1 requested + 1 by the pod: LeastAllocated foo score
+    /// (4 − 2)·100/4 = 50; cpu (1000 − 100 − 100)·100/1000 = 80 (the bound pod and the incoming
+    /// pod both count 100m): (50·2 + 80·1) / 3 = 60. node2 has no foo: cpu only, (1000 − 100)·100/1000 = 90.
+    #[test]
+    fn named_resources_in_scoring_lists() {
+        let mut f = Fixture::new();
+        let n1 = f.node(alloc(1000, 1 << 30, 0), vec![]);
+        let n2 = f.node(alloc(1000, 1 << 30, 0), vec![]);
+        f.extended(n1, "example.com/foo", 4);
+        let foo = f.cluster.extended.lookup("example.com/foo").unwrap();
+        let eph = f.cluster.extended.intern("ephemeral-storage");
+        f.extended(n1, "ephemeral-storage", 100);
+        f.extended(n2, "ephemeral-storage", 100);
+        let t = f.containers_template(None, &[("example.com/foo", 1)]);
+        let b = f.pod(req(100, 0, 0), t);
+        f.cluster.bind(b, n1, crate::engine::time::SimTime::ZERO);
+        let pod = f.pod(req(100, 0, 0), t);
+        let list = weights(&[(ResourceName::Extended(foo), 2), (Cpu, 1)]);
+        let mut p = NodeResourcesFit::new(ScoringStrategy::LeastAllocated, list.clone());
+        assert_eq!(f.scores(&mut p, pod), [60, 90]);
+        // A pod without foo: foo is skipped on both nodes.
+        let plain = f.pod(req(100, 0, 0), crate::cluster::pod::TemplateId(0));
+        assert_eq!(f.scores(&mut p, plain), [80, 90]);
+        // ephemeral-storage counts for the plain pod too: 100% free = 100 on both nodes.
+        let list = weights(&[(ResourceName::Extended(eph), 1), (Cpu, 1)]);
+        let mut p = NodeResourcesFit::new(ScoringStrategy::LeastAllocated, list);
+        assert_eq!(f.scores(&mut p, plain), [90, 95]);
+        // BalancedAllocation over foo and cpu on node1: fractions 2/4 and 200/1000.
+        let mut b =
+            crate::scheduler::plugins::balanced_allocation::BalancedAllocation::new(weights(&[
+                (ResourceName::Extended(foo), 1),
+                (Cpu, 1),
+            ]));
+        let want = ((1.0 - (0.5f64 - 0.2).abs() / 2.0) * 100.0) as i64;
+        assert_eq!(f.scores(&mut b, pod)[0], want);
     }
 }

@@ -536,6 +536,10 @@ impl<'de> Deserialize<'de> for Object {
                         }
                     }
                 }
+                // A Node's spec is optional (taints and cordon only).
+                if o.kind == "Node" && matches!(o.body, Body::None) {
+                    o.body = Body::Node(NodeSpecK::default());
+                }
                 Ok(o)
             }
         }

@@ -416,6 +416,7 @@ impl ClusterState {
             priority: new.priority,
             qos,
             non_zero,
+            extended: t.extended,
             template: new.template,
             owner: new.owner,
             phase: PodPhase::Pending,
@@ -483,7 +484,7 @@ impl ClusterState {
         node.non_zero_memory_bytes += nz_mem;
         node.pods.push(pod_id);
         self.topology.on_pod(pod.template, node_id, true);
-        let set = self.templates[pod.template.0 as usize].extended;
+        let set = pod.extended;
         if !set.is_none() {
             self.extended.account(set, node_id, true);
         }
@@ -509,7 +510,7 @@ impl ClusterState {
         node.usage -= usage;
         node.non_zero_cpu_milli -= nz_cpu;
         node.non_zero_memory_bytes -= nz_mem;
-        let set = self.templates[pod.template.0 as usize].extended;
+        let set = pod.extended;
         if !set.is_none() {
             self.extended.account(set, node_id, false);
         }

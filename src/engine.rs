@@ -720,8 +720,7 @@ impl Simulation {
         let admitted = n.is_alive()
             && affinity_ok
             && pressure_ok
-            && crate::scheduler::plugins::node_resources_fit::fits_request_in(p, n, &self.cluster)
-                .is_ok();
+            && crate::scheduler::plugins::node_resources_fit::kubelet_admits(p, n, &self.cluster);
         if admitted {
             self.cluster.bind(pod, node, self.now);
             self.on_bound(pod);
@@ -1141,6 +1140,9 @@ impl Simulation {
                     self.job_finished(j as usize);
                 }
                 let job = &mut self.jobs[j as usize];
+                if job.not_before > self.now && !job.is_finished() {
+                    self.queue.push(job.not_before, Event::JobStart(j));
+                }
                 match defer_ms {
                     Some(ms) => self.queue.push(self.now.plus_ms(ms), Event::JobStart(j)),
                     None => job.reconcile(&mut self.cluster, self.now, out),

@@ -326,11 +326,17 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
     let mut spread_system_defaults = true;
     let mut fit_resources = DEFAULT_RESOURCES.to_vec();
     let mut balanced_resources = DEFAULT_RESOURCES.to_vec();
+    let mut fit_ignored = plugins::node_resources_fit::IgnoredResources::default();
     let mut added_affinity = None;
     for (i, pc) in spec.plugin_config.iter().enumerate() {
         let field = format!("scheduler.pluginConfig[{i}]");
         match pc.name.as_str() {
             "NodeResourcesFit" => {
+                fit_ignored = plugins::node_resources_fit::IgnoredResources::new(
+                    &pc.args.ignored_resources,
+                    &pc.args.ignored_resource_groups,
+                    &format!("{field}.args"),
+                )?;
                 let Some(ss) = &pc.args.scoring_strategy else {
                     continue;
                 };
@@ -487,10 +493,10 @@ pub fn build_profile(spec: &SchedulerSpec, cluster: &mut ClusterState) -> Result
             "InterPodAffinity" => Box::new(InterPodAffinity::new(hard_pod_affinity_weight)),
             "TaintToleration" => Box::new(TaintToleration::default()),
             "NodeAffinity" => Box::new(NodeAffinity::with_added(cluster, added_affinity.clone())),
-            "NodeResourcesFit" => Box::new(NodeResourcesFit::new(
-                strategy.clone(),
-                fit_resources.clone(),
-            )),
+            "NodeResourcesFit" => Box::new(
+                NodeResourcesFit::new(strategy.clone(), fit_resources.clone())
+                    .with_ignored(fit_ignored.clone()),
+            ),
             _ => unreachable!("validated by resolve_plugins"),
         });
     }

@@ -14,9 +14,9 @@
 //! recorded at the last scrape (see [`crate::workload::service`]).
 //!
 //! ContainerResource metrics: the pod's usage model has one usage per pod, so a container's
-//! usage is the pod's times the container's share of the requests of the pod's app
-//! containers (its request over their sum; an equal share when none has a request). Its
-//! request is the container's own. Pods, Object and External metrics read the
+//! usage is the pod's times the container's share of the requests of the pod's app containers
+//! and sidecars (its request over their sum; an equal share when none has a request). Its
+//! request is the container's own (or its limit, by API defaulting). Pods, Object and External metrics read the
 //! [`MetricFeed`] at the sync instant (no metrics-server lag).
 
 use super::hpa::metrics_lag::{MetricsServer, UsagePoint};

@@ -1,5 +1,6 @@
 //! Pods: requests, limits, priority, QoS class, owner and lifecycle.
 
+use super::extended::ExtendedSet;
 use super::labels::{Labels, Toleration};
 use super::node::NodeId;
 use super::resources::{DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, Resources};
@@ -156,6 +157,8 @@ pub struct Pod {
     /// The cpu [millicores] and memory [bytes] requests the resource scorers use, with the
     /// non-zero defaults for unset requests; read it through [`Pod::non_zero_requests`].
     pub non_zero: (u64, u64),
+    /// Its extended resource requests (its template's set; [`ExtendedSet::NONE`] if none).
+    pub extended: ExtendedSet,
     /// Shared labels and tolerations.
     pub template: TemplateId,
     /// Creator of the pod.
@@ -316,7 +319,7 @@ pub struct PodTemplate {
     /// pod's requests and limits ([`qos_class`]).
     pub qos: Option<QosClass>,
     /// The pods' extended resource requests ([`super::extended::ExtendedSet::NONE`] if none).
-    pub extended: super::extended::ExtendedSet,
+    pub extended: ExtendedSet,
     /// Index of the scheduler profile the pods' `schedulerName` selects (see
     /// [`crate::scheduler::profiles`]); [`NO_PROFILE`] if no profile has that name (the pods
     /// are never queued and stay Pending). 0 = the first (or only) profile.
@@ -366,6 +369,12 @@ mod tests {
             qos_class(&Resources::cpu_mem(0, 1 << 20), &mem_only),
             QosClass::Burstable
         );
+        // Zero limits do not count (ComputePodQOS only counts positive quantities).
+        let zero = Limits {
+            cpu_milli: Some(0),
+            memory_bytes: Some(0),
+        };
+        assert_eq!(qos_class(&Resources::ZERO, &zero), QosClass::BestEffort);
     }
 
     #[test]

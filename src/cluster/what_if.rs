@@ -132,7 +132,7 @@ impl ClusterState {
         node.requested += pod.requests;
         node.pods.push(pod_id);
         self.topology.on_pod(pod.template, node_id, true);
-        let set = self.templates[pod.template.0 as usize].extended;
+        let set = pod.extended;
         if !set.is_none() {
             self.extended.account(set, node_id, true);
         }
@@ -147,7 +147,7 @@ impl ClusterState {
         node.requested -= pod.requests;
         node.pods.swap_remove(pos);
         self.topology.on_pod(pod.template, node_id, false);
-        let set = self.templates[pod.template.0 as usize].extended;
+        let set = pod.extended;
         if !set.is_none() {
             self.extended.account(set, node_id, false);
         }

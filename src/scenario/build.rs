@@ -1092,6 +1092,12 @@ fn fragmentation_probe(spec: &ScenarioSpec) -> Result<Option<Resources>> {
             "not allowed: the probe always takes one pod slot",
         ));
     }
+    if let Some(name) = p.extended.keys().next() {
+        return Err(err(
+            format!("{f}.{name}"),
+            "not supported: the probe measures cpu, memory and nvidia.com/gpu only",
+        ));
+    }
     let probe = Resources {
         cpu_milli: p.cpu.map_or(0, |q| q.0),
         memory_bytes: p.memory.map_or(0, |q| q.0),

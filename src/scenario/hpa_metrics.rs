@@ -22,21 +22,33 @@ pub fn build_feed(
     })
 }
 
-/// The container's share for a ContainerResource metric on `resource`, from the template's
-/// app containers (`None` if the template lists no container of that name).
+/// The container's share for a ContainerResource metric on `resource`, among the template's
+/// app containers and sidecars (`None` if none has that name).
 pub fn container_share(
     d: &DeploymentSpec,
     container: &str,
     resource: MetricResource,
 ) -> Option<ContainerShare> {
-    let requests: Vec<(&str, Option<u64>)> = d
-        .template
+    // The containers that run beside each other: app containers and sidecars (restartable
+    // init containers).
+    let t = &d.template;
+    let sidecars = t
+        .init_containers
+        .iter()
+        .filter(|c| c.restart_policy.as_deref() == Some("Always"));
+    let requests: Vec<(&str, Option<u64>)> = t
         .containers
         .iter()
+        .chain(sidecars)
         .map(|c| {
+            // API defaulting: an unset request takes the container's limit.
             let r = match resource {
-                MetricResource::Cpu => c.requests.cpu.map(|q| q.0),
-                MetricResource::Memory => c.requests.memory.map(|q| q.0.saturating_mul(1000)),
+                MetricResource::Cpu => c.requests.cpu.or(c.limits.cpu).map(|q| q.0),
+                MetricResource::Memory => c
+                    .requests
+                    .memory
+                    .or(c.limits.memory)
+                    .map(|q| q.0.saturating_mul(1000)),
             };
             (c.name.as_str(), r)
         })
@@ -98,14 +110,23 @@ mod tests {
         let d: DeploymentSpec = serde_yaml_ng::from_str(
             "name: web\nreplicas: 1\ntemplate:\n  containers:\n  \
              - {name: app, requests: {cpu: 300m, memory: 1Gi}}\n  \
-             - {name: proxy, requests: {cpu: 100m}}\n",
+             - {name: proxy, requests: {cpu: 100m}}\n  \
+             - {name: log, limits: {cpu: 100m}}\n  \
+             initContainers:\n  - {name: mesh, restartPolicy: Always, requests: {cpu: 100m}}\n  \
+             - {name: setup, requests: {cpu: '2'}}\n",
         )
         .unwrap();
         let s = container_share(&d, "app", MetricResource::Cpu).unwrap();
         assert_eq!(
             (s.request_milli, s.numerator, s.denominator),
-            (Some(300), 300, 400)
+            (Some(300), 300, 600)
         );
+        // A sidecar is a container of the pod too; a plain init container is not.
+        assert!(container_share(&d, "mesh", MetricResource::Cpu).is_some());
+        assert!(container_share(&d, "setup", MetricResource::Cpu).is_none());
+        // log's request defaults to its limit.
+        let s = container_share(&d, "log", MetricResource::Cpu).unwrap();
+        assert_eq!(s.request_milli, Some(100));
         // memory: only app requests some; proxy's share is 0 and its request unset.
         let s = container_share(&d, "proxy", MetricResource::Memory).unwrap();
         assert_eq!((s.request_milli, s.numerator), (None, 0));

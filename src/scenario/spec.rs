@@ -503,6 +503,13 @@ pub struct PluginArgs {
     /// NodeResourcesFitArgs.scoringStrategy.
     #[serde(default)]
     pub scoring_strategy: Option<ScoringStrategySpec>,
+    /// NodeResourcesFitArgs.ignoredResources: extended resources the fit filter does not check.
+    #[serde(default)]
+    pub ignored_resources: Vec<String>,
+    /// NodeResourcesFitArgs.ignoredResourceGroups: extended resource prefixes (the part before
+    /// `/`, e.g. `example.com`) the fit filter does not check.
+    #[serde(default)]
+    pub ignored_resource_groups: Vec<String>,
     /// NodeResourcesBalancedAllocationArgs.resources.
     #[serde(default)]
     pub resources: Option<Vec<ResourceWeight>>,

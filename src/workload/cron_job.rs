@@ -194,3 +194,92 @@ impl CronJobController {
         format!("{}-{}", self.name, scheduled.div_euclid(60))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::pod::TemplateId;
+    use crate::cluster::resources::Resources;
+
+    fn controller(policy: ConcurrencyPolicy, deadline_s: Option<u64>) -> CronJobController {
+        CronJobController {
+            name: "report".into(),
+            schedule: Schedule::parse("*/10 * * * *").unwrap(),
+            tz: Tz::UTC,
+            policy,
+            starting_deadline_ms: deadline_s.map(|s| s * 1000),
+            suspend: false,
+            job: JobTemplate {
+                completions: 1,
+                parallelism: 1,
+                backoff_limit: 6,
+                indexed: false,
+                duration: DurationDist::Constant(1000),
+                blueprint: Blueprint {
+                    requests: Resources::ZERO,
+                    limits: Default::default(),
+                    usage: Resources::ZERO,
+                    priority: 0,
+                    template: TemplateId(0),
+                    prefix: 0,
+                },
+            },
+            last_schedule_unix: 0,
+            active: Vec::new(),
+            jobs: Vec::new(),
+            skipped: 0,
+            armed: SimTime::NEVER,
+            index: 0,
+            calendar: Calendar::default(),
+            seed: 0,
+        }
+    }
+
+    #[test]
+    fn the_most_recent_missed_time_runs_once_and_late_starts_respect_the_deadline() {
+        // At 00:25 the times 00:10 and 00:20 passed: the most recent (00:20) starts.
+        let mut c = controller(ConcurrencyPolicy::Allow, None);
+        assert_eq!(c.most_recent(1500), (Some(1200), 2));
+        let start = RunDecision::Start {
+            scheduled: 1200,
+            replace: false,
+        };
+        assert_eq!(c.decide(1_500_000), start);
+        assert_eq!(c.decide(1_500_000), RunDecision::Nothing);
+        assert_eq!(c.next_run(1500), Some(1800));
+        // Forbid with an active Job: not started, and the time stays unmet.
+        let mut c = controller(ConcurrencyPolicy::Forbid, Some(60));
+        c.active.push(0);
+        assert_eq!(c.decide(600_000), RunDecision::Nothing);
+        c.active.clear();
+        // 30 s late: within the 60 s deadline.
+        assert!(matches!(
+            c.decide(630_000),
+            RunDecision::Start { scheduled: 600, .. }
+        ));
+        // 00:20 seen at 00:21:01: too late, skipped.
+        assert_eq!(c.decide(1_261_000), RunDecision::Nothing);
+        assert_eq!(c.skipped, 1);
+        // Replace with an active Job.
+        let mut c = controller(ConcurrencyPolicy::Replace, None);
+        c.active.push(3);
+        assert_eq!(
+            c.decide(600_000),
+            RunDecision::Start {
+                scheduled: 600,
+                replace: true
+            }
+        );
+        assert_eq!(c.job_name(600), "report-10");
+    }
+
+    #[test]
+    fn calendar_maps_simulated_time_to_unix_time() {
+        let cal = Calendar {
+            start_unix_ms: 1_767_571_200_000,
+        };
+        assert_eq!(cal.unix_s(SimTime(90_500)), 1_767_571_290);
+        assert_eq!(cal.sim_time(1_767_571_290), SimTime(90_000));
+        assert_eq!(cal.sim_time(0), SimTime::ZERO);
+    }
+}

@@ -51,28 +51,32 @@ pub const DAEMON_TOLERATIONS: [(&str, TaintEffect); 6] = [
     ("node.kubernetes.io/unschedulable", TaintEffect::NoSchedule),
 ];
 
-/// Adds the automatic DaemonSet tolerations to `tolerations` (those with the same key and
-/// effect already present are kept as given, as upstream's add-or-update does not override).
+/// Adds the automatic DaemonSet tolerations to `tolerations`. As upstream's
+/// `AddOrUpdateTolerationInPodSpec`, a toleration with the same key, operator (`Exists`),
+/// value and effect is replaced (e.g. a given `tolerationSeconds` is dropped).
 pub fn daemon_tolerations(
     tolerations: &mut Vec<Toleration>,
     intern: &mut dyn FnMut(&str) -> Symbol,
 ) {
     let empty = intern("");
     for (key, effect) in DAEMON_TOLERATIONS {
-        let key = intern(key);
-        if tolerations
-            .iter()
-            .any(|t| t.key == Some(key) && t.effect == Some(effect))
-        {
-            continue;
-        }
-        tolerations.push(Toleration {
-            key: Some(key),
+        let new = Toleration {
+            key: Some(intern(key)),
             operator: TolerationOperator::Exists,
             value: empty,
             effect: Some(effect),
             toleration_ms: None,
-        });
+        };
+        let same = |t: &Toleration| {
+            t.key == new.key
+                && t.operator == new.operator
+                && t.value == new.value
+                && t.effect == new.effect
+        };
+        match tolerations.iter_mut().find(|t| same(t)) {
+            Some(t) => *t = new,
+            None => tolerations.push(new),
+        }
     }
 }
 
@@ -414,4 +418,37 @@ pub fn template_overhead(
             r
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::labels::Interner;
+
+    #[test]
+    fn daemon_tolerations_are_added_once_and_replace_matching_ones() {
+        let mut interner = Interner::default();
+        let key = interner.intern("node.kubernetes.io/unreachable");
+        let empty = interner.intern("");
+        let mut tolerations = vec![Toleration {
+            key: Some(key),
+            operator: TolerationOperator::Exists,
+            value: empty,
+            effect: Some(TaintEffect::NoExecute),
+            toleration_ms: Some(60_000),
+        }];
+        daemon_tolerations(&mut tolerations, &mut |s| interner.intern(s));
+        assert_eq!(tolerations.len(), 6);
+        // The given unreachable toleration loses its 60 s (replaced in place).
+        assert_eq!(tolerations[0].key, Some(key));
+        assert!(tolerations.iter().all(|t| t.toleration_ms.is_none()));
+        let unschedulable = interner.intern("node.kubernetes.io/unschedulable");
+        assert!(
+            tolerations
+                .iter()
+                .any(|t| t.key == Some(unschedulable) && t.effect == Some(TaintEffect::NoSchedule))
+        );
+        daemon_tolerations(&mut tolerations, &mut |s| interner.intern(s));
+        assert_eq!(tolerations.len(), 6);
+    }
 }

@@ -26,6 +26,13 @@ use crate::scenario::values::DurationDist;
 /// Upstream's default `spec.backoffLimit`.
 pub const DEFAULT_BACKOFF_LIMIT: u32 = 6;
 
+/// Delay before the pod that replaces the first failed one [ms]; it doubles with each further
+/// failure since the last success (`DefaultJobPodFailureBackOff`).
+pub const POD_FAILURE_BACKOFF_MS: u64 = 10_000;
+
+/// Longest pod failure back-off [ms] (`MaxJobPodFailureBackOff`, 6 min).
+pub const MAX_POD_FAILURE_BACKOFF_MS: u64 = 360_000;
+
 /// State of one Job.
 pub struct JobController {
     /// Job name.
@@ -68,6 +75,10 @@ pub struct JobController {
     /// The pod whose container just failed (restart policy Never), set by the kubelet
     /// before the pod ends: the only failures counted toward the backoff limit.
     pub container_failed: Option<PodId>,
+    /// Counted failures since the last success (they set the back-off).
+    pub failures_since_success: u32,
+    /// No pod is created before this time (the pod failure back-off).
+    pub not_before: SimTime,
 }
 
 /// The state of one completion index of an Indexed Job.
@@ -114,6 +125,8 @@ impl JobController {
             pods: Vec::new(),
             cron_job: None,
             container_failed: None,
+            failures_since_success: 0,
+            not_before: SimTime::ZERO,
         }
     }
 
@@ -129,7 +142,7 @@ impl JobController {
 
     /// Creates pods until `parallelism` are active or no more are needed.
     pub fn reconcile(&mut self, cluster: &mut ClusterState, now: SimTime, out: &mut Vec<PodId>) {
-        if self.is_finished() {
+        if self.is_finished() || now < self.not_before {
             return;
         }
         while self.active < self.parallelism && self.succeeded + self.active < self.completions {
@@ -174,6 +187,7 @@ impl JobController {
             };
         }
         if succeeded {
+            self.failures_since_success = 0;
             self.succeeded += 1;
             if self.succeeded == self.completions {
                 self.completed_at = now;
@@ -181,6 +195,12 @@ impl JobController {
             false
         } else if container_failed {
             self.failed += 1;
+            // The next pod waits 10 s, doubling per failure since the last success, at most
+            // 6 min (`getRemainingTime` of the Job controller's back-off records).
+            self.failures_since_success += 1;
+            let doublings = (self.failures_since_success - 1).min(16);
+            let delay = (POD_FAILURE_BACKOFF_MS << doublings).min(MAX_POD_FAILURE_BACKOFF_MS);
+            self.not_before = now.plus_ms(delay);
             // `pastBackoffLimitOnFailure`: the Job fails once failures exceed the limit.
             if self.failed > self.backoff_limit {
                 self.failed_at = now;

@@ -259,19 +259,23 @@ fn job(extra: &str, template_extra: &str) -> String {
 
 #[test]
 fn job_fails_once_its_backoff_limit_is_exceeded() {
-    // Each pod crashes 4 s after it starts (restartPolicy Never: the pod fails). Two at 0 s
-    // fail at 4 s, two more fail at 8 s: the 3rd failure exceeds backoffLimit 2, the Job
-    // fails, deletes its active pod and creates no more: 4 pods in all (the two at 8 s fail
-    // together; the 4th failure is counted on a failed Job).
+    // Each pod crashes 4 s after it starts (restartPolicy Never: the pod fails). The two pods
+    // of 0 s fail at 4 s; the back-off after 2 failures is 20 s: two new pods at 24 s, failing
+    // at 28 s. The 3rd failure exceeds backoffLimit 2: the Job fails, deletes its other pod
+    // and creates no more. 4 pods in all.
     let crash = "      restartPolicy: Never\n      crash: {after: 4s}\n";
     let sim = simulate(&scenario(&job("    backoffLimit: 2\n", crash)));
     let j = &sim.jobs[0];
-    assert_eq!(j.failed_at.as_ms(), s(8));
+    assert_eq!(j.failed_at.as_ms(), s(28));
     assert_eq!(j.created, 4);
     assert_eq!(j.succeeded, 0);
-    // The default limit (6): failures 2, 4, 6 at 4, 8, 12 s; the 7th at 16 s fails it.
-    let sim = simulate(&scenario(&job("", crash)));
-    assert_eq!(sim.jobs[0].failed_at.as_ms(), s(16));
+    let third = pods_named(&sim, "etl-2");
+    assert_eq!(third[0].created.as_ms(), s(24));
+    // The default limit (6): failures at 4 s (2, back-off 20 s), 28 s (4, 80 s), 112 s
+    // (6, 320 s) and 436 s, where the 7th fails the Job; 8 pods.
+    let yaml = job("", crash).replace("duration: 2m", "duration: 10m");
+    let sim = simulate(&scenario(&yaml));
+    assert_eq!(sim.jobs[0].failed_at.as_ms(), s(436));
     assert_eq!(sim.jobs[0].created, 8);
     // No crashes: complete at 20 s.
     let sim = simulate(&scenario(&job("    backoffLimit: 0\n", "")));

@@ -167,3 +167,57 @@ fn bad_container_specs_are_errors() {
         assert!(e.contains(field), "{template}: {e}");
     }
 }
+
+#[test]
+fn most_allocated_over_a_named_resource_packs_it() {
+    // Two nodes with four foo each; MostAllocated over foo alone: after the first pod, the
+    // node it took scores higher for every next pod, so all three share one node (a Job's
+    // pods have no default topology spread; LeastAllocated over cpu and memory would
+    // alternate).
+    let s = scenario(
+        r#"
+name: foo-pack
+duration: 5m
+nodePools:
+  - {name: n, count: 2, allocatable: {cpu: "8", memory: 32Gi, example.com/foo: 4}, hourlyPrice: 1}
+scheduler:
+  pluginConfig:
+    - name: NodeResourcesFit
+      args:
+        scoringStrategy:
+          type: MostAllocated
+          resources: [{name: example.com/foo, weight: 1}]
+jobs:
+  - name: w
+    completions: 3
+    parallelism: 3
+    duration: 1h
+    template:
+      containers:
+        - {name: app, requests: {cpu: 100m, example.com/foo: 1}, limits: {example.com/foo: 1}}
+"#,
+    );
+    let sim = simulate(&s);
+    let nodes: Vec<_> = sim.cluster.pods.iter().map(|p| p.node).collect();
+    assert_eq!(nodes.len(), 3);
+    assert!(
+        nodes.iter().all(|n| n.is_some() && *n == nodes[0]),
+        "{nodes:?}"
+    );
+}
+
+#[test]
+fn ignored_resources_let_the_filter_pass() {
+    // The node has no foo at all; with example.com ignored the scheduler places the pod.
+    let yaml = |ignored: &str| {
+        format!(
+            "name: ign\nduration: 1m\nnodePools:\n  - {{name: n, count: 1, allocatable: {{cpu: \"1\", memory: 1Gi}}, hourlyPrice: 1}}\n\
+             scheduler:\n  pluginConfig:\n    - {{name: NodeResourcesFit, args: {{{ignored}}}}}\n\
+             deployments:\n  - name: w\n    replicas: 1\n    template: {{requests: {{example.com/foo: 1}}}}\n"
+        )
+    };
+    let placed = |y: String| simulate(&scenario(&y)).cluster.pods[0].node.is_some();
+    assert!(!placed(yaml("ignoredResources: []")));
+    assert!(placed(yaml("ignoredResourceGroups: [example.com]")));
+    assert!(placed(yaml("ignoredResources: [example.com/foo]")));
+}

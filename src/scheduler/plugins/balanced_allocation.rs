@@ -52,7 +52,7 @@ impl ScorePlugin for BalancedAllocation {
             ResourceName::Memory => pod.requests.memory_bytes > 0,
             ResourceName::Gpu => pod.requests.gpu_milli > 0,
             ResourceName::Extended(x) => {
-                let set = cluster.templates[pod.template.0 as usize].extended;
+                let set = pod.extended;
                 cluster.extended.amount(set, x) > 0
             }
         })

@@ -142,7 +142,7 @@ pub fn allocatable_and_requested(
         }
         ResourceName::Extended(r) => {
             let x = &cluster.extended;
-            let req = x.amount(cluster.templates[pod.template.0 as usize].extended, r);
+            let req = x.amount(pod.extended, r);
             if req == 0 && x.is_scalar(r) {
                 return None;
             }
@@ -226,8 +226,63 @@ pub fn broken_linear(shape: &[ShapePoint], p: i64) -> i64 {
     shape.last().map_or(0, |s| s.score)
 }
 
+/// `NodeResourcesFitArgs.ignoredResources` / `ignoredResourceGroups`: extended resources the
+/// fit filter does not check (fit.go `fitsRequest`; only extended resource names, never
+/// hugepages or ephemeral storage).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IgnoredResources {
+    names: Vec<String>,
+    groups: Vec<String>,
+}
+
+impl IgnoredResources {
+    /// Validates the lists (`field` names the args in errors): names must be extended resource
+    /// names, groups non-empty prefixes without `/`.
+    pub fn new(
+        names: &[String],
+        groups: &[String],
+        field: &str,
+    ) -> Result<Self, crate::error::Error> {
+        for (i, n) in names.iter().enumerate() {
+            if !crate::cluster::extended::is_extended_resource_name(n) {
+                return Err(crate::error::Error::scenario(
+                    format!("{field}.ignoredResources[{i}]"),
+                    format!("{n:?} is not an extended resource name such as example.com/foo"),
+                ));
+            }
+        }
+        for (i, g) in groups.iter().enumerate() {
+            if g.is_empty() || g.contains('/') {
+                return Err(crate::error::Error::scenario(
+                    format!("{field}.ignoredResourceGroups[{i}]"),
+                    format!("{g:?} must be a resource prefix such as example.com (no \"/\")"),
+                ));
+            }
+        }
+        Ok(IgnoredResources {
+            names: names.to_vec(),
+            groups: groups.to_vec(),
+        })
+    }
+
+    /// True when nothing is ignored.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty() && self.groups.is_empty()
+    }
+
+    /// Whether the fit filter skips the resource `name`.
+    pub fn ignores(&self, name: &str) -> bool {
+        crate::cluster::extended::is_extended_resource_name(name)
+            && (self.names.iter().any(|n| n == name)
+                || name
+                    .split_once('/')
+                    .is_some_and(|(g, _)| self.groups.iter().any(|x| x == g)))
+    }
+}
+
 /// The NodeResourcesFit plugin: the resource filter and the configured scoring strategy.
 pub struct NodeResourcesFit {
+    ignored: IgnoredResources,
     strategy: ScoringStrategy,
     resources: Vec<WeightedResource>,
     /// RequestedToCapacityRatio shape with scores multiplied by 10 (0..=100).
@@ -248,10 +303,17 @@ impl NodeResourcesFit {
             _ => Vec::new(),
         };
         NodeResourcesFit {
+            ignored: IgnoredResources::default(),
             strategy,
             resources,
             scaled_shape,
         }
+    }
+
+    /// Sets the extended resources the filter does not check.
+    pub fn with_ignored(mut self, ignored: IgnoredResources) -> Self {
+        self.ignored = ignored;
+        self
     }
 
     /// The default plugin: LeastAllocated over cpu and memory with weight 1.
@@ -319,7 +381,7 @@ pub fn fits_request_in(
     cluster: &ClusterState,
 ) -> Result<(), FilterFailure> {
     fits_request(pod, node)?;
-    let set = cluster.templates[pod.template.0 as usize].extended;
+    let set = pod.extended;
     if set.is_none() {
         return Ok(());
     }
@@ -330,6 +392,25 @@ pub fn fits_request_in(
     }
 }
 
+/// The kubelet's admission check of resources (pkg/kubelet/lifecycle/predicate.go): like
+/// [`fits_request_in`], but extended resources the node does not have at all are dropped from
+/// the pod's request first (`removeMissingExtendedResources`).
+#[inline]
+pub fn kubelet_admits(pod: &Pod, node: &Node, cluster: &ClusterState) -> bool {
+    if fits_request(pod, node).is_err() {
+        return false;
+    }
+    if pod.extended.is_none() {
+        return true;
+    }
+    let x = &cluster.extended;
+    let missing = |r| {
+        x.allocatable(r, node.id) == 0
+            && crate::cluster::extended::is_extended_resource_name(x.name(r))
+    };
+    x.misfit(pod.extended, node.id, &missing).is_none()
+}
+
 impl FilterPlugin for NodeResourcesFit {
     fn name(&self) -> &str {
         "NodeResourcesFit"
@@ -337,7 +418,17 @@ impl FilterPlugin for NodeResourcesFit {
 
     #[inline]
     fn filter(&self, pod: &Pod, node: &Node, cluster: &ClusterState) -> Result<(), FilterFailure> {
-        fits_request_in(pod, node, cluster)
+        if self.ignored.is_empty() || pod.extended.is_none() {
+            return fits_request_in(pod, node, cluster);
+        }
+        fits_request(pod, node)?;
+        let x = &cluster.extended;
+        let ignored = |r| self.ignored.ignores(x.name(r));
+        match x.misfit(pod.extended, node.id, &ignored) {
+            None => Ok(()),
+            Some((r, true)) => Err(FilterFailure::Unresolvable(x.reason(r))),
+            Some((r, false)) => Err(FilterFailure::Unschedulable(x.reason(r))),
+        }
     }
 }
 
@@ -1319,5 +1410,58 @@ mod tests {
             ]));
         let want = ((1.0 - (0.5f64 - 0.2).abs() / 2.0) * 100.0) as i64;
         assert_eq!(f.scores(&mut b, pod)[0], want);
+    }
+
+    /// fit_test.go "skip checking ignored extended resource" and "skip checking ignored
+    /// extended resource via resource groups": the pod asks for more example.com/aaa than the
+    /// node has, yet fits when the resource (or its group) is ignored; hugepages are never
+    /// ignored.
+    #[test]
+    fn ignored_extended_resources_upstream_cases() {
+        let mut f = Fixture::new();
+        let node = f.node(alloc(10, 20, 0), vec![]);
+        f.extended(node, "example.com/aaa", 5);
+        let t = f.containers_template(None, &[("example.com/aaa", 10)]);
+        let pod = f.pod(req(0, 0, 0), t);
+        let plugin = |names: &[&str], groups: &[&str]| {
+            let s = |l: &[&str]| l.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+            NodeResourcesFit::least_allocated()
+                .with_ignored(IgnoredResources::new(&s(names), &s(groups), "args").unwrap())
+        };
+        assert!(f.filter(&mut plugin(&[], &[]), pod, node).is_err());
+        assert_eq!(
+            f.filter(&mut plugin(&["example.com/aaa"], &[]), pod, node),
+            Ok(())
+        );
+        assert_eq!(
+            f.filter(&mut plugin(&[], &["example.com"]), pod, node),
+            Ok(())
+        );
+        assert!(f.filter(&mut plugin(&[], &["example"]), pod, node).is_err());
+        let huge = f.containers_template(None, &[("hugepages-2Mi", 1)]);
+        let hp = f.pod(req(0, 0, 0), huge);
+        assert!(IgnoredResources::new(&["hugepages-2Mi".into()], &[], "args").is_err());
+        assert_eq!(
+            f.filter(&mut plugin(&["example.com/aaa"], &[]), hp, node),
+            Err(Unresolvable("Insufficient hugepages-2Mi"))
+        );
+    }
+
+    /// The kubelet admits a pod whose extended resource its node does not have at all
+    /// (`removeMissingExtendedResources`), but not one that asks for more than the node has;
+    /// the scheduler's filter rejects both.
+    #[test]
+    fn kubelet_admission_drops_missing_extended_resources() {
+        let mut f = Fixture::new();
+        let without = f.node(alloc(1000, 1 << 30, 0), vec![]);
+        let with = f.node(alloc(1000, 1 << 30, 0), vec![]);
+        f.extended(with, "example.com/foo", 1);
+        let t = f.containers_template(None, &[("example.com/foo", 2)]);
+        let pod = f.pod(req(100, 0, 0), t);
+        let c = &f.cluster;
+        let p = &c.pods[pod.0 as usize];
+        assert!(kubelet_admits(p, &c.nodes[without.0 as usize], c));
+        assert!(!kubelet_admits(p, &c.nodes[with.0 as usize], c));
+        assert!(fits_request_in(p, &c.nodes[without.0 as usize], c).is_err());
     }
 }

@@ -606,6 +606,7 @@ mod tests {
         assert_eq!(n.allocatable.cpu.unwrap().0, 3920);
         assert_eq!(n.allocatable.memory.unwrap().0, 15_723_436 * 1024);
         assert_eq!(n.allocatable.pods.unwrap().0, 58);
+        assert_eq!(n.allocatable.extended["ephemeral-storage"], 95_500_553_774);
         assert_eq!(n.labels["topology.kubernetes.io/zone"], "eu-west-1a");
         assert!(!n.unschedulable && n.taints.is_empty());
         let n2 = &c.nodes[1];

@@ -1,9 +1,5 @@
 //! Kubernetes objects → native scenario entries.
 
-// Resource lists are cloned, not copied: `ResourceListSpec` is about to stop being `Copy`
-// (named extended resources).
-#![allow(clippy::clone_on_copy)]
-
 use super::objects::{
     Body, Container, HpaSpecK, Metadata, Object, PodSpec, PodTemplate, Resources,
 };

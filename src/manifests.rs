@@ -362,21 +362,145 @@ fn read_text(
         // (KubeSchedulerConfiguration documents are taken from the original text below.)
         let pruned = prune::prune(text);
         let parsed = pruned.as_deref().unwrap_or(text);
+        if let Some(list) = read_big_list(&file, parsed)? {
+            docs.push(Some(list));
+        } else {
+            read_documents(&file, parsed, &mut docs)?;
+        }
+    }
+    flatten(&file, text, json, docs, objects, configs)
+}
+
+/// Reads every YAML document of `text`.
+fn read_documents(file: &Path, parsed: &str, docs: &mut Vec<Option<Object>>) -> Result<()> {
+    {
         for (i, de) in serde_yaml_ng::Deserializer::from_str(parsed).enumerate() {
             match serde_path_to_error::deserialize::<_, Option<Object>>(de) {
                 Ok(o) => docs.push(o),
                 Err(e) if e.inner().to_string().starts_with(objects::KIND_FIRST) => {
-                    docs.push(reread_kind_first(&file, parsed, i)?);
+                    docs.push(reread_kind_first(file, parsed, i)?);
                 }
                 Err(e) => {
                     let path = e.path().to_string();
                     let inner = e.into_inner();
                     let lc = inner.location().map(|l| (l.line(), l.column()));
-                    return Err(doc_error(&file, i + 1, path, lc, inner));
+                    return Err(doc_error(file, i + 1, path, lc, inner));
                 }
             }
         }
     }
+    Ok(())
+}
+
+/// Items of a list below which it is read in one piece.
+const SPLIT_ITEMS: usize = 1024;
+
+/// A single-document list with many items at column 0 (`kubectl get ... -o yaml`), read in
+/// chunks of items in parallel; `None` for any other shape. Each chunk is parsed as a
+/// sequence preceded by blank lines, so line numbers stay those of the file.
+fn read_big_list(file: &Path, text: &str) -> Result<Option<Object>> {
+    if text.len() < (1 << 20) || text.lines().any(|l| l.starts_with("---")) {
+        return Ok(None);
+    }
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let Some(start) = lines.iter().position(|l| l.trim_end() == "items:") else {
+        return Ok(None);
+    };
+    let mut end = start + 1;
+    let mut item_starts = Vec::new();
+    while end < lines.len() {
+        let l = lines[end];
+        if l.starts_with("- ") {
+            item_starts.push(end);
+        } else if !(l.starts_with(' ') || l.trim().is_empty()) {
+            break;
+        }
+        end += 1;
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if item_starts.len() < SPLIT_ITEMS || threads < 2 || item_starts.first() != Some(&(start + 1)) {
+        return Ok(None);
+    }
+    // The list without its items, then the items in `threads` chunks.
+    let mut head = String::new();
+    for (i, l) in lines.iter().enumerate() {
+        if i <= start || i >= end {
+            head.push_str(l);
+        } else {
+            head.push('\n');
+        }
+    }
+    let per = item_starts.len().div_ceil(threads);
+    let bounds: Vec<(usize, usize, usize)> = item_starts
+        .chunks(per)
+        .enumerate()
+        .map(|(k, c)| {
+            let from = c[0];
+            let to = item_starts.get((k + 1) * per).copied().unwrap_or(end);
+            (k * per, from, to)
+        })
+        .collect();
+    let chunks: Vec<Result<Vec<Object>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = bounds
+            .iter()
+            .map(|&(first, from, to)| {
+                let lines = &lines;
+                scope.spawn(move || {
+                    let mut t = "\n".repeat(from);
+                    for l in &lines[from..to] {
+                        t.push_str(l);
+                    }
+                    let de = serde_yaml_ng::Deserializer::from_str(&t);
+                    serde_path_to_error::deserialize::<_, Vec<Object>>(de).map_err(|e| {
+                        // `[3].spec` of the chunk is `items[first + 3].spec` of the file.
+                        let path = e.path().to_string();
+                        let path = match path
+                            .strip_prefix('[')
+                            .and_then(|p| p.split_once(']'))
+                            .and_then(|(n, rest)| n.parse::<usize>().ok().map(|n| (n, rest)))
+                        {
+                            Some((n, rest)) => format!("items[{}]{rest}", first + n),
+                            None => path,
+                        };
+                        let inner = e.into_inner();
+                        let lc = inner.location().map(|l| (l.line(), l.column()));
+                        doc_error(file, 1, path, lc, inner)
+                    })
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a manifest reader panicked"))
+            .collect()
+    });
+    let mut docs = Vec::new();
+    read_documents(file, &head, &mut docs)?;
+    let Some(Some(mut list)) = docs.pop() else {
+        return Ok(None);
+    };
+    if !list.is_list() && !list.kind.is_empty() {
+        return Ok(None);
+    }
+    for c in chunks {
+        list.items.extend(c?);
+    }
+    if list.kind.is_empty() {
+        list.kind = "List".to_owned();
+    }
+    Ok(Some(list))
+}
+
+/// Flattens lists and sets KubeSchedulerConfiguration documents aside.
+fn flatten(
+    file: &Arc<Path>,
+    text: &str,
+    json: bool,
+    docs: Vec<Option<Object>>,
+    objects: &mut Vec<(Origin, Object)>,
+    configs: &mut Vec<(Origin, String)>,
+) -> Result<()> {
+    let file = file.clone();
     for (i, o) in docs.into_iter().enumerate() {
         let Some(o) = o else { continue };
         let origin = Origin {
@@ -482,6 +606,7 @@ mod tests {
         assert_eq!(n.allocatable.cpu.unwrap().0, 3920);
         assert_eq!(n.allocatable.memory.unwrap().0, 15_723_436 * 1024);
         assert_eq!(n.allocatable.pods.unwrap().0, 58);
+        assert_eq!(n.allocatable.extended["ephemeral-storage"], 95_500_553_774);
         assert_eq!(n.labels["topology.kubernetes.io/zone"], "eu-west-1a");
         assert!(!n.unschedulable && n.taints.is_empty());
         let n2 = &c.nodes[1];
@@ -759,5 +884,43 @@ mod tests {
         let t = "a: 1\n---\nb: 2\nc: 3\n---\nd: 4\n";
         assert_eq!(document_text(t, 1), "\n\nb: 2\nc: 3\n\n\n");
         assert_eq!(document_text("---\nx: 1\n", 0), "\nx: 1\n");
+    }
+
+    fn big_node_list(bad: Option<usize>) -> String {
+        let mut t = String::from("apiVersion: v1\nitems:\n");
+        for i in 0..1100 {
+            let cpu = if Some(i) == bad { "lots" } else { "4" };
+            t.push_str(&format!(
+                "- apiVersion: v1\n  kind: Node\n  metadata:\n    name: n-{i}\n    labels:\n      \
+                 a: {pad}\n  status:\n    allocatable:\n      cpu: {cpu}\n      memory: 16Gi\n",
+                pad = "x".repeat(900)
+            ));
+        }
+        t.push_str("kind: List\nmetadata:\n  resourceVersion: \"\"\n");
+        t
+    }
+
+    #[test]
+    fn big_lists_are_read_in_chunks_with_file_lines_and_paths() {
+        let t = big_node_list(None);
+        assert!(t.len() > 1 << 20);
+        let list = read_big_list(Path::new("n.yaml"), &t).unwrap();
+        if std::thread::available_parallelism().map_or(1, |n| n.get()) > 1 {
+            let list = list.expect("split");
+            assert_eq!(list.items.len(), 1100);
+            assert_eq!(list.items[1099].metadata.name.as_deref(), Some("n-1099"));
+        }
+        let c = convert_sources(&[(PathBuf::from("n.yaml"), t)]).unwrap();
+        assert_eq!(c.nodes.len(), 1100);
+        assert_eq!(c.nodes[700].name, "n-700");
+        // Item 1050 starts at line 3 + 1050 * 10; its cpu is 8 lines further.
+        let e = convert_sources(&[(PathBuf::from("n.yaml"), big_node_list(Some(1050)))])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with(&format!("n.yaml:{}:", 3 + 1050 * 10 + 8)),
+            "{e}"
+        );
+        assert!(e.contains("items[1050].status.allocatable.cpu"), "{e}");
     }
 }

@@ -1,9 +1,5 @@
 //! Kubernetes objects → native scenario entries.
 
-// Resource lists are cloned, not copied: `ResourceListSpec` is about to stop being `Copy`
-// (named extended resources).
-#![allow(clippy::clone_on_copy)]
-
 use super::objects::{
     Body, Container, HpaSpecK, Metadata, Object, PodSpec, PodTemplate, Resources,
 };
@@ -515,7 +511,7 @@ pub fn object(
             });
         }
         Body::Job(s) => {
-            let (j, duration) = job(&ctx, s, &o.metadata, &o.metadata, "spec", &mut ig, warnings)?;
+            let (j, duration) = job(&ctx, s, &o.metadata, "spec", &mut ig, warnings)?;
             out.jobs.push(JobSpec {
                 name: ctx.name.clone(),
                 start: start(&ctx, &o.metadata)?,
@@ -553,7 +549,6 @@ pub fn object(
                 &ctx,
                 js,
                 &merged_meta,
-                &o.metadata,
                 "spec.jobTemplate.spec",
                 &mut ig,
                 warnings,
@@ -703,12 +698,12 @@ pub fn controller_of(m: &Metadata) -> Option<(String, String)> {
         })
 }
 
-/// A Job spec (of a Job or a CronJob's template) and its pods' run time.
+/// A Job spec (of a Job or a CronJob's template) and its pods' run time; `meta` holds the
+/// annotations that apply after the pod template's.
 fn job(
     ctx: &Ctx,
     s: &super::objects::JobSpecK,
     meta: &Metadata,
-    object: &Metadata,
     prefix: &str,
     ig: &mut Ignored,
     warnings: &mut Warnings,
@@ -723,7 +718,6 @@ fn job(
         template: tmeta.annotations.as_ref().unwrap_or(&EMPTY),
         object: meta.annotations.as_ref().unwrap_or(&EMPTY),
     };
-    let _ = object;
     let duration = match notes.get::<DurationDist>(ctx, "kubesim.io/duration")? {
         Some(d) => d,
         None => {

@@ -122,6 +122,9 @@ impl Serialize for ResourceListSpec {
         if let Some(v) = self.pods {
             m.serialize_entry("pods", &v.0)?;
         }
+        for (name, v) in &self.extended {
+            m.serialize_entry(name, v)?;
+        }
         m.end()
     }
 }

@@ -12,7 +12,6 @@ use crate::scenario::spec::{
     AffinitySpec, IntOrString, LabelSelectorSpec, ResourceListSpec, StatefulSetUpdateStrategySpec,
     TolerationSpec, TopologySpreadConstraintSpec,
 };
-use crate::scenario::values::{MilliQuantity, UnitQuantity};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use std::collections::BTreeMap;
@@ -155,46 +154,21 @@ k8s_struct!(
 );
 
 /// A resource list (`requests`, `limits`, `allocatable`, `overhead`) read into the native
-/// [`ResourceListSpec`]; names it cannot hold are listed in `ignored`.
+/// [`ResourceListSpec`] (any resource name; a malformed quantity is an error naming it).
 #[derive(Clone, Debug, Default)]
 pub struct Resources {
-    /// The resources kubesim models.
+    /// The resources.
     pub list: ResourceListSpec,
-    /// Resource names not modelled (none since named extended resources are kept).
+    /// Resource names not modelled (none: every name is kept).
     pub ignored: Vec<String>,
 }
 
 impl<'de> Deserialize<'de> for Resources {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Resources;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a map from resource name to quantity, e.g. {cpu: 500m, memory: 1Gi}")
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Resources, E> {
-                Ok(Resources::default())
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Resources, A::Error> {
-                let mut out = Resources::default();
-                while let Some(key) = map.next_key::<String>()? {
-                    match key.as_str() {
-                        "cpu" => out.list.cpu = Some(map.next_value::<MilliQuantity>()?),
-                        "memory" => out.list.memory = Some(map.next_value::<UnitQuantity>()?),
-                        "nvidia.com/gpu" => out.list.gpu = Some(map.next_value::<MilliQuantity>()?),
-                        "pods" => out.list.pods = Some(map.next_value::<UnitQuantity>()?),
-                        _ => {
-                            // A named extended resource (example.com/foo, ephemeral-storage,
-                            // hugepages-2Mi...): kept; a malformed quantity is an error.
-                            let v = map.next_value::<UnitQuantity>()?;
-                            out.list.extended.insert(key, v.0);
-                        }
-                    }
-                }
-                Ok(out)
-            }
-        }
-        d.deserialize_any(V)
+        Ok(Resources {
+            list: ResourceListSpec::deserialize(d)?,
+            ignored: Vec::new(),
+        })
     }
 }
 
@@ -536,6 +510,10 @@ impl<'de> Deserialize<'de> for Object {
                             o.ignored.push(key);
                         }
                     }
+                }
+                // A Node's spec is optional (taints and cordon only).
+                if o.kind == "Node" && matches!(o.body, Body::None) {
+                    o.body = Body::Node(NodeSpecK::default());
                 }
                 Ok(o)
             }

@@ -168,3 +168,35 @@ fn import_without_nodes_adds_a_placeholder_pool() {
             .any(|p| p.phase == PodPhase::Succeeded)
     );
 }
+
+#[test]
+fn statefulset_daemonset_and_cronjob_manifests_run() {
+    // Two nodes from the dump. The StatefulSet's two pods and one DaemonSet pod per node (it
+    // tolerates everything) run; the CronJob, created at 0, starts a 2-minute Job at 10 and
+    // 20 minutes (the first run is the first schedule time after creation).
+    let s = Scenario::load(
+        &root().join("tests/fixtures/manifests/controllers.yaml"),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            s.spec.stateful_sets.len(),
+            s.spec.daemon_sets.len(),
+            s.spec.cron_jobs.len()
+        ),
+        (1, 1, 1)
+    );
+    let sim = simulate(&s);
+    let count = |prefix: &str, phase: PodPhase| {
+        (0..sim.cluster.pods.len() as u32)
+            .filter(|&p| {
+                sim.cluster.pod_name(PodId(p)).starts_with(prefix)
+                    && sim.cluster.pods[p as usize].phase == phase
+            })
+            .count()
+    };
+    assert_eq!(count("db-", PodPhase::Running), 2);
+    assert_eq!(count("logs-", PodPhase::Running), 2);
+    assert_eq!(count("report-", PodPhase::Succeeded), 2);
+}

@@ -159,15 +159,27 @@ fn import_command(paths: &[PathBuf], output: &std::path::Path) -> kubesim::Resul
     for w in &converted.warnings {
         eprintln!("warning: {w}");
     }
+    // The configuration file is named relative to the written scenario's folder.
     let config = match &converted.scheduler_file {
-        Some(f) => Some(std::fs::canonicalize(f).map_err(|e| kubesim::Error::io(f, e))?),
+        Some(f) => {
+            let f = std::fs::canonicalize(f).map_err(|e| kubesim::Error::io(f, e))?;
+            let out_dir = output
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            let out_dir =
+                std::fs::canonicalize(out_dir).map_err(|e| kubesim::Error::io(out_dir, e))?;
+            Some(kubesim::manifests::emit::relative_path(&out_dir, &f))
+        }
         None => None,
     };
     let text = kubesim::manifests::emit::scenario_yaml(&converted, config.as_deref())?;
     std::fs::write(output, &text).map_err(|e| kubesim::Error::io(output, e))?;
-    // The written scenario must load as it is.
-    Scenario::load(output, &[])
-        .map_err(|e| kubesim::Error::Usage(format!("the written scenario does not load: {e}")))?;
+    // The written scenario must load and build as it is.
+    let check = Scenario::load(output, &[]).and_then(|s| {
+        kubesim::scenario::build::build(&s, s.spec.seed, &Registry::with_builtins()).map(|_| ())
+    });
+    check.map_err(|e| kubesim::Error::Usage(format!("the written scenario does not load: {e}")))?;
     print_text(&format!(
         "{}: {} nodes, {} deployments, {} statefulSets, {} daemonSets, {} jobs, {} cronJobs, \
          {} pods\n",

@@ -192,6 +192,10 @@ pub fn scenario_yaml(c: &Converted, scheduler_file: Option<&Path>) -> Result<Str
         s.insert("configFile".into(), f.display().to_string().into());
         root.insert("scheduler".into(), Value::Mapping(s));
     }
+    let series = placeholder_metrics(c);
+    if !series.is_empty() {
+        root.insert("customMetrics".into(), Value::Sequence(series));
+    }
     let mut list = |key: &str, v: Value| {
         if !matches!(&v, Value::Sequence(s) if s.is_empty()) {
             root.insert(key.into(), v);
@@ -215,8 +219,78 @@ pub fn scenario_yaml(c: &Converted, scheduler_file: Option<&Path>) -> Result<Str
         out.push_str(", and replace the placeholder node pool (no Node objects were read)");
     }
     out.push_str(".\n");
+    if root_has_metrics(c) {
+        out.push_str(
+            "# The `customMetrics` series are placeholders (value 0) for the Pods, Object and \
+             External\n# metrics the HPAs read: give each its load curve or CSV series.\n",
+        );
+    }
     out.push_str(&body);
     Ok(out)
+}
+
+/// One `customMetrics` series per distinct Pods/Object/External metric the HPAs read, with a
+/// constant value of 0 and the labels of the metric's `matchLabels`, so that the written
+/// scenario runs as it is.
+fn placeholder_metrics(c: &Converted) -> Vec<Value> {
+    let hpas = c
+        .deployments
+        .iter()
+        .filter_map(|d| d.hpa.as_ref())
+        .chain(c.stateful_sets.iter().filter_map(|s| s.hpa.as_ref()));
+    let mut out: Vec<Value> = Vec::new();
+    for hpa in hpas {
+        for m in &hpa.metrics {
+            let (id, object) = match (&m.pods, &m.object, &m.external) {
+                (Some(p), _, _) => (&p.metric, None),
+                (_, Some(o), _) => (&o.metric, Some(&o.described_object)),
+                (_, _, Some(e)) => (&e.metric, None),
+                _ => continue,
+            };
+            let mut series = Mapping::new();
+            series.insert("name".into(), id.name.clone().into());
+            if let Some(sel) = &id.selector
+                && !sel.match_labels.is_empty()
+            {
+                let labels: Mapping = sel
+                    .match_labels
+                    .iter()
+                    .map(|(k, v)| (k.clone().into(), v.clone().into()))
+                    .collect();
+                series.insert("labels".into(), Value::Mapping(labels));
+            }
+            if let Some(o) = object {
+                let Ok(v) = to_value(o) else { continue };
+                series.insert("describedObject".into(), v);
+            }
+            series.insert("value".into(), 0.into());
+            let series = Value::Mapping(series);
+            if !out.contains(&series) {
+                out.push(series);
+            }
+        }
+    }
+    out
+}
+
+fn root_has_metrics(c: &Converted) -> bool {
+    !placeholder_metrics(c).is_empty()
+}
+
+/// `target` as a path relative to the folder `base` (both absolute), for a scenario file that
+/// must keep working when its folder moves with the files it names.
+pub fn relative_path(base: &Path, target: &Path) -> std::path::PathBuf {
+    let b: Vec<_> = base.components().collect();
+    let t: Vec<_> = target.components().collect();
+    let common = b.iter().zip(&t).take_while(|(x, y)| x == y).count();
+    let mut out = std::path::PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &t[common..] {
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -233,6 +307,14 @@ mod tests {
         assert_eq!(unit_text(512 << 20), "512Mi");
         assert_eq!(unit_text(1000), "1000");
         assert_eq!(unit_text(15_723_436 * 1024), "15723436Ki");
+    }
+
+    #[test]
+    fn relative_paths() {
+        let r = relative_path(Path::new("/a/b/out"), Path::new("/a/b/k8s/sched.yaml"));
+        assert_eq!(r, Path::new("../k8s/sched.yaml"));
+        let r = relative_path(Path::new("/a/b"), Path::new("/a/b/sched.yaml"));
+        assert_eq!(r, Path::new("sched.yaml"));
     }
 
     #[test]

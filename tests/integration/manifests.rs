@@ -200,3 +200,41 @@ fn statefulset_daemonset_and_cronjob_manifests_run() {
     assert_eq!(count("logs-", PodPhase::Running), 2);
     assert_eq!(count("report-", PodPhase::Succeeded), 2);
 }
+
+#[test]
+fn import_of_the_shipped_example_builds_with_placeholder_series() {
+    // The shop's HPAs read two External metrics: the written scenario gets a 0-valued series
+    // for each (with the selector's labels), names the scheduler configuration relative to
+    // itself, and builds as it is.
+    let dir = crate::support::temp_dir("manifest-import-shop");
+    let out = dir.join("shop.yaml");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_kubesim"))
+        .arg("import")
+        .arg(root().join("scenarios/manifests"))
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .expect("kubesim runs");
+    assert!(status.status.success(), "{status:?}");
+    let s = Scenario::load(&out, &[]).unwrap();
+    let names: Vec<&str> = s
+        .spec
+        .custom_metrics
+        .iter()
+        .map(|m| m.name.as_str())
+        .collect();
+    assert_eq!(names, ["http_requests_per_second", "orders_queue_depth"]);
+    assert_eq!(
+        s.spec.custom_metrics[0]
+            .labels
+            .get("service")
+            .map(String::as_str),
+        Some("frontend")
+    );
+    let config = s.spec.scheduler.config_file.as_deref().unwrap();
+    assert!(!std::path::Path::new(config).is_absolute(), "{config}");
+    assert_eq!(s.spec.stateful_sets.len(), 1);
+    assert_eq!(s.spec.daemon_sets.len(), 2);
+    let sim = simulate(&s);
+    assert!(sim.cluster.pods.len() > 20);
+}

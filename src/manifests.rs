@@ -656,10 +656,13 @@ mod tests {
         let h = d.hpa.as_ref().unwrap();
         assert_eq!((h.min_replicas, h.max_replicas), (Some(3), 10));
         assert_eq!(c.pod_disruption_budgets.len(), 1);
-        // `app In [web]` became `app: web`.
+        // `app In [web]` passes through unchanged.
         let sel = &c.pod_disruption_budgets[0].selector;
-        assert!(sel.match_expressions.is_empty());
-        assert_eq!(sel.match_labels["app"], "web");
+        assert_eq!(sel.match_expressions.len(), 1);
+        let r = &sel.match_expressions[0];
+        assert_eq!((r.key.as_str(), r.operator.as_str()), ("app", "In"));
+        assert_eq!(r.values, ["web"]);
+        assert!(!sel.match_labels.contains_key("app"));
         let j = &c.jobs[0];
         assert_eq!((j.completions, j.parallelism), (4, 2));
         assert_eq!(

@@ -124,7 +124,10 @@ mod tests {
         }
         let pdb = PodDisruptionBudget {
             name: "web".into(),
-            match_labels: vec![(k, v)],
+            selector: crate::cluster::pod_affinity::LabelSelector {
+                match_labels: vec![(k, v)],
+                match_expressions: Vec::new(),
+            },
             budget: Budget::MinAvailable(IntOrPercent::Int(2)),
         };
         (c, pods, pdb)

@@ -20,11 +20,19 @@
 //! controller that lags behind (so a pod evicted through the eviction API is simply no longer
 //! healthy, and `DisruptedPods` is not needed); pods on a node that went down are unhealthy at
 //! once (upstream: when the node lifecycle controller marks them NotReady, after the grace
-//! period); the selector supports `matchLabels` only.
+//! period).
+//!
+//! The selector is a full `metav1.LabelSelector` (`matchLabels` and `matchExpressions` with
+//! In, NotIn, Exists, DoesNotExist, ANDed). As in policy/v1, an empty selector `{}` covers every
+//! pod for the disruption controller and the eviction API (pkg/controller/disruption/
+//! disruption.go `getPodsForPdb`, pkg/registry/core/pod/storage/eviction.go), but no pod for
+//! preemption (pkg/scheduler/framework/plugins/defaultpreemption/default_preemption.go
+//! `filterPodsWithPDBViolation`: "a PDB with a nil or empty selector matches nothing").
 
 use crate::cluster::ClusterState;
-use crate::cluster::labels::{Labels, Symbol};
+use crate::cluster::labels::Labels;
 use crate::cluster::pod::Owner;
+use crate::cluster::pod_affinity::LabelSelector;
 use crate::cluster::readiness::pod_is_ready;
 
 /// An integer or a percentage (`intstr.IntOrString`).
@@ -60,9 +68,9 @@ pub enum Budget {
 pub struct PodDisruptionBudget {
     /// Name (for outputs).
     pub name: String,
-    /// `selector.matchLabels`: a pod matches when it has every one of these labels (never
-    /// empty: an empty selector matches nothing for preemption upstream).
-    pub match_labels: Vec<(Symbol, Symbol)>,
+    /// `selector`: `matchLabels` and `matchExpressions`, ANDed (empty: every pod, except for
+    /// preemption, see [`PodDisruptionBudget::selects_for_preemption`]).
+    pub selector: LabelSelector,
     /// The budget.
     pub budget: Budget,
 }
@@ -91,13 +99,22 @@ pub enum OwnerScale {
 }
 
 impl PodDisruptionBudget {
-    /// Whether the budget covers a pod with `labels`.
+    /// Whether the budget covers a pod with `labels` (disruption controller, eviction API,
+    /// cluster autoscaler drain): an empty selector covers every pod.
     pub fn selects(&self, labels: &Labels) -> bool {
-        !self.match_labels.is_empty()
-            && self
-                .match_labels
-                .iter()
-                .all(|&(k, v)| labels.get(k) == Some(v))
+        self.selector.matches(labels)
+    }
+
+    /// Whether preemption counts the budget for a pod with `labels`: as
+    /// [`PodDisruptionBudget::selects`], but an empty selector covers no pod
+    /// (default_preemption.go `filterPodsWithPDBViolation`, `selector.Empty()`).
+    pub fn selects_for_preemption(&self, labels: &Labels) -> bool {
+        !self.selector_is_empty() && self.selects(labels)
+    }
+
+    /// Whether the selector is `{}` (no `matchLabels`, no `matchExpressions`).
+    pub fn selector_is_empty(&self) -> bool {
+        self.selector.match_labels.is_empty() && self.selector.match_expressions.is_empty()
     }
 
     /// `(expectedCount, desiredHealthy)` for `obs`, or `None` when the controller fails safe.
@@ -162,13 +179,27 @@ impl PodDisruptionBudget {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::affinity::{Requirement, SelectorOperator};
+    use crate::cluster::labels::Symbol;
     use IntOrPercent::{Int, Percent};
 
     fn pdb(budget: Budget) -> PodDisruptionBudget {
         PodDisruptionBudget {
             name: "p".into(),
-            match_labels: vec![(Symbol(0), Symbol(1))],
+            selector: LabelSelector {
+                match_labels: vec![(Symbol(0), Symbol(1))],
+                match_expressions: Vec::new(),
+            },
             budget,
+        }
+    }
+
+    fn req(key: u32, operator: SelectorOperator, values: &[u32]) -> Requirement {
+        Requirement {
+            key: Symbol(key),
+            operator,
+            values: values.iter().map(|&v| Symbol(v)).collect(),
+            number: 0,
         }
     }
 
@@ -224,13 +255,56 @@ mod tests {
     }
 
     #[test]
-    fn selector_needs_every_label_and_is_never_empty() {
+    fn selector_needs_every_label() {
         let labels = Labels::new(vec![(Symbol(0), Symbol(1)), (Symbol(2), Symbol(3))]);
         assert!(pdb(Budget::MinAvailable(Int(1))).selects(&labels));
         let mut p = pdb(Budget::MinAvailable(Int(1)));
-        p.match_labels.push((Symbol(2), Symbol(4)));
+        p.selector.match_labels.push((Symbol(2), Symbol(4)));
         assert!(!p.selects(&labels));
-        p.match_labels.clear();
+        assert!(!p.selects_for_preemption(&labels));
+    }
+
+    #[test]
+    fn empty_selector_covers_every_pod_except_for_preemption() {
+        // policy/v1: `{}` selects all pods of the namespace; preemption ignores such a budget.
+        let labels = Labels::new(vec![(Symbol(0), Symbol(1))]);
+        let mut p = pdb(Budget::MinAvailable(Int(1)));
+        p.selector.match_labels.clear();
+        assert!(p.selector_is_empty());
+        assert!(p.selects(&labels));
+        assert!(p.selects(&Labels::default()));
+        assert!(!p.selects_for_preemption(&labels));
+    }
+
+    #[test]
+    fn match_expressions_are_anded_with_match_labels() {
+        // Labels: 0=1 (app=a), 2=3 (tier=web). Symbols 4, 5 are other values.
+        let labels = Labels::new(vec![(Symbol(0), Symbol(1)), (Symbol(2), Symbol(3))]);
+        let with = |exprs: Vec<Requirement>, ml: bool| {
+            let mut p = pdb(Budget::MinAvailable(Int(1)));
+            if !ml {
+                p.selector.match_labels.clear();
+            }
+            p.selector.match_expressions = exprs;
+            p
+        };
+        use SelectorOperator::{DoesNotExist, Exists, In, NotIn};
+        // app In [a, b]
+        assert!(with(vec![req(0, In, &[1, 4])], false).selects_for_preemption(&labels));
+        assert!(!with(vec![req(0, In, &[4, 5])], false).selects(&labels));
+        // NotIn holds for an absent key too.
+        assert!(with(vec![req(0, NotIn, &[4])], false).selects(&labels));
+        assert!(!with(vec![req(0, NotIn, &[1])], false).selects(&labels));
+        assert!(with(vec![req(6, NotIn, &[1])], false).selects(&labels));
+        assert!(with(vec![req(2, Exists, &[])], false).selects(&labels));
+        assert!(!with(vec![req(6, Exists, &[])], false).selects(&labels));
+        assert!(with(vec![req(6, DoesNotExist, &[])], false).selects(&labels));
+        assert!(!with(vec![req(2, DoesNotExist, &[])], false).selects(&labels));
+        // With matchLabels app=a: both must hold.
+        assert!(with(vec![req(2, In, &[3])], true).selects(&labels));
+        assert!(!with(vec![req(2, In, &[5])], true).selects(&labels));
+        let mut p = with(vec![req(2, Exists, &[])], true);
+        p.selector.match_labels = vec![(Symbol(0), Symbol(4))];
         assert!(!p.selects(&labels));
     }
 
@@ -278,7 +352,10 @@ mod tests {
         c.begin_deletion(a, SimTime(1), DisruptionReason::PreemptionByScheduler);
         let p = PodDisruptionBudget {
             name: "db".into(),
-            match_labels: vec![(k, v)],
+            selector: LabelSelector {
+                match_labels: vec![(k, v)],
+                match_expressions: Vec::new(),
+            },
             budget: Budget::MaxUnavailable(Int(1)),
         };
         let scale_of = |o: Owner| match o {

@@ -639,22 +639,17 @@ pub fn object(
         }
         Body::Pdb(s) => {
             ig.add("spec", &s.ignored);
-            let mut selector = s
-                .selector
-                .clone()
-                .ok_or_else(|| ctx.error("spec.selector", "missing"))?;
-            // `key In [v]` is `key: v`; PDBs are matched by labels only (other expressions
-            // are left for validation to reject).
-            selector.match_expressions.retain(|r| {
-                if r.operator == "In" && r.values.len() == 1 {
-                    selector
-                        .match_labels
-                        .insert(r.key.clone(), r.values[0].clone());
-                    false
-                } else {
-                    true
-                }
-            });
+            // policy/v1: a null selector selects no pod, so the budget has no effect and is
+            // left out; `{}` selects every pod of the namespace. Expressions pass unchanged.
+            let Some(selector) = s.selector.clone() else {
+                warnings.note(
+                    origin,
+                    &o.kind,
+                    &ctx.name,
+                    "no spec.selector: the budget selects no pod, ignored",
+                );
+                return Ok(());
+            };
             out.pod_disruption_budgets.push(PodDisruptionBudgetSpec {
                 name: ctx.name.clone(),
                 selector,

@@ -419,18 +419,8 @@ fn validate_pdbs(spec: &ScenarioSpec) -> Result<()> {
     )?;
     for (i, p) in spec.pod_disruption_budgets.iter().enumerate() {
         let field = format!("podDisruptionBudgets[{i}]");
-        if !p.selector.match_expressions.is_empty() {
-            return Err(err(
-                format!("{field}.selector.matchExpressions"),
-                "not supported for PodDisruptionBudgets; use matchLabels",
-            ));
-        }
-        if p.selector.match_labels.is_empty() {
-            return Err(err(
-                format!("{field}.selector.matchLabels"),
-                "must not be empty (an empty selector selects no pod for preemption)",
-            ));
-        }
+        // policy/v1: `{}` selects every pod (for preemption none), as upstream.
+        validate_selector(&p.selector, &format!("{field}.selector"))?;
         pdb_budget(p, &field)?;
     }
     Ok(())
@@ -1267,20 +1257,10 @@ impl Builder<'_> {
         let mut out = Vec::new();
         for (i, p) in self.spec.pod_disruption_budgets.iter().enumerate() {
             let budget = pdb_budget(p, &format!("podDisruptionBudgets[{i}]"))?;
-            let match_labels = p
-                .selector
-                .match_labels
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        self.cluster.interner.intern(k),
-                        self.cluster.interner.intern(v),
-                    )
-                })
-                .collect();
+            let selector = self.label_selector(&Some(p.selector.clone()));
             out.push(PodDisruptionBudget {
                 name: p.name.clone(),
-                match_labels,
+                selector,
                 budget,
             });
         }

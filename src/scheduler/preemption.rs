@@ -582,7 +582,10 @@ pub(crate) mod tests {
     pub(crate) fn pdb(c: &mut ClusterState, app: &str, budget: Budget) -> PodDisruptionBudget {
         PodDisruptionBudget {
             name: app.into(),
-            match_labels: vec![(c.interner.intern("app"), c.interner.intern(app))],
+            selector: crate::cluster::pod_affinity::LabelSelector {
+                match_labels: vec![(c.interner.intern("app"), c.interner.intern(app))],
+                match_expressions: Vec::new(),
+            },
             budget,
         }
     }

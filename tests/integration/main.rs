@@ -16,6 +16,7 @@ mod kubelet;
 mod load;
 mod manifests;
 mod named_nodes;
+mod pdb_expressions;
 mod placement;
 mod pods;
 mod preemption;

@@ -199,9 +199,9 @@ fn bad_budgets_and_policies_are_reported_with_their_field() {
             "0% to 100%",
         ),
         (
-            "podDisruptionBudgets:\n  - {name: b, selector: {}, minAvailable: -1}\n",
-            "podDisruptionBudgets[0].selector.matchLabels",
-            "must not be empty",
+            "podDisruptionBudgets:\n  - {name: b, selector: {matchExpressions: [{key: app, operator: In}]}, minAvailable: 1}\n",
+            "podDisruptionBudgets[0].selector.matchExpressions[0].values",
+            "need at least one value",
         ),
         (
             "scheduler: {plugins: {postFilter: {enabled: [{name: Preempt}]}}}\n",

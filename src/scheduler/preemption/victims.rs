@@ -53,7 +53,7 @@ pub fn split_by_pdb_violation(
         let mut violated = false;
         if !labels.pairs().is_empty() {
             for (pdb, left) in pdbs.iter().zip(left.iter_mut()) {
-                if pdb.selects(labels) {
+                if pdb.selects_for_preemption(labels) {
                     *left -= 1;
                     violated |= *left < 0;
                 }

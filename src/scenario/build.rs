@@ -252,6 +252,23 @@ fn validate_kubelet(t: &PodTemplateSpec, field: &str) -> Result<()> {
     Ok(())
 }
 
+/// The PriorityClasses every cluster has without declaring them: the API server creates them
+/// at start-up with `preemptionPolicy: PreemptLowerPriority` (pkg/apis/scheduling/types.go:
+/// `SystemCriticalPriority` = 2,000,000,000; `system-node-critical` is 1000 above it). A
+/// scenario (or a `kubectl get priorityclasses` dump) that declares one of them wins.
+const BUILTIN_PRIORITY_CLASSES: [(&str, i32); 2] = [
+    ("system-cluster-critical", 2_000_000_000),
+    ("system-node-critical", 2_000_001_000),
+];
+
+/// The value of a built-in PriorityClass.
+fn builtin_priority(name: &str) -> Option<i32> {
+    BUILTIN_PRIORITY_CLASSES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|&(_, v)| v)
+}
+
 fn validate_template(t: &PodTemplateSpec, field: &str, spec: &ScenarioSpec) -> Result<()> {
     validate_kubelet(t, field)?;
     if t.scheduler_name.as_deref() == Some("") {
@@ -282,11 +299,14 @@ fn validate_template(t: &PodTemplateSpec, field: &str, spec: &ScenarioSpec) -> R
                 "set either priority or priorityClassName, not both",
             ));
         }
-        if !spec.priority_classes.iter().any(|c| &c.name == name) {
+        if !spec.priority_classes.iter().any(|c| &c.name == name)
+            && builtin_priority(name).is_none()
+        {
             let known: Vec<&str> = spec
                 .priority_classes
                 .iter()
                 .map(|c| c.name.as_str())
+                .chain(BUILTIN_PRIORITY_CLASSES.iter().map(|(n, _)| *n))
                 .collect();
             return Err(err(
                 format!("{field}.priorityClassName"),
@@ -1276,7 +1296,9 @@ impl Builder<'_> {
             Some(name) => classes
                 .iter()
                 .find(|c| &c.name == name)
-                .map_or(0, |c| c.value),
+                .map(|c| c.value)
+                .or_else(|| builtin_priority(name))
+                .unwrap_or(0),
             None => classes
                 .iter()
                 .find(|c| c.global_default)

@@ -256,3 +256,24 @@ fn explain_shows_the_nomination() {
             .contains("(nominated general-")
     );
 }
+
+#[test]
+fn the_built_in_system_classes_exist_without_being_declared() {
+    // `system-node-critical` (2,000,001,000) is not in `priorityClasses`, as in a real cluster
+    // where the API server creates it. Its pod outranks web's 1000 and preempts two batch pods;
+    // a declared class with an unknown name is still an error.
+    let s = scenario(&yaml(
+        "  - name: agent\n    replicas: 1\n    start: 120s\n    template: {requests: {cpu: \"2\", memory: 1Gi}, priorityClassName: system-node-critical}\n",
+    ));
+    let sim = simulate(&s);
+    let agent = pod(&sim, "agent-0");
+    assert_eq!(agent.priority, 2_000_001_000);
+    assert!(agent.node.is_some(), "the agent preempted its way in");
+    assert_eq!(pod(&sim, "web-0").priority, 1000);
+    let err = crate::support::try_scenario(&yaml(
+        "  - name: agent\n    replicas: 1\n    template: {priorityClassName: system-critical}\n",
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("system-node-critical"), "{err}");
+}

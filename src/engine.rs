@@ -12,6 +12,7 @@ pub mod rollout;
 pub mod time;
 
 use crate::autoscale::cluster_autoscaler::{ClusterAutoscaler, EVICTION_RETRY_MS};
+use crate::autoscale::horizontal::{HpaTarget, TargetScale};
 use crate::cluster::ClusterState;
 use crate::cluster::node::NodeId;
 use crate::cluster::pod::{DisruptionReason, Lifetime, Owner, PodId, PodPhase, TemplateId};
@@ -94,6 +95,8 @@ pub struct Simulation {
     new_pods: Vec<PodId>,
     /// Reusable buffer: a service's ready pods while the kubelet checks their nodes.
     service_pods: Vec<PodId>,
+    /// Scratch list of a StatefulSet HPA target's pods (reused across syncs).
+    hpa_pods: Vec<PodId>,
     /// Load-driven services.
     pub services: Vec<crate::workload::service::Service>,
     /// Per Deployment: its service, if load-driven.
@@ -210,6 +213,7 @@ impl Simulation {
             events: 0,
             new_pods: Vec::new(),
             service_pods: Vec::new(),
+            hpa_pods: Vec::new(),
             services: Vec::new(),
             service_of: Vec::new(),
             service_samples: Vec::new(),
@@ -302,7 +306,11 @@ impl Simulation {
             self.queue.push(j.start, Event::JobStart(i as u32));
         }
         let start = |d: u32| self.deployments[d as usize].start;
-        self.hpa_due = PeriodicBatch::new(self.hpas.iter().map(|h| start(h.deployment)));
+        let target_start = |t: HpaTarget| match t {
+            HpaTarget::Deployment(d) => start(d),
+            HpaTarget::StatefulSet(s) => self.stateful_sets[s as usize].start,
+        };
+        self.hpa_due = PeriodicBatch::new(self.hpas.iter().map(|h| target_start(h.target)));
         if let Some(t) = self.hpa_due.next() {
             self.queue.push(t, Event::HpaSyncs);
         }
@@ -752,20 +760,43 @@ impl Simulation {
     }
 
     /// One HPA sync: compute the decision, log it if something changed, and scale the
-    /// Deployment to the final replica count.
+    /// target (a Deployment, or a StatefulSet through its ordered controller) to the final
+    /// replica count.
     fn sync_hpa(&mut self, i: usize) {
-        let d = self.hpas[i].deployment as usize;
+        let target = self.hpas[i].target;
+        let mut set_pods = std::mem::take(&mut self.hpa_pods);
         let decision = {
-            let (hpas, cluster, deployments) = (&mut self.hpas, &self.cluster, &self.deployments);
+            let (hpas, cluster) = (&mut self.hpas, &self.cluster);
             let (feed, services) = (&mut self.custom_metrics, &self.services);
-            let load_driven = self.service_of.get(d).copied().flatten().is_some();
+            let (scale, load_driven) = match target {
+                HpaTarget::Deployment(d) => {
+                    let d = d as usize;
+                    let dep = &self.deployments[d];
+                    let scale = TargetScale {
+                        replicas: dep.replicas,
+                        pods: &dep.pods,
+                    };
+                    (scale, self.service_of.get(d).copied().flatten().is_some())
+                }
+                HpaTarget::StatefulSet(s) => {
+                    // The pods the set owns, in ordinal order (`status.replicas` counts them).
+                    let set = &self.stateful_sets[s as usize];
+                    set_pods.clear();
+                    set_pods.extend(set.slots.iter().flatten().map(|slot| slot.pod));
+                    let scale = TargetScale {
+                        replicas: set.replicas,
+                        pods: &set_pods,
+                    };
+                    (scale, false)
+                }
+            };
             let server = hpas[i].metrics_server;
             let kubelet = &self.kubelet;
             let now = self.now;
             hpas[i].sync(
                 self.now,
                 cluster,
-                &deployments[d],
+                scale,
                 // A load-driven pod carries the sample its service recorded at the last scrape.
                 |id, pod| match load_driven {
                     true => Some(pod.metrics_sample),
@@ -775,6 +806,7 @@ impl Simulation {
                 services,
             )
         };
+        self.hpa_pods = set_pods;
         if self.hpa_last_logged.len() < self.hpas.len() {
             self.hpa_last_logged.resize(self.hpas.len(), None);
         }
@@ -782,11 +814,18 @@ impl Simulation {
             || self.hpa_last_logged[i].is_none_or(|last| !last.same_outcome(&decision));
         if changed || decision.rescaled() {
             self.hpa_last_logged[i] = Some(decision);
-            let row = crate::report::HpaRow::new(&self.deployments[d].name, &decision);
+            // Deployments are named as they are; StatefulSets as `StatefulSet/<name>`.
+            let name: std::borrow::Cow<'_, str> = match target {
+                HpaTarget::Deployment(d) => self.deployments[d as usize].name.as_str().into(),
+                HpaTarget::StatefulSet(s) => {
+                    format!("StatefulSet/{}", self.stateful_sets[s as usize].name).into()
+                }
+            };
+            let row = crate::report::HpaRow::new(&name, &decision);
             self.hpa_rows.push(row);
             if self.hpa_metrics_log {
                 crate::report::HpaMetricRow::rows(
-                    &self.deployments[d].name,
+                    &name,
                     decision.time_ms,
                     &self.hpas[i].spec,
                     self.hpas[i].metric_results(),
@@ -795,7 +834,11 @@ impl Simulation {
             }
         }
         if decision.rescaled() {
-            self.scale_deployment(d, decision.final_replicas.max(0) as u32);
+            let replicas = decision.final_replicas.max(0) as u32;
+            match target {
+                HpaTarget::Deployment(d) => self.scale_deployment(d as usize, replicas),
+                HpaTarget::StatefulSet(s) => self.scale_stateful_set(s as usize, replicas),
+            }
         }
     }
 

@@ -256,7 +256,7 @@ pub struct RunSummary {
 pub struct HpaRow {
     /// Simulated time [s].
     pub time_s: f64,
-    /// The target Deployment.
+    /// The target: a Deployment's name, or `StatefulSet/<name>`.
     pub workload: String,
     /// Replicas before the sync.
     pub current_replicas: i32,
@@ -273,7 +273,7 @@ pub struct HpaRow {
 }
 
 impl HpaRow {
-    /// The row of `decision` for Deployment `workload`.
+    /// The row of `decision` for target `workload` (see the field).
     pub fn new(workload: &str, d: &crate::autoscale::hpa::HpaDecision) -> HpaRow {
         HpaRow {
             time_s: d.time_ms as f64 / 1000.0,
@@ -294,7 +294,7 @@ impl HpaRow {
 pub struct HpaMetricRow {
     /// Simulated time [s].
     pub time_s: f64,
-    /// The target Deployment.
+    /// The target: a Deployment's name, or `StatefulSet/<name>`.
     pub workload: String,
     /// Index of the metric in the HPA's `metrics`.
     pub metric_index: usize,

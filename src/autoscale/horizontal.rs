@@ -1,9 +1,10 @@
 //! The HPA controller as the engine runs it (pkg/controller/podautoscaler/horizontal.go): one
-//! [`HorizontalController`] per Deployment with an `hpa` block, synced every sync period
-//! (15 s) from the Deployment's creation. Each sync turns the Deployment's pods into
+//! [`HorizontalController`] per Deployment or StatefulSet with an `hpa` block (its
+//! [`HpaTarget`], which upstream reaches through the `/scale` subresource), synced every sync
+//! period (15 s) from the target's creation. Each sync turns the target's pods into
 //! [`PodMetricInput`]s, runs the upstream algorithm ([`HpaState::reconcile`]) and returns the
-//! decision; the engine sets the Deployment's replicas to its `final_replicas` and logs it to
-//! `hpa.csv`.
+//! decision; the engine sets the target's replicas to its `final_replicas` (a StatefulSet then
+//! scales through its ordered controller) and logs it to `hpa.csv`.
 //!
 //! What the HPA sees of the pods: a bound pod is Running from its bind time (its start time);
 //! its Ready condition is the kubelet model's ([`pod_is_ready`]; True from the first
@@ -30,15 +31,32 @@ use super::metric_feed::{MetricFeed, ServiceRates};
 use crate::cluster::ClusterState;
 use crate::cluster::pod::{Pod, PodId, PodPhase, pod_is_ready};
 use crate::engine::time::SimTime;
-use crate::workload::deployment::DeploymentController;
 
 pub use crate::cluster::pod::PodSample;
+
+/// The workload an HPA scales (its `scaleTargetRef`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HpaTarget {
+    /// A Deployment, by index.
+    Deployment(u32),
+    /// A StatefulSet, by index.
+    StatefulSet(u32),
+}
+
+/// What one sync reads of the target: its `/scale` subresource and the pods it owns.
+#[derive(Clone, Copy, Debug)]
+pub struct TargetScale<'a> {
+    /// `spec.replicas` of the target.
+    pub replicas: u32,
+    /// The target's pods (its `status.replicas` is their count).
+    pub pods: &'a [PodId],
+}
 
 /// One HPA in the running simulation.
 #[derive(Clone, Debug)]
 pub struct HorizontalController {
-    /// Index of the target Deployment.
-    pub deployment: u32,
+    /// The target workload.
+    pub target: HpaTarget,
     /// The validated spec.
     pub spec: ValidHpa,
     /// Controller flags.
@@ -118,16 +136,16 @@ impl MetricBinding {
 }
 
 impl HorizontalController {
-    /// An HPA for Deployment `deployment`.
+    /// An HPA scaling `target`.
     pub fn new(
-        deployment: u32,
+        target: HpaTarget,
         spec: ValidHpa,
         config: HpaConfig,
         metrics_server: MetricsServer,
     ) -> Self {
         let bindings = spec.metrics.iter().map(MetricBinding::unresolved).collect();
         HorizontalController {
-            deployment,
+            target,
             spec,
             config,
             metrics_server,
@@ -150,7 +168,7 @@ impl HorizontalController {
         &mut self,
         now: SimTime,
         cluster: &ClusterState,
-        dep: &DeploymentController,
+        dep: TargetScale<'_>,
         samples: impl Fn(PodId, &Pod) -> Option<Option<PodSample>>,
         feed: &mut MetricFeed,
         services: &dyn ServiceRates,
@@ -182,7 +200,7 @@ impl HorizontalController {
 struct View<'a, F> {
     now: SimTime,
     cluster: &'a ClusterState,
-    dep: &'a DeploymentController,
+    dep: TargetScale<'a>,
     server: MetricsServer,
     samples: &'a F,
     bindings: &'a [MetricBinding],
@@ -201,7 +219,7 @@ impl<F: Fn(PodId, &Pod) -> Option<Option<PodSample>>> MetricsView for View<'_, F
         let pod = |id: PodId| &self.cluster.pods[id.0 as usize];
         match (self.bindings.get(index), metric.resource()) {
             (Some(MetricBinding::Resource), Some(resource)) => {
-                for &id in &self.dep.pods {
+                for &id in self.dep.pods {
                     let p = pod(id);
                     out.push(pod_input(
                         p,
@@ -215,7 +233,7 @@ impl<F: Fn(PodId, &Pod) -> Option<Option<PodSample>>> MetricsView for View<'_, F
             }
             (Some(MetricBinding::Container(share)), Some(resource)) => {
                 let share = share.ok_or(MetricError::ContainerNotFound)?;
-                for &id in &self.dep.pods {
+                for &id in self.dep.pods {
                     let p = pod(id);
                     let mut input =
                         pod_input(p, resource, self.now, self.server, (self.samples)(id, p));
@@ -232,7 +250,7 @@ impl<F: Fn(PodId, &Pod) -> Option<Option<PodSample>>> MetricsView for View<'_, F
                 if !self.feed.pod_values_milli(
                     first,
                     self.now.as_ms(),
-                    &self.dep.pods,
+                    self.dep.pods,
                     self.cluster,
                     self.services,
                     &mut self.values,
@@ -468,7 +486,7 @@ mod tests {
         )
         .unwrap();
         let mut h = HorizontalController::new(
-            0,
+            HpaTarget::Deployment(0),
             spec.validate("hpa").unwrap(),
             HpaConfig::default(),
             MetricsServer { resolution_ms: 0 },
@@ -482,7 +500,10 @@ mod tests {
         let d = h.sync(
             SimTime(10 * 60_000),
             &c,
-            &dep,
+            TargetScale {
+                replicas: dep.replicas,
+                pods: &dep.pods,
+            },
             |_, _| None,
             &mut feed,
             &services,

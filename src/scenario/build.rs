@@ -1820,12 +1820,26 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
         if let Some(h) = &d.hpa {
             let field = format!("deployments[{i}].hpa");
             let mut hpa = crate::autoscale::horizontal::HorizontalController::new(
-                i as u32,
+                crate::autoscale::horizontal::HpaTarget::Deployment(i as u32),
                 h.validate(&field)?,
                 hpa_config,
                 metrics_server,
             );
-            super::hpa_metrics::bind(&mut hpa, d, &feed, &field)
+            super::hpa_metrics::bind(&mut hpa, &d.template, &feed, &field)
+                .map_err(|e| e.in_file(&scenario.path))?;
+            hpas.push(hpa);
+        }
+    }
+    for (i, s) in spec.stateful_sets.iter().enumerate() {
+        if let Some(h) = &s.hpa {
+            let field = format!("statefulSets[{i}].hpa");
+            let mut hpa = crate::autoscale::horizontal::HorizontalController::new(
+                crate::autoscale::horizontal::HpaTarget::StatefulSet(i as u32),
+                h.validate(&field)?,
+                hpa_config,
+                metrics_server,
+            );
+            super::hpa_metrics::bind(&mut hpa, &s.template, &feed, &field)
                 .map_err(|e| e.in_file(&scenario.path))?;
             hpas.push(hpa);
         }
@@ -2049,11 +2063,8 @@ fn validate_controllers(spec: &ScenarioSpec) -> Result<()> {
             }
         }
         stateful_set_update(s.update_strategy.as_ref(), &f)?;
-        if s.hpa.is_some() {
-            return Err(err(
-                format!("{f}.hpa"),
-                "is not supported yet: the HPA scales Deployments only",
-            ));
+        if let Some(h) = &s.hpa {
+            h.validate(&format!("{f}.hpa"))?;
         }
         let tf = format!("{f}.template");
         validate_template(&s.template, &tf, spec)?;

@@ -1,7 +1,7 @@
 //! Scenario wiring of the HPA metrics: the `customMetrics` feed, and where each HPA metric
 //! reads its values (its feed series, or its container's share of the pod).
 
-use super::spec::{DeploymentSpec, ScenarioSpec};
+use super::spec::{PodTemplateSpec, ScenarioSpec};
 use crate::autoscale::horizontal::{ContainerShare, HorizontalController, MetricBinding};
 use crate::autoscale::hpa::spec::{HpaMetric, MetricResource};
 use crate::autoscale::metric_feed::MetricFeed;
@@ -22,16 +22,15 @@ pub fn build_feed(
     })
 }
 
-/// The container's share for a ContainerResource metric on `resource`, among the template's
-/// app containers and sidecars (`None` if none has that name).
+/// The container's share for a ContainerResource metric on `resource`, among the app
+/// containers and sidecars of the target's pod template `t` (`None` if none has that name).
 pub fn container_share(
-    d: &DeploymentSpec,
+    t: &PodTemplateSpec,
     container: &str,
     resource: MetricResource,
 ) -> Option<ContainerShare> {
     // The containers that run beside each other: app containers and sidecars (restartable
     // init containers).
-    let t = &d.template;
     let sidecars = t
         .init_containers
         .iter()
@@ -56,12 +55,13 @@ pub fn container_share(
     ContainerShare::of(container, &requests)
 }
 
-/// Resolves the metrics of `hpa` (the HPA of Deployment `d`, at `field`): ContainerResource
+/// Resolves the metrics of `hpa` (the HPA of the Deployment or StatefulSet whose pod template
+/// is `t`, at `field`): ContainerResource
 /// metrics get their container's share, custom metrics their feed series. A custom metric
 /// that no series matches is an error naming the metric.
 pub fn bind(
     hpa: &mut HorizontalController,
-    d: &DeploymentSpec,
+    t: &PodTemplateSpec,
     feed: &MetricFeed,
     field: &str,
 ) -> Result<()> {
@@ -74,7 +74,7 @@ pub fn bind(
                 resource,
                 container,
                 ..
-            } => MetricBinding::Container(container_share(d, container, *resource)),
+            } => MetricBinding::Container(container_share(t, container, *resource)),
             _ => {
                 let series = feed.bind(m);
                 if series.is_empty() {
@@ -107,7 +107,7 @@ mod tests {
 
     #[test]
     fn container_share_follows_the_requests() {
-        let d: DeploymentSpec = serde_yaml_ng::from_str(
+        let d: super::super::spec::DeploymentSpec = serde_yaml_ng::from_str(
             "name: web\nreplicas: 1\ntemplate:\n  containers:\n  \
              - {name: app, requests: {cpu: 300m, memory: 1Gi}}\n  \
              - {name: proxy, requests: {cpu: 100m}}\n  \
@@ -116,20 +116,20 @@ mod tests {
              - {name: setup, requests: {cpu: '2'}}\n",
         )
         .unwrap();
-        let s = container_share(&d, "app", MetricResource::Cpu).unwrap();
+        let s = container_share(&d.template, "app", MetricResource::Cpu).unwrap();
         assert_eq!(
             (s.request_milli, s.numerator, s.denominator),
             (Some(300), 300, 600)
         );
         // A sidecar is a container of the pod too; a plain init container is not.
-        assert!(container_share(&d, "mesh", MetricResource::Cpu).is_some());
-        assert!(container_share(&d, "setup", MetricResource::Cpu).is_none());
+        assert!(container_share(&d.template, "mesh", MetricResource::Cpu).is_some());
+        assert!(container_share(&d.template, "setup", MetricResource::Cpu).is_none());
         // log's request defaults to its limit.
-        let s = container_share(&d, "log", MetricResource::Cpu).unwrap();
+        let s = container_share(&d.template, "log", MetricResource::Cpu).unwrap();
         assert_eq!(s.request_milli, Some(100));
         // memory: only app requests some; proxy's share is 0 and its request unset.
-        let s = container_share(&d, "proxy", MetricResource::Memory).unwrap();
+        let s = container_share(&d.template, "proxy", MetricResource::Memory).unwrap();
         assert_eq!((s.request_milli, s.numerator), (None, 0));
-        assert!(container_share(&d, "nope", MetricResource::Cpu).is_none());
+        assert!(container_share(&d.template, "nope", MetricResource::Cpu).is_none());
     }
 }

@@ -123,9 +123,10 @@ fn stateful_set_errors_name_the_field() {
         "1m",
     ));
     assert!(e.contains("maxSurge"), "{e}");
-    let hpa = "    hpa:\n      minReplicas: 1\n      maxReplicas: 3\n      metrics:\n        - type: Resource\n          resource: {name: cpu, target: {type: Utilization, averageUtilization: 60}}\n";
-    let e = try_scenario(&web(hpa, "1m")).err().map(|e| e.to_string());
-    assert!(e.is_some_and(|e| e.contains("statefulSets[0].hpa")));
+    // An invalid HPA of a StatefulSet names its field.
+    let hpa = "    hpa:\n      minReplicas: 4\n      maxReplicas: 3\n      metrics:\n        - type: Resource\n          resource: {name: cpu, target: {type: Utilization, averageUtilization: 60}}\n";
+    let e = rejected(&web(hpa, "1m"));
+    assert!(e.contains("statefulSets[0].hpa"), "{e}");
 }
 
 /// The node a pod is bound to, by name.

@@ -22,5 +22,6 @@ mod pods;
 mod preemption;
 mod profiles;
 mod scenarios;
+mod statefulset_hpa;
 mod support;
 mod traces;

@@ -318,6 +318,7 @@ impl<F: Fn(PodId, &Pod) -> Option<Option<PodSample>>> MetricsView for View<'_, F
 }
 
 /// What the replica calculator sees of one pod.
+#[inline]
 fn pod_input(
     pod: &Pod,
     resource: MetricResource,

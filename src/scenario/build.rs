@@ -514,7 +514,9 @@ fn validate_affinity(t: &PodTemplateSpec, field: &str) -> Result<()> {
     Ok(())
 }
 
-fn validate_selector(sel: &LabelSelectorSpec, field: &str) -> Result<()> {
+/// Checks a label selector's expressions: a known operator, and values exactly where it
+/// needs them.
+pub(crate) fn validate_selector(sel: &LabelSelectorSpec, field: &str) -> Result<()> {
     for (i, r) in sel.match_expressions.iter().enumerate() {
         let f = format!("{field}.matchExpressions[{i}]");
         let ok = match r.operator.as_str() {

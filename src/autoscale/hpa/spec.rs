@@ -727,26 +727,8 @@ fn metric_id(m: &MetricIdentifierSpec, path: &str) -> Result<MetricId> {
                     .collect(),
                 match_expressions: Vec::new(),
             };
-            for (i, r) in sel.match_expressions.iter().enumerate() {
-                let f = format!("{path}.selector.matchExpressions[{i}]");
-                let ok = match r.operator.as_str() {
-                    "In" | "NotIn" => !r.values.is_empty(),
-                    "Exists" | "DoesNotExist" => r.values.is_empty(),
-                    other => {
-                        return Err(err(
-                            format!("{f}.operator"),
-                            format!(
-                                "unknown operator {other:?}; expected In, NotIn, Exists or DoesNotExist"
-                            ),
-                        ));
-                    }
-                };
-                if !ok {
-                    return Err(err(
-                        format!("{f}.values"),
-                        "In/NotIn need at least one value, Exists/DoesNotExist none",
-                    ));
-                }
+            crate::scenario::build::validate_selector(sel, &format!("{path}.selector"))?;
+            for r in &sel.match_expressions {
                 out.match_expressions
                     .push((r.key.clone(), r.operator.clone(), r.values.clone()));
             }

@@ -300,17 +300,10 @@ fn doc_error<E: std::fmt::Display>(
         location.push_str(&format!(", field `{path}`"));
     }
     location.push(')');
-    let mut message = err.to_string();
-    if let Some(i) = message.find(" at line ") {
-        message.truncate(i);
-    }
-    if let Some(rest) = message.strip_prefix(&format!("{path}: ")) {
-        message = rest.to_owned();
-    }
     Error::Yaml {
         file: file.display().to_string(),
         location,
-        message,
+        message: crate::scenario::yaml_message(err.to_string(), &path),
     }
 }
 

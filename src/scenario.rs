@@ -43,20 +43,23 @@ pub(crate) fn yaml_error(
     if path != "." && !path.is_empty() {
         location.push_str(&format!(" (field `{path}`)"));
     }
-    // serde_yaml_ng appends " at line X column Y"; the location is already in front.
-    let mut message = inner.to_string();
-    if let Some(i) = message.find(" at line ") {
-        message.truncate(i);
-    }
-    // The YAML error text may itself start with the field path; say it only once.
-    if let Some(rest) = message.strip_prefix(&format!("{path}: ")) {
-        message = rest.to_owned();
-    }
     Error::Yaml {
         file: file.display().to_string(),
         location,
-        message,
+        message: yaml_message(inner.to_string(), &path),
     }
+}
+
+/// A YAML error's text without what its location already says: serde_yaml_ng's trailing
+/// " at line X column Y" and a leading `<field path>: `.
+pub(crate) fn yaml_message(mut message: String, path: &str) -> String {
+    if let Some(i) = message.find(" at line ") {
+        message.truncate(i);
+    }
+    if let Some(rest) = message.strip_prefix(&format!("{path}: ")) {
+        message = rest.to_owned();
+    }
+    message
 }
 
 impl Scenario {

@@ -10,6 +10,7 @@ pub mod queue;
 pub mod rng;
 pub mod rollout;
 pub mod time;
+pub mod work;
 
 use crate::autoscale::cluster_autoscaler::{ClusterAutoscaler, EVICTION_RETRY_MS};
 use crate::autoscale::horizontal::{HpaTarget, TargetScale};
@@ -23,6 +24,7 @@ use crate::report::{GroupSample, Sample};
 use crate::scheduler::explain::Explanation;
 use crate::scheduler::preemption::{Outcome, Preemption};
 use crate::scheduler::queue::{FLUSH_PERIOD_MS, SchedulingQueue, backoff_ms};
+use crate::scheduler::retry_memo::RetryMemo;
 use crate::scheduler::{Decision, Scheduler};
 use crate::workload::deployment::DeploymentController;
 use crate::workload::job::JobController;
@@ -148,6 +150,11 @@ pub struct Simulation {
     pub rollouts: rollout::Rollouts,
     /// Fault injection and the node lifecycle controller (see `engine/faults.rs`).
     pub faults: crate::disruption::faults::Faults,
+    /// Outcomes of retried pods known without running the attempt.
+    retry_memo: RetryMemo,
+    /// Scheduling attempts and PostFilter runs (see [`Simulation::work`]).
+    attempts: u64,
+    preemption_attempts: u64,
 }
 
 /// What `kubesim explain` asks about: a pod by name, and optionally a time.
@@ -237,6 +244,9 @@ impl Simulation {
             kubelet: crate::disruption::kubelet::Kubelet::default(),
             rollouts: rollout::Rollouts::default(),
             faults: crate::disruption::faults::Faults::none(),
+            retry_memo: RetryMemo::default(),
+            attempts: 0,
+            preemption_attempts: 0,
         }
         .with_pod_hints()
     }
@@ -255,6 +265,22 @@ impl Simulation {
         let names = self.deployments.iter().map(|d| d.name.clone()).collect();
         self.metrics.recovery = crate::metrics::recovery::Recovery::new(names, SimTime::ZERO);
         self
+    }
+
+    /// The scheduling work done so far.
+    pub fn work(&self) -> work::WorkCounters {
+        let (dry_runs, nodes) = self
+            .preemption
+            .as_ref()
+            .map_or((0, 0), |p| (p.dry_runs, p.nodes_dry_run));
+        work::WorkCounters {
+            scheduling_attempts: self.attempts,
+            preemption_attempts: self.preemption_attempts,
+            preemption_dry_runs: dry_runs,
+            nodes_dry_run: nodes,
+            answered_by_retry_memo: self.retry_memo.stats.answered,
+            retry_memo_node_checks: self.retry_memo.stats.node_checks,
+        }
     }
 
     /// Number of events processed so far.
@@ -1036,11 +1062,37 @@ impl Simulation {
             if explaining {
                 self.capture_explanation(pod);
             }
-            let decision = self.decide(pod);
-            let outcome = match decision {
-                Decision::Unschedulable => self.post_filter(pod),
-                Decision::Bind(_) => None,
+            self.attempts += 1;
+            let known_futile = if explaining {
+                None
+            } else {
+                let preempts = self
+                    .preemption
+                    .as_ref()
+                    .is_some_and(|p| p.may_preempt(pod, &self.cluster));
+                self.retry_memo
+                    .known_futile(pod, preempts, &mut self.cluster, &mut *self.scheduler)
             };
+            let (decision, outcome) = match known_futile {
+                // The outcome the attempt would have, with the same random draws.
+                Some(potential) => (
+                    Decision::Unschedulable,
+                    self.preemption
+                        .as_mut()
+                        .map(|p| p.post_filter_without_candidates(pod, &self.cluster, potential)),
+                ),
+                None => {
+                    let decision = self.decide(pod);
+                    let outcome = match decision {
+                        Decision::Unschedulable => self.post_filter(pod),
+                        Decision::Bind(_) => None,
+                    };
+                    (decision, outcome)
+                }
+            };
+            if decision == Decision::Unschedulable && self.preemption.is_some() {
+                self.preemption_attempts += 1;
+            }
             if let Some(p) = self.preemption.as_mut() {
                 p.remove_nominated_pods(&mut self.cluster);
             }

@@ -16,6 +16,7 @@ pub mod plugins;
 pub mod preemption;
 pub mod profiles;
 pub mod queue;
+pub mod retry_memo;
 
 use crate::cluster::ClusterState;
 use crate::cluster::node::NodeId;
@@ -96,6 +97,36 @@ pub trait Scheduler {
                 Err(FilterFailure::Unschedulable("rejected by the scheduler"))
             });
         }
+    }
+
+    /// The filter verdicts of `pod` on `nodes`, in order, as [`Scheduler::filter_statuses`]
+    /// gives them for those nodes (the default asks [`Scheduler::feasible`] node by node).
+    fn filter_statuses_on(
+        &mut self,
+        pod: PodId,
+        nodes: &[NodeId],
+        cluster: &ClusterState,
+        out: &mut Vec<Result<(), FilterFailure>>,
+    ) {
+        out.clear();
+        for &node in nodes {
+            out.push(if self.feasible(pod, node, cluster) {
+                Ok(())
+            } else {
+                Err(FilterFailure::Unschedulable("rejected by the scheduler"))
+            });
+        }
+    }
+
+    /// Whether, right now, this scheduler's filter verdict for `pod` on every node depends
+    /// only on that node's scheduling state (see [`plugins::FilterPlugin::node_local`]) and on
+    /// the pod's requests, extended resources and template; and whether an `Unschedulable`
+    /// decision for the pod leaves nothing behind that a later decision reads (no random draw,
+    /// no moved round-robin start). Then a pod that passes no node's filters is unschedulable,
+    /// and the engine may remember per node that retries of such a pod cannot fit or preempt
+    /// there ([`retry_memo`]). The default, `false`, is always safe.
+    fn node_local_verdicts(&mut self, _pod: PodId, _cluster: &ClusterState) -> bool {
+        false
     }
 
     /// The first index `k` of `nodes`, scanning from `start` and wrapping around, for which

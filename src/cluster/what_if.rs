@@ -1,6 +1,7 @@
 //! Reversible what-if changes, for simulations that must leave no trace: the cluster
 //! autoscaler's scale-up estimates and scale-down removal checks (upstream
-//! `ClusterSnapshot.Fork` / `Revert` / `Commit`, cluster-autoscaler/simulator/clustersnapshot).
+//! `ClusterSnapshot.Fork` / `Revert` / `Commit`, cluster-autoscaler/simulator/clustersnapshot),
+//! and preemption's victim dry runs.
 //!
 //! A simulation takes a [`Checkpoint`], then moves pods' accounting between nodes with
 //! [`ClusterState::what_if_attach`] / [`ClusterState::what_if_detach`], and shows template or

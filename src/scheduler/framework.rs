@@ -125,6 +125,26 @@ impl FilterChain {
         );
     }
 
+    /// Prepares for `pod` and writes its verdict on each of `nodes` into `out`, in order.
+    pub fn statuses_on(
+        &mut self,
+        pod: PodId,
+        nodes: &[NodeId],
+        cluster: &ClusterState,
+        out: &mut Vec<Result<(), FilterFailure>>,
+    ) {
+        self.prepare(pod, cluster);
+        out.clear();
+        out.extend(nodes.iter().map(|&node| self.check(pod, node, cluster)));
+    }
+
+    /// Whether every plugin's verdict for `pod` is node-local right now
+    /// ([`FilterPlugin::node_local`]).
+    pub fn node_local(&self, pod: PodId, cluster: &ClusterState) -> bool {
+        let p = &cluster.pods[pod.0 as usize];
+        self.filters.iter().all(|f| f.node_local(p, cluster))
+    }
+
     /// Prepares for `pod` and checks one node (for one-off feasibility questions).
     pub fn prepare_and_check(&mut self, pod: PodId, node: NodeId, cluster: &ClusterState) -> bool {
         self.prepare(pod, cluster);
@@ -260,6 +280,22 @@ impl Scheduler for Framework {
         out: &mut Vec<Result<(), FilterFailure>>,
     ) {
         self.filters.statuses(pod, cluster, out);
+    }
+
+    fn filter_statuses_on(
+        &mut self,
+        pod: PodId,
+        nodes: &[NodeId],
+        cluster: &ClusterState,
+        out: &mut Vec<Result<(), FilterFailure>>,
+    ) {
+        self.filters.statuses_on(pod, nodes, cluster, out);
+    }
+
+    /// Its filters decide alone (an unschedulable pod passed none), and an unschedulable
+    /// cycle draws nothing and ends where it started (it visited every node).
+    fn node_local_verdicts(&mut self, pod: PodId, cluster: &ClusterState) -> bool {
+        self.filters.node_local(pod, cluster)
     }
 
     /// PreFilter once, then the filters node by node (as one scheduling cycle would).

@@ -48,6 +48,16 @@ pub trait FilterPlugin: Send {
     /// `Ok(())` if `pod` may be placed on `node` (after `pre_filter` for the same pod).
     fn filter(&self, pod: &Pod, node: &Node, cluster: &ClusterState) -> Result<(), FilterFailure>;
 
+    /// Whether, in the current cluster, this plugin's verdict for `pod` on any node depends
+    /// only on that node's scheduling state (what `ClusterState::node_versions` versions:
+    /// requested resources, pods, allocatable, taints, cordon, memory pressure; plus its
+    /// static labels and pool) and on the pod's requests, extended resources and template.
+    /// Lets the engine remember per node that a retried pod cannot fit there
+    /// (`scheduler::retry_memo`). The default, `false`, is always safe.
+    fn node_local(&self, _pod: &Pod, _cluster: &ClusterState) -> bool {
+        false
+    }
+
     /// Filters a batch: clears `pass[i]` when `nodes[i]` fails (entries already false are
     /// skipped). The default loops over [`FilterPlugin::filter`]; being a default method, that
     /// call is statically dispatched, so the framework pays one virtual call per batch.

@@ -186,6 +186,10 @@ pub struct Preemption {
     /// Nominated pods currently added to their nodes by [`Preemption::add_nominated_pods`].
     added: Vec<(PodId, NodeId)>,
     saved_epoch: u64,
+    /// PostFilter runs that got as far as the filter statuses and a dry run.
+    pub dry_runs: u64,
+    /// Nodes visited by those dry runs (`select_victims_on_node` calls).
+    pub nodes_dry_run: u64,
 }
 
 impl Preemption {
@@ -200,6 +204,8 @@ impl Preemption {
             statuses: Vec::new(),
             added: Vec::new(),
             saved_epoch: 0,
+            dry_runs: 0,
+            nodes_dry_run: 0,
         }
     }
 
@@ -302,6 +308,60 @@ impl Preemption {
         cluster.capacity_epoch = self.saved_epoch;
     }
 
+    /// The DefaultPreemption settings that apply to `pod`, or `None` when it may not preempt
+    /// (`preemptionPolicy: Never`, or its profile has no PostFilter plugin).
+    fn args_for(&self, pod: PodId, cluster: &ClusterState) -> Option<DefaultPreemptionArgs> {
+        let t = &cluster.templates[cluster.pods[pod.0 as usize].template.0 as usize];
+        if t.preemption_policy == PreemptionPolicy::Never {
+            return None;
+        }
+        if self.profile_args.is_empty() {
+            return Some(self.args);
+        }
+        // `None`: the pod's profile has no PostFilter plugin.
+        self.profile_args
+            .get(t.scheduler_profile as usize)
+            .copied()
+            .flatten()
+    }
+
+    /// Whether PostFilter would look for preemption candidates for `pod` at some point: its
+    /// template and profile allow it (a function of the template only).
+    pub fn may_preempt(&self, pod: PodId, cluster: &ClusterState) -> bool {
+        self.args_for(pod, cluster).is_some()
+    }
+
+    /// Whether some bound pod has a lower priority than `priority`; otherwise no node can
+    /// yield a victim (upstream would find every node without victims, hence no candidate).
+    fn lower_priority_bound(&self, priority: i32) -> bool {
+        self.bound_priorities
+            .keys()
+            .next()
+            .is_some_and(|&lowest| lowest < priority)
+    }
+
+    /// [`Preemption::post_filter`] for a pod without a nomination that is known to have no
+    /// candidate on any node, `potential` nodes having the filter status `Unschedulable`
+    /// (`scheduler::retry_memo`): the same outcome and the same random draw, without the
+    /// filter statuses and the dry run.
+    pub fn post_filter_without_candidates(
+        &mut self,
+        pod: PodId,
+        cluster: &ClusterState,
+        potential: usize,
+    ) -> Outcome {
+        debug_assert!(cluster.pods[pod.0 as usize].nominated_node.is_none());
+        if self.args_for(pod, cluster).is_none() {
+            return Outcome::NotEligible;
+        }
+        if !self.lower_priority_bound(cluster.pods[pod.0 as usize].priority) || potential == 0 {
+            return Outcome::NoCandidate;
+        }
+        // The dry run's random offset, drawn as `post_filter` draws it.
+        let _offset: usize = self.rng.random_range(0..potential);
+        Outcome::NoCandidate
+    }
+
     /// One preemption attempt for `pod`, which just failed to schedule (PostFilter). The
     /// cluster is left unchanged; the caller carries out a [`Outcome::Preempted`] result.
     /// `scale_of` gives the scale of a pod's owner for the PDBs' arithmetic.
@@ -313,31 +373,15 @@ impl Preemption {
         pdbs: &[PodDisruptionBudget],
         scale_of: &dyn Fn(Owner) -> OwnerScale,
     ) -> Outcome {
-        let p = &cluster.pods[pod.0 as usize];
-        if cluster.templates[p.template.0 as usize].preemption_policy == PreemptionPolicy::Never {
+        let Some(args) = self.args_for(pod, cluster) else {
             return Outcome::NotEligible;
-        }
-        let args = if self.profile_args.is_empty() {
-            self.args
-        } else {
-            let profile = cluster.templates[p.template.0 as usize].scheduler_profile;
-            match self.profile_args.get(profile as usize) {
-                Some(Some(a)) => *a,
-                // The pod's profile has no PostFilter plugin.
-                _ => return Outcome::NotEligible,
-            }
         };
+        let p = &cluster.pods[pod.0 as usize];
         let (priority, nominated) = (p.priority, p.nominated_node);
-        // No bound pod of lower priority anywhere: no node can yield a victim (upstream would
-        // find every node without victims, hence no candidate).
-        if self
-            .bound_priorities
-            .keys()
-            .next()
-            .is_none_or(|&lowest| lowest >= priority)
-        {
+        if !self.lower_priority_bound(priority) {
             return Outcome::NoCandidate;
         }
+        self.dry_runs += 1;
         scheduler.filter_statuses(pod, cluster, &mut self.statuses);
         if let Some(node) = nominated {
             let status = cluster
@@ -366,7 +410,15 @@ impl Preemption {
         let offset = self.rng.random_range(0..potential.len());
         let wanted = args.num_candidates(potential.len());
         let mut candidates = dry_run(
-            pod, &potential, offset, wanted, cluster, scheduler, pdbs, &allowed,
+            pod,
+            &potential,
+            offset,
+            wanted,
+            cluster,
+            scheduler,
+            pdbs,
+            &allowed,
+            &mut self.nodes_dry_run,
         );
         match candidates.len() {
             0 => Outcome::NoCandidate,
@@ -414,10 +466,12 @@ fn dry_run(
     scheduler: &mut dyn Scheduler,
     pdbs: &[PodDisruptionBudget],
     allowed: &[u32],
+    nodes_dry_run: &mut u64,
 ) -> Vec<Candidate> {
     let (mut clean, mut violating) = (Vec::new(), Vec::new());
     for i in 0..potential.len() {
         let node = potential[(offset + i) % potential.len()];
+        *nodes_dry_run += 1;
         let Some(c) = select_victims_on_node(pod, node, cluster, scheduler, pdbs, allowed) else {
             continue;
         };
@@ -731,6 +785,7 @@ pub(crate) mod tests {
             s,
             std::slice::from_ref(&budget),
             &[0],
+            &mut 0,
         );
         let nodes: Vec<u32> = cs.iter().map(|c| c.node.0).collect();
         assert_eq!(
@@ -739,7 +794,19 @@ pub(crate) mod tests {
             "clean first; violating list capped at 2"
         );
         // From offset 3: two clean candidates are enough.
-        let cs = dry_run(pod, &potential, 3, 2, &mut t.c, s, &[budget], &[0]);
+        let mut visited = 0;
+        let cs = dry_run(
+            pod,
+            &potential,
+            3,
+            2,
+            &mut t.c,
+            s,
+            &[budget],
+            &[0],
+            &mut visited,
+        );
+        assert_eq!(visited, 2, "stops at the second clean candidate");
         let nodes: Vec<u32> = cs.iter().map(|c| c.node.0).collect();
         assert_eq!(nodes, vec![3, 4]);
     }

@@ -93,6 +93,31 @@ impl Scheduler for Profiles {
         }
     }
 
+    fn filter_statuses_on(
+        &mut self,
+        pod: PodId,
+        nodes: &[NodeId],
+        cluster: &ClusterState,
+        out: &mut Vec<std::result::Result<(), FilterFailure>>,
+    ) {
+        match self.of(pod, cluster) {
+            Some(s) => s.filter_statuses_on(pod, nodes, cluster, out),
+            None => {
+                out.clear();
+                out.extend(
+                    nodes
+                        .iter()
+                        .map(|_| Err(FilterFailure::Unresolvable("no scheduler profile"))),
+                );
+            }
+        }
+    }
+
+    fn node_local_verdicts(&mut self, pod: PodId, cluster: &ClusterState) -> bool {
+        self.of(pod, cluster)
+            .is_some_and(|s| s.node_local_verdicts(pod, cluster))
+    }
+
     fn first_feasible(
         &mut self,
         pod: PodId,

@@ -50,6 +50,21 @@ impl Scheduler for BestFit {
         self.filters.statuses(pod, cluster, out);
     }
 
+    fn filter_statuses_on(
+        &mut self,
+        pod: PodId,
+        nodes: &[NodeId],
+        cluster: &ClusterState,
+        out: &mut Vec<Result<(), FilterFailure>>,
+    ) {
+        self.filters.statuses_on(pod, nodes, cluster, out);
+    }
+
+    /// Its filters decide alone (an unschedulable pod passed none), and there is no state or draw.
+    fn node_local_verdicts(&mut self, pod: PodId, cluster: &ClusterState) -> bool {
+        self.filters.node_local(pod, cluster)
+    }
+
     fn schedule(&mut self, pod: PodId, cluster: &ClusterState, _: &mut SimRng) -> Decision {
         self.filters.prepare(pod, cluster);
         let req = cluster.pods[pod.0 as usize].requests;

@@ -41,6 +41,22 @@ impl Scheduler for RandomFit {
         self.filters.statuses(pod, cluster, out);
     }
 
+    fn filter_statuses_on(
+        &mut self,
+        pod: PodId,
+        nodes: &[NodeId],
+        cluster: &ClusterState,
+        out: &mut Vec<Result<(), FilterFailure>>,
+    ) {
+        self.filters.statuses_on(pod, nodes, cluster, out);
+    }
+
+    /// Its filters decide alone (an unschedulable pod passed none), and it draws only per feasible
+    /// node.
+    fn node_local_verdicts(&mut self, pod: PodId, cluster: &ClusterState) -> bool {
+        self.filters.node_local(pod, cluster)
+    }
+
     fn schedule(&mut self, pod: PodId, cluster: &ClusterState, rng: &mut SimRng) -> Decision {
         self.filters.prepare(pod, cluster);
         let mut chosen = None;

@@ -89,6 +89,14 @@ impl FilterPlugin for InterPodAffinity {
         "InterPodAffinity"
     }
 
+    /// Every node passes when the pod has no inter-pod terms and no bound pod has any.
+    fn node_local(&self, pod: &Pod, cluster: &ClusterState) -> bool {
+        cluster.templates[pod.template.0 as usize]
+            .pod_affinity
+            .is_empty()
+            && !cluster.bound_pods_have_pod_affinity()
+    }
+
     fn pre_filter(&mut self, pod: &Pod, cluster: &ClusterState) {
         let index = &cluster.topology;
         let template = &cluster.templates[pod.template.0 as usize];

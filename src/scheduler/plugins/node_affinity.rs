@@ -58,6 +58,11 @@ impl FilterPlugin for NodeAffinity {
         "NodeAffinity"
     }
 
+    /// Reads only the pod and the node.
+    fn node_local(&self, _pod: &Pod, _cluster: &ClusterState) -> bool {
+        true
+    }
+
     fn filter(&self, pod: &Pod, node: &Node, cluster: &ClusterState) -> Result<(), FilterFailure> {
         let affinity = &cluster.templates[pod.template.0 as usize].node_affinity;
         let resolve = |s: Symbol| cluster.interner.resolve(s);

@@ -22,6 +22,11 @@ impl FilterPlugin for NodeName {
         "NodeName"
     }
 
+    /// Reads only the pod and the node.
+    fn node_local(&self, _pod: &Pod, _cluster: &ClusterState) -> bool {
+        true
+    }
+
     fn filter(&self, pod: &Pod, node: &Node, cluster: &ClusterState) -> Result<(), FilterFailure> {
         match cluster.templates[pod.template.0 as usize].node_name {
             Some(id) if id != node.id => Err(FilterFailure::Unresolvable(REASON)),

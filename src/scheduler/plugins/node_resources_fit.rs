@@ -416,6 +416,11 @@ impl FilterPlugin for NodeResourcesFit {
         "NodeResourcesFit"
     }
 
+    /// Reads only the pod and the node.
+    fn node_local(&self, _pod: &Pod, _cluster: &ClusterState) -> bool {
+        true
+    }
+
     #[inline]
     fn filter(&self, pod: &Pod, node: &Node, cluster: &ClusterState) -> Result<(), FilterFailure> {
         if self.ignored.is_empty() || pod.extended.is_none() {

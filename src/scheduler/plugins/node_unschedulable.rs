@@ -42,6 +42,11 @@ impl FilterPlugin for NodeUnschedulable {
         "NodeUnschedulable"
     }
 
+    /// Reads only the pod and the node.
+    fn node_local(&self, _pod: &Pod, _cluster: &ClusterState) -> bool {
+        true
+    }
+
     fn pre_filter(&mut self, pod: &Pod, cluster: &ClusterState) {
         let tolerations = &cluster.templates[pod.template.0 as usize].tolerations;
         self.tolerates = tolerated(tolerations, &self.taint);

@@ -184,6 +184,12 @@ impl FilterPlugin for PodTopologySpread {
         "PodTopologySpread"
     }
 
+    /// Without constraints of its own the pod has no hard constraint (the system defaults are
+    /// ScheduleAnyway) and every node passes.
+    fn node_local(&self, pod: &Pod, cluster: &ClusterState) -> bool {
+        cluster.templates[pod.template.0 as usize].spread.is_empty()
+    }
+
     /// `calPreFilterState`: matching pods per domain over the nodes that have every
     /// constraint's key and pass the inclusion policies; the global minimum per constraint.
     fn pre_filter(&mut self, pod: &Pod, cluster: &ClusterState) {

@@ -94,6 +94,11 @@ impl FilterPlugin for TaintToleration {
         "TaintToleration"
     }
 
+    /// Reads only the pod and the node.
+    fn node_local(&self, _pod: &Pod, _cluster: &ClusterState) -> bool {
+        true
+    }
+
     fn pre_filter(&mut self, pod: &Pod, cluster: &ClusterState) {
         self.pools.update(pod, cluster);
         self.tolerates_memory_pressure = cluster

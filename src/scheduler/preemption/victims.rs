@@ -2,7 +2,7 @@
 //! pkg/scheduler/framework/plugins/defaultpreemption/default_preemption.go).
 //!
 //! Every pod of lower priority than the preemptor is removed from the node (a what-if through
-//! `ClusterState::detach`, undone afterwards); if the preemptor then passes the scheduler's
+//! `ClusterState::what_if_detach`, reverted afterwards); if the preemptor then passes the scheduler's
 //! filters on the node, the removed pods are added back one at a time, most important first,
 //! PDB-violating ones before the others, and each stays only if the preemptor still fits. The
 //! filters are re-run on the modified cluster, so every filter plugin (present or future) sees the
@@ -69,9 +69,11 @@ pub fn split_by_pdb_violation(
 }
 
 /// The victims `pod` needs on `node`, or `None` when the node is not a candidate (no
-/// lower-priority pods, or the preemptor does not fit even without all of them). The cluster is
-/// left exactly as it was (pods, their order on the node, totals and `capacity_epoch`; only node
-/// versions move, which merely invalidates caches).
+/// lower-priority pods, or the preemptor does not fit even without all of them). The removals
+/// and re-additions are what-if changes (`cluster/what_if.rs`), all reverted before returning,
+/// so the cluster is left exactly as it was: pods, their order on the node, totals,
+/// `capacity_epoch` and node versions (scheduler caches stay valid; a dry run over hundreds of
+/// nodes must not look like hundreds of node changes to them).
 pub fn select_victims_on_node(
     pod: PodId,
     node: NodeId,
@@ -81,9 +83,8 @@ pub fn select_victims_on_node(
     allowed: &[u32],
 ) -> Option<Candidate> {
     let priority = cluster.pods[pod.0 as usize].priority;
-    let order = cluster.nodes[node.0 as usize].pods.clone();
-    let epoch = cluster.capacity_epoch;
-    let mut potential: Vec<PodId> = order
+    let mut potential: Vec<PodId> = cluster.nodes[node.0 as usize]
+        .pods
         .iter()
         .copied()
         .filter(|&p| cluster.pods[p.0 as usize].priority < priority)
@@ -91,8 +92,9 @@ pub fn select_victims_on_node(
     if potential.is_empty() {
         return None;
     }
+    let outer = cluster.what_if_checkpoint();
     for &victim in &potential {
-        cluster.detach(victim, node);
+        cluster.what_if_detach(victim, node);
     }
     let result = if scheduler.feasible(pod, node, cluster) {
         potential.sort_by(|&a, &b| importance(cluster, a, b));
@@ -101,9 +103,10 @@ pub fn select_victims_on_node(
         let mut pdb_violations = 0;
         for (list, violates) in [(violating, true), (non_violating, false)] {
             for victim in list {
-                cluster.attach(victim, node);
+                let mark = cluster.what_if_checkpoint();
+                cluster.what_if_attach(victim, node);
                 if !scheduler.feasible(pod, node, cluster) {
-                    cluster.detach(victim, node);
+                    cluster.what_if_revert(mark);
                     victims.push(victim);
                     pdb_violations += u32::from(violates);
                 }
@@ -118,15 +121,7 @@ pub fn select_victims_on_node(
     } else {
         None
     };
-    // Undo the what-if: re-attach what is still removed, then restore the node's pod order and
-    // the capacity epoch (nothing really left the node).
-    for &p in &order {
-        if !cluster.nodes[node.0 as usize].pods.contains(&p) {
-            cluster.attach(p, node);
-        }
-    }
-    cluster.nodes[node.0 as usize].pods = order;
-    cluster.capacity_epoch = epoch;
+    cluster.what_if_revert(outer);
     result
 }
 

@@ -35,6 +35,11 @@ use queue::EventQueue;
 use rng::SimRng;
 use time::SimTime;
 
+/// Failed attempts after which a pod's retries consult the retry memo even when they are cheap
+/// (no preemption dry run): by then it is likely to keep failing, and the memo answers a futile
+/// retry in time proportional to the nodes that changed since its class was last checked.
+const RETRIES_BEFORE_MEMO: u32 = 3;
+
 /// A workload source with the engine-side state the engine keeps for it.
 pub struct SourceSlot {
     /// Source name (for errors and outputs).
@@ -1063,15 +1068,24 @@ impl Simulation {
                 self.capture_explanation(pod);
             }
             self.attempts += 1;
-            let known_futile = if explaining {
-                None
-            } else {
+            // The retry memo pays off where a failed attempt is expensive (PostFilter would
+            // compute every node's status and dry-run the candidates) or keeps failing.
+            let dry_run = self
+                .preemption
+                .as_ref()
+                .is_some_and(|p| p.would_dry_run(pod, &self.cluster));
+            let known_futile = if !explaining
+                && (dry_run
+                    || self.cluster.pods[pod.0 as usize].failed_attempts >= RETRIES_BEFORE_MEMO)
+            {
                 let preempts = self
                     .preemption
                     .as_ref()
                     .is_some_and(|p| p.may_preempt(pod, &self.cluster));
                 self.retry_memo
                     .known_futile(pod, preempts, &mut self.cluster, &mut *self.scheduler)
+            } else {
+                None
             };
             let (decision, outcome) = match known_futile {
                 // The outcome the attempt would have, with the same random draws.

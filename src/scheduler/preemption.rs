@@ -331,6 +331,14 @@ impl Preemption {
         self.args_for(pod, cluster).is_some()
     }
 
+    /// Whether a failed attempt of `pod` would now make PostFilter compute the filter statuses
+    /// of every node and dry-run the `Unschedulable` ones (the pod may preempt and some bound
+    /// pod has a lower priority).
+    pub fn would_dry_run(&self, pod: PodId, cluster: &ClusterState) -> bool {
+        self.may_preempt(pod, cluster)
+            && self.lower_priority_bound(cluster.pods[pod.0 as usize].priority)
+    }
+
     /// Whether some bound pod has a lower priority than `priority`; otherwise no node can
     /// yield a victim (upstream would find every node without victims, hence no candidate).
     fn lower_priority_bound(&self, priority: i32) -> bool {

@@ -92,7 +92,8 @@ struct Sync {
 /// The answers for one class.
 struct ClassMemo {
     key: ClassKey,
-    /// Per node id; counted in `open` and `unschedulable` when `version` is not 0.
+    /// Per node id; a live node's entry is counted in `open` and `unschedulable` when its
+    /// version is not 0.
     entries: Vec<Entry>,
     synced: Option<Sync>,
     /// Live nodes answering `Open`.
@@ -242,10 +243,19 @@ impl RetryMemo {
                     }));
                 }
                 None => {
-                    c.entries.iter_mut().for_each(|e| *e = EMPTY);
+                    // Recount from the answers still valid (a node left the list, or the log
+                    // does not reach back far enough) and recheck the others.
                     c.open = 0;
                     c.unschedulable = 0;
-                    self.stale.extend_from_slice(live);
+                    for &id in live {
+                        let e = c.entries[id.0 as usize];
+                        if e.version == cluster.node_versions[id.0 as usize] {
+                            c.count(e.answer, true);
+                        } else {
+                            c.entries[id.0 as usize].version = 0;
+                            self.stale.push(id);
+                        }
+                    }
                 }
             }
         }

@@ -8,6 +8,7 @@ pub mod overrides;
 pub mod scheduler_config;
 pub mod spec;
 pub mod values;
+pub mod yaml_limits;
 
 use crate::error::{Error, Result};
 use spec::ScenarioSpec;
@@ -65,12 +66,13 @@ pub(crate) fn yaml_message(mut message: String, path: &str) -> String {
 impl Scenario {
     /// Reads and validates a scenario file, applying `--set` overrides.
     pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = yaml_limits::read_yaml_file(path)?;
         Self::from_yaml(&text, path, overrides)
     }
 
     /// Parses scenario YAML text; `path` is used for messages and to resolve data files.
     pub fn from_yaml(text: &str, path: &Path, overrides: &[String]) -> Result<Scenario> {
+        yaml_limits::check_depth(text, path)?;
         let spec: ScenarioSpec = if overrides.is_empty() {
             let de = serde_yaml_ng::Deserializer::from_str(text);
             serde_path_to_error::deserialize(de).map_err(|e| yaml_error(path, e))?

@@ -148,6 +148,8 @@ pub struct Simulation {
     pub rollouts: rollout::Rollouts,
     /// Fault injection and the node lifecycle controller (see `engine/faults.rs`).
     pub faults: crate::disruption::faults::Faults,
+    /// The work budget, checked every few thousand events (see [`crate::budget`]).
+    pub budget: crate::budget::RunBudget,
 }
 
 /// What `kubesim explain` asks about: a pod by name, and optionally a time.
@@ -237,6 +239,7 @@ impl Simulation {
             kubelet: crate::disruption::kubelet::Kubelet::default(),
             rollouts: rollout::Rollouts::default(),
             faults: crate::disruption::faults::Faults::none(),
+            budget: crate::budget::RunBudget::default(),
         }
         .with_pod_hints()
     }
@@ -285,6 +288,9 @@ impl Simulation {
             self.metrics.observe_peaks(t, &self.cluster.totals);
             if self.events.is_multiple_of(PROGRESS_EVERY) {
                 progress(t);
+            }
+            if self.events >= self.budget.next_check {
+                self.budget.check(self.events, t.as_ms())?;
             }
             if self.stop {
                 return Ok(());

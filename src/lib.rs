@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod autoscale;
+pub mod budget;
 pub mod cluster;
 pub mod disruption;
 pub mod engine;

@@ -2,6 +2,7 @@
 //! and building a ready-to-run [`crate::engine::Simulation`] from it.
 
 pub mod build;
+pub mod caps;
 pub(crate) mod containers;
 pub mod hpa_metrics;
 pub mod overrides;
@@ -28,6 +29,9 @@ pub struct Scenario {
     /// Warnings from reading its `manifests` (ignored fields, unknown kinds), one line each;
     /// the CLI prints them on stderr.
     pub warnings: Vec<String>,
+    /// The work budget its runs must fit (see [`crate::budget`]); the CLI sets it from
+    /// `--max-events` and `--max-memory`.
+    pub limits: crate::budget::Limits,
 }
 
 /// Formats a YAML/schema error with file, line, column and field path.
@@ -107,6 +111,7 @@ impl Scenario {
             path: path.to_owned(),
             source: text.to_owned(),
             overrides: overrides.to_vec(),
+            limits: crate::budget::Limits::default(),
         };
         build::validate(&scenario.spec).map_err(|e| e.in_file(path))?;
         Ok(scenario)
@@ -120,8 +125,10 @@ impl Scenario {
         } else {
             let mut overrides = self.overrides.clone();
             overrides.extend(v.set.iter().cloned());
-            Self::from_yaml(&self.source, &self.path, &overrides)
-                .map_err(|e| Error::Usage(format!("variant {:?}: {e}", v.name)))?
+            let mut s = Self::from_yaml(&self.source, &self.path, &overrides)
+                .map_err(|e| Error::Usage(format!("variant {:?}: {e}", v.name)))?;
+            s.limits = self.limits;
+            s
         };
         if let Some(scheduler) = &v.scheduler {
             s.spec.scheduler = scheduler.clone();

@@ -473,38 +473,55 @@ impl Default for RunBudget {
 impl RunBudget {
     /// A budget with `limits`.
     pub fn new(limits: Limits) -> Self {
-        RunBudget {
+        let mut b = RunBudget {
             limits,
-            next_check: CHECK_EVERY,
+            next_check: 0,
+        };
+        b.schedule(0);
+        b
+    }
+
+    /// The next check: after [`CHECK_EVERY`] more events, or just past the event limit.
+    fn schedule(&mut self, events: u64) {
+        let mut next = events.saturating_add(CHECK_EVERY);
+        if self.limits.max_events > 0 && events <= self.limits.max_events {
+            next = next.min(self.limits.max_events + 1);
         }
+        self.next_check = next;
     }
 
     /// Checks `events` processed so far at simulated time `now_ms`; schedules the next check.
     #[cold]
     pub fn check(&mut self, events: u64, now_ms: u64) -> Result<()> {
-        self.next_check = events.saturating_add(CHECK_EVERY);
+        self.schedule(events);
         let l = self.limits;
         if l.max_events > 0 && events > l.max_events {
-            return Err(Error::Usage(format!(
-                "the run stopped at simulated time {} s after {events} events, more than the \
-                 limit of {} events; shorten the scenario, or raise the limit with \
-                 --max-events N (0: no limit)",
-                now_ms / 1000,
-                l.max_events
-            )));
+            return Err(Error::scenario(
+                "duration",
+                format!(
+                    "the run stopped at simulated time {} s after {events} events, more than \
+                     the limit of {} events; shorten the run, or raise the limit with \
+                     --max-events N (0: no limit)",
+                    now_ms / 1000,
+                    l.max_events
+                ),
+            ));
         }
         if l.max_memory > 0
             && let Some(m) = memory_in_use()
             && m > l.max_memory
         {
-            return Err(Error::Usage(format!(
-                "the run stopped at simulated time {} s after {events} events: it uses {} of \
-                 memory, more than the limit of {}; shrink the scenario, or raise the limit \
-                 with --max-memory SIZE (e.g. 16Gi; 0: no limit)",
-                now_ms / 1000,
-                bytes(m as f64),
-                bytes(l.max_memory as f64)
-            )));
+            return Err(Error::scenario(
+                "duration",
+                format!(
+                    "the run stopped at simulated time {} s after {events} events: it uses {} \
+                     of memory, more than the limit of {}; shrink the scenario, or raise the \
+                     limit with --max-memory SIZE (e.g. 16Gi; 0: no limit)",
+                    now_ms / 1000,
+                    bytes(m as f64),
+                    bytes(l.max_memory as f64)
+                ),
+            ));
         }
         Ok(())
     }
@@ -605,8 +622,9 @@ mod tests {
             max_events: 100,
             max_memory: 0,
         });
+        assert_eq!(b.next_check, 101);
         assert!(b.check(50, 0).is_ok());
-        assert_eq!(b.next_check, 50 + CHECK_EVERY);
+        assert_eq!(b.next_check, 101);
         let err = b.check(101, 5000).unwrap_err().to_string();
         assert!(err.contains("after 101 events"), "{err}");
     }

@@ -24,6 +24,9 @@ pub const MAX_POD_GPU_MILLI: u64 = 10_000_000;
 pub const MIN_TIME_BETWEEN_FAILURES_MS: f64 = 60_000.0;
 /// Most spot interruptions per node per day (one a minute).
 pub const MAX_INTERRUPTIONS_PER_DAY: f64 = 1440.0;
+/// Most rollouts in one scenario, over all workloads (more than one every five minutes for
+/// a month; each rollout is a pod template of its own).
+pub const MAX_ROLLOUTS: usize = 10_000;
 /// A replica count above this many times the cluster's pod capacity is refused.
 pub const MAX_REPLICAS_OVER_CAPACITY: f64 = 100.0;
 
@@ -80,6 +83,33 @@ pub fn validate(spec: &ScenarioSpec) -> Result<()> {
                 }
             }
         }
+    }
+    let mut rollouts = 0;
+    let lists = (spec.deployments.iter().map(|d| d.rollouts.len()))
+        .map(|n| ("deployments", n))
+        .chain(
+            spec.stateful_sets
+                .iter()
+                .map(|s| ("statefulSets", s.rollouts.len())),
+        )
+        .chain(
+            spec.daemon_sets
+                .iter()
+                .map(|d| ("daemonSets", d.rollouts.len())),
+        );
+    let mut index = (0usize, "");
+    for (kind, n) in lists {
+        if kind != index.1 {
+            index = (0, kind);
+        }
+        rollouts += n;
+        if rollouts > MAX_ROLLOUTS {
+            return Err(err(
+                format!("{kind}[{}].rollouts", index.0),
+                format!("the scenario plans more than {MAX_ROLLOUTS} rollouts in all"),
+            ));
+        }
+        index.0 += 1;
     }
     replicas(spec)
 }

@@ -6,6 +6,7 @@ mod autoscaling;
 mod cli;
 mod compare;
 mod controllers;
+mod corpus;
 mod determinism;
 mod errors;
 mod explain;

@@ -30,6 +30,9 @@ pub const BYTES_PER_NODE: f64 = 2048.0;
 /// Memory counted per output row (time-series sample, HPA log row) [bytes], held in memory
 /// and then written.
 pub const BYTES_PER_ROW: f64 = 512.0;
+/// Memory counted per `hpa.csv` row [bytes] (every sync with `output.hpaLog: all`; a tenth of
+/// them with `changes`).
+pub const BYTES_PER_HPA_ROW: f64 = 192.0;
 /// Memory of a run before any of the above [bytes].
 pub const BASE_BYTES: f64 = 32.0 * 1024.0 * 1024.0;
 
@@ -254,13 +257,17 @@ pub fn estimate(scenario: &Scenario) -> Estimate {
         .hpa_controller
         .sync_period
         .map_or(15_000.0, |d| d.0.max(1) as f64);
+    let logged = match spec.output.hpa_log {
+        crate::scenario::spec::HpaLog::All => 1.0,
+        crate::scenario::spec::HpaLog::Changes => 0.1,
+    };
     let hpa = |e: &mut Estimate, field: String, start: u64| {
         let syncs = from(start) / sync_ms;
         e.add(
             field,
             format!("{} HPA syncs", sci(syncs)),
             syncs,
-            syncs * BYTES_PER_ROW,
+            syncs * logged * BYTES_PER_HPA_ROW,
         );
     };
     for (i, d) in spec.deployments.iter().enumerate() {
@@ -595,8 +602,11 @@ mod tests {
     }
 
     #[test]
-    fn shipped_scenarios_fit_the_default_budget() {
-        for f in std::fs::read_dir("scenarios").unwrap() {
+    fn shipped_scenarios_and_benches_fit_the_default_budget() {
+        let files = std::fs::read_dir("scenarios")
+            .unwrap()
+            .chain(std::fs::read_dir("benches").unwrap());
+        for f in files {
             let p = f.unwrap().path();
             if p.extension().is_some_and(|e| e == "yaml") {
                 let s = Scenario::load(&p, &[]).unwrap();

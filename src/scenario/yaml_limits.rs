@@ -33,13 +33,24 @@ pub fn read_yaml_file(path: &Path) -> Result<String> {
             MAX_YAML_BYTES >> 20
         ),
     };
-    if let Ok(meta) = file.metadata()
-        && meta.is_file()
-        && meta.len() > MAX_YAML_BYTES
-    {
+    let len = file
+        .metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    if len.is_some_and(|l| l > MAX_YAML_BYTES) {
         return Err(too_big());
     }
     let mut bytes = Vec::new();
+    // The size comes from the input: reserve it fallibly rather than abort.
+    bytes
+        .try_reserve_exact(len.unwrap_or(0) as usize)
+        .map_err(|e| {
+            Error::io(
+                path,
+                std::io::Error::new(std::io::ErrorKind::OutOfMemory, e),
+            )
+        })?;
     file.take(MAX_YAML_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| Error::io(path, e))?;

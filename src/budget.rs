@@ -638,4 +638,16 @@ mod tests {
         let err = b.check(101, 5000).unwrap_err().to_string();
         assert!(err.contains("after 101 events"), "{err}");
     }
+
+    #[test]
+    fn the_run_check_stops_past_the_memory_limit() {
+        let mut b = RunBudget::new(Limits {
+            max_events: 0,
+            max_memory: 1,
+        });
+        if memory_in_use().is_some() {
+            let err = b.check(10, 0).unwrap_err().to_string();
+            assert!(err.contains("--max-memory"), "{err}");
+        }
+    }
 }

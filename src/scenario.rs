@@ -85,6 +85,7 @@ impl Scenario {
             let mut value: serde_yaml_ng::Value =
                 serde_path_to_error::deserialize(de).map_err(|e| yaml_error(path, e))?;
             for o in overrides {
+                yaml_limits::check_depth(o, Path::new("--set"))?;
                 overrides::apply(&mut value, o)?;
             }
             serde_path_to_error::deserialize(value).map_err(|e| {

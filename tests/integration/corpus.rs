@@ -940,3 +940,16 @@ fn corpus_of_bad_inputs_never_hangs_crashes_or_leaves_partial_output() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn deep_set_values_are_refused_before_parsing() {
+    let deep = format!("seed={}", "[".repeat(100_000));
+    let text = fs::read_to_string(root().join("scenarios/quickstart.yaml")).unwrap();
+    let path = root().join("scenarios/quickstart.yaml");
+    let started = Instant::now();
+    let err = kubesim::Scenario::from_yaml(&text, &path, &[deep])
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("--set:1:"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}

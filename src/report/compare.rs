@@ -344,6 +344,7 @@ mod tests {
                     rollouts: vec![],
                     has_rollouts: false,
                     recovery: Default::default(),
+                    work: Default::default(),
                 },
             })
             .collect();

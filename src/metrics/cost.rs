@@ -151,14 +151,31 @@ impl CostMeter {
         t: SimTime,
     ) -> CostTotals {
         let mut totals = self.removed.clone();
+        // A node's cost depends only on its pool and lifetime: nodes of one pool created at
+        // the same time (a pool's initial nodes, next to each other in the list) share it, so
+        // each run of such nodes is priced once and added times its length (exact: integers).
+        let mut run: Option<(&Node, u128)> = None;
+        let mut run_len = 0u128;
         for &id in cluster.live_nodes.iter().chain(provisioning) {
             let n = &cluster.nodes[id.0 as usize];
             debug_assert!(matches!(
                 n.state,
                 NodeState::Ready | NodeState::Provisioning
             ));
-            let cost = self.node_cost(cluster, n, window_start, t);
-            self.add(&mut totals, cluster, n, cost);
+            if let Some((first, _)) = run
+                && (first.pool, first.created, first.removed) == (n.pool, n.created, n.removed)
+            {
+                run_len += 1;
+                continue;
+            }
+            if let Some((first, cost)) = run {
+                self.add(&mut totals, cluster, first, cost * run_len);
+            }
+            run = Some((n, self.node_cost(cluster, n, window_start, t)));
+            run_len = 1;
+        }
+        if let Some((first, cost)) = run {
+            self.add(&mut totals, cluster, first, cost * run_len);
         }
         totals
     }

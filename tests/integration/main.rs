@@ -17,6 +17,7 @@ mod load;
 mod manifests;
 mod named_nodes;
 mod pdb_expressions;
+mod peer_workloads;
 mod placement;
 mod pods;
 mod preemption;

@@ -218,7 +218,7 @@ type ShapeKey = (Resources, TemplateId);
 /// node for shapes decided from the index), whatever the number of shapes in a trace. Traces
 /// mixing a handful of shapes (six to a dozen is common) must fit: a shape that falls out of
 /// the cache takes a cold sampled scan on its next decision and a full rebuild on the one after.
-const SHAPE_SLOTS: usize = 16;
+pub(crate) const SHAPE_SLOTS: usize = 16;
 
 /// Where a shape's [`BestIndex`] was last brought up to date.
 #[derive(Clone, Copy)]

@@ -70,30 +70,41 @@ def open_csv(path, expected):
 
 
 def convert_trace(src, dst):
-    """Writes the native trace; returns (pods, last finish in ms)."""
+    """Writes the native trace (all or nothing); returns (pods, last finish in ms)."""
     handle, reader = open_csv(src, ["pod", "arrival_s", "duration_s", "cpu_milli", "memory_bytes"])
+    tmp = dst + ".tmp"
+    try:
+        with handle, open(tmp, "w", newline="") as out:
+            result = write_trace_rows(src, reader, out)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    os.replace(tmp, dst)
+    return result
+
+
+def write_trace_rows(src, reader, out):
+    """Converts the rows of workload.csv; returns (pods, last finish in ms)."""
     pods = 0
     last_finish_ms = 0
     previous_ms = 0
-    tmp = dst + ".tmp"
-    with handle, open(tmp, "w", newline="") as out:
-        out.write("arrival_ms,duration_ms,cpu_request,memory_request,cpu_limit,memory_limit\n")
-        for line, row in enumerate(reader, start=2):
-            if len(row) != 5:
-                raise ConvertError(f"{src}:{line}: {len(row)} fields; expected 5")
-            arrival = seconds_to_ms(row[1].strip(), src, line, "arrival_s")
-            duration = max(1, seconds_to_ms(row[2].strip(), src, line, "duration_s"))
-            cpu = non_negative_int(row[3].strip(), src, line, "cpu_milli")
-            memory = non_negative_int(row[4].strip(), src, line, "memory_bytes")
-            if arrival < previous_ms:
-                raise ConvertError(
-                    f"{src}:{line}: column arrival_s: {row[1]!r} is earlier than the previous row"
-                )
-            previous_ms = arrival
-            last_finish_ms = max(last_finish_ms, arrival + duration)
-            out.write(f"{arrival},{duration},{cpu}m,{memory},{cpu}m,{memory}\n")
-            pods += 1
-    os.replace(tmp, dst)
+    out.write("arrival_ms,duration_ms,cpu_request,memory_request,cpu_limit,memory_limit\n")
+    for line, row in enumerate(reader, start=2):
+        if len(row) != 5:
+            raise ConvertError(f"{src}:{line}: {len(row)} fields; expected 5")
+        arrival = seconds_to_ms(row[1].strip(), src, line, "arrival_s")
+        duration = max(1, seconds_to_ms(row[2].strip(), src, line, "duration_s"))
+        cpu = non_negative_int(row[3].strip(), src, line, "cpu_milli")
+        memory = non_negative_int(row[4].strip(), src, line, "memory_bytes")
+        if arrival < previous_ms:
+            raise ConvertError(
+                f"{src}:{line}: column arrival_s: {row[1]!r} is earlier than the previous row"
+            )
+        previous_ms = arrival
+        last_finish_ms = max(last_finish_ms, arrival + duration)
+        out.write(f"{arrival},{duration},{cpu}m,{memory},{cpu}m,{memory}\n")
+        pods += 1
     return pods, last_finish_ms
 
 

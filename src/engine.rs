@@ -10,7 +10,6 @@ pub mod queue;
 pub mod rng;
 pub mod rollout;
 pub mod time;
-pub mod work;
 
 use crate::autoscale::cluster_autoscaler::{ClusterAutoscaler, EVICTION_RETRY_MS};
 use crate::autoscale::horizontal::{HpaTarget, TargetScale};
@@ -93,8 +92,6 @@ pub struct Simulation {
     grown_nodes: Vec<NodeId>,
     grown_flag: Vec<bool>,
     events: u64,
-    /// The scheduler's work so far (shown after the run).
-    pub work: work::WorkCounters,
     new_pods: Vec<PodId>,
     /// Reusable buffer: a service's ready pods while the kubelet checks their nodes.
     service_pods: Vec<PodId>,
@@ -214,7 +211,6 @@ impl Simulation {
             grown_nodes: Vec::new(),
             grown_flag: Vec::new(),
             events: 0,
-            work: work::WorkCounters::default(),
             new_pods: Vec::new(),
             service_pods: Vec::new(),
             hpa_pods: Vec::new(),
@@ -1041,7 +1037,6 @@ impl Simulation {
                 self.capture_explanation(pod);
             }
             let decision = self.decide(pod);
-            self.work.scheduling_attempts += 1;
             let outcome = match decision {
                 Decision::Unschedulable => self.post_filter(pod),
                 Decision::Bind(_) => None,
@@ -1051,7 +1046,6 @@ impl Simulation {
             }
             match decision {
                 Decision::Bind(node) => {
-                    self.work.pods_bound += 1;
                     if explaining {
                         self.set_explained_choice(Some(node));
                         self.stop = true;

@@ -62,8 +62,6 @@ pub struct RunResult {
     pub has_rollouts: bool,
     /// Incidents, MTTR, availability and node events.
     pub recovery: report::recovery::RecoveryReport,
-    /// The scheduler's work counters (shown on the terminal, not written to files).
-    pub work: engine::work::WorkCounters,
 }
 
 /// Runs `scenario` with master seed `seed`. `progress` is called now and then with the
@@ -96,7 +94,6 @@ pub fn run(
         rollouts: sim.rollout_rows(),
         has_rollouts: !sim.rollouts.planned.is_empty(),
         recovery,
-        work: sim.work,
     })
 }
 

@@ -272,7 +272,7 @@ fn execute(cli: Cli) -> kubesim::Result<()> {
             progress.finish();
             let result = result?;
             let files = kubesim::report::write_result_outputs(&out, &result, s.spec.output.charts)?;
-            let mut text = summary_text(&result.summary, &result.work);
+            let mut text = summary_text(&result.summary);
             for f in files {
                 text.push_str(&format!("wrote {f}\n"));
             }
@@ -309,7 +309,7 @@ fn print_text(text: &str) -> kubesim::Result<()> {
 }
 
 /// The run summary shown on the terminal.
-fn summary_text(s: &kubesim::RunSummary, work: &kubesim::engine::work::WorkCounters) -> String {
+fn summary_text(s: &kubesim::RunSummary) -> String {
     use std::fmt::Write;
     let mut t = String::new();
     let _ = writeln!(
@@ -319,11 +319,8 @@ fn summary_text(s: &kubesim::RunSummary, work: &kubesim::engine::work::WorkCount
     );
     let _ = writeln!(
         t,
-        "  simulated {:.0} s in {:.3} s wall ({} events; {})",
-        s.sim_duration_s,
-        s.wall_time_s,
-        s.events_processed,
-        work.describe()
+        "  simulated {:.0} s in {:.3} s wall ({} events)",
+        s.sim_duration_s, s.wall_time_s, s.events_processed
     );
     let _ = writeln!(
         t,

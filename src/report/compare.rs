@@ -344,7 +344,6 @@ mod tests {
                     rollouts: vec![],
                     has_rollouts: false,
                     recovery: Default::default(),
-                    work: Default::default(),
                 },
             })
             .collect();

@@ -18,6 +18,7 @@ mod load;
 mod manifests;
 mod named_nodes;
 mod pdb_expressions;
+mod peer_workloads;
 mod placement;
 mod pods;
 mod preemption;

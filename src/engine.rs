@@ -155,6 +155,8 @@ pub struct Simulation {
     pub rollouts: rollout::Rollouts,
     /// Fault injection and the node lifecycle controller (see `engine/faults.rs`).
     pub faults: crate::disruption::faults::Faults,
+    /// The work budget, checked every few thousand events (see [`crate::budget`]).
+    pub budget: crate::budget::RunBudget,
     /// Outcomes of retried pods known without running the attempt.
     retry_memo: RetryMemo,
     /// Scheduling attempts and PostFilter runs (see [`Simulation::work`]).
@@ -249,6 +251,7 @@ impl Simulation {
             kubelet: crate::disruption::kubelet::Kubelet::default(),
             rollouts: rollout::Rollouts::default(),
             faults: crate::disruption::faults::Faults::none(),
+            budget: crate::budget::RunBudget::default(),
             retry_memo: RetryMemo::default(),
             attempts: 0,
             preemption_attempts: 0,
@@ -316,6 +319,9 @@ impl Simulation {
             self.metrics.observe_peaks(t, &self.cluster.totals);
             if self.events.is_multiple_of(PROGRESS_EVERY) {
                 progress(t);
+            }
+            if self.events >= self.budget.next_check {
+                self.budget.check(self.events, t.as_ms())?;
             }
             if self.stop {
                 return Ok(());

@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod autoscale;
+pub mod budget;
 pub mod cluster;
 pub mod disruption;
 pub mod engine;
@@ -76,7 +77,7 @@ pub fn run(
 ) -> Result<RunResult> {
     let started = std::time::Instant::now();
     let mut sim = scenario::build::build(scenario, seed, registry)?;
-    sim.run(progress)?;
+    sim.run(progress).map_err(|e| e.in_file(&scenario.path))?;
     let wall = started.elapsed().as_secs_f64();
     let summary = report::summarize(&mut sim, &scenario.spec.name, seed, wall);
     let recovery = report::recovery::RecoveryReport::collect(&mut sim);

@@ -8,6 +8,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+mod counting_alloc;
+
+#[global_allocator]
+static ALLOCATOR: counting_alloc::Counting = counting_alloc::Counting;
+
 /// kubesim: a discrete-event simulator of Kubernetes-style clusters.
 #[derive(Parser)]
 #[command(name = "kubesim", version, about, long_about = None)]
@@ -41,12 +46,36 @@ struct RunOptions {
     /// Do not draw the progress bar.
     #[arg(long)]
     quiet: bool,
+    #[command(flatten)]
+    budget: BudgetOptions,
+}
+
+/// The work budget of a run (see docs/limits.md).
+#[derive(Args)]
+struct BudgetOptions {
+    /// Refuse or stop a run that would process more events than this (0: no limit).
+    #[arg(long, value_name = "N", default_value_t = kubesim::budget::DEFAULT_MAX_EVENTS)]
+    max_events: u64,
+    /// Refuse or stop a run that would use more memory than this, e.g. 16Gi (0: no limit).
+    #[arg(long, value_name = "SIZE", default_value = "4Gi",
+          value_parser = kubesim::budget::parse_size)]
+    max_memory: u64,
+}
+
+impl BudgetOptions {
+    fn limits(&self) -> kubesim::budget::Limits {
+        kubesim::budget::Limits {
+            max_events: self.max_events,
+            max_memory: self.max_memory,
+        }
+    }
 }
 
 impl RunOptions {
     /// Loads the scenario with the overrides; returns it with the seed and output folder.
     fn load(&self, scenario: &std::path::Path) -> kubesim::Result<(Scenario, u64, PathBuf)> {
-        let s = Scenario::load(scenario, &self.set)?;
+        let mut s = Scenario::load(scenario, &self.set)?;
+        s.limits = self.budget.limits();
         print_warnings(&s);
         let seed = self.seed.unwrap_or(s.spec.seed);
         let out = self
@@ -149,6 +178,8 @@ enum Command {
         /// Override a scenario field (as for `run`).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
+        #[command(flatten)]
+        budget: BudgetOptions,
     },
 }
 
@@ -203,6 +234,7 @@ fn print_warnings(s: &Scenario) {
 }
 
 fn main() -> ExitCode {
+    kubesim::budget::set_heap_counted();
     let cli = Cli::parse();
     match execute(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -216,8 +248,13 @@ fn main() -> ExitCode {
 fn execute(cli: Cli) -> kubesim::Result<()> {
     match cli.command {
         Command::Import { paths, output } => import_command(&paths, &output),
-        Command::Validate { scenario, set } => {
-            let s = Scenario::load(&scenario, &set)?;
+        Command::Validate {
+            scenario,
+            set,
+            budget,
+        } => {
+            let mut s = Scenario::load(&scenario, &set)?;
+            s.limits = budget.limits();
             print_warnings(&s);
             // Building opens every referenced data file and constructs the scheduler.
             kubesim::scenario::build::build(&s, s.spec.seed, &Registry::with_builtins())?;

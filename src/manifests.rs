@@ -186,7 +186,7 @@ pub fn files(paths: &[String], base: &Path) -> Result<Vec<PathBuf>> {
 pub fn load(paths: &[String], base: &Path) -> Result<Converted> {
     let mut sources = Vec::new();
     for f in files(paths, base)? {
-        let text = std::fs::read_to_string(&f).map_err(|e| Error::io(&f, e))?;
+        let text = crate::scenario::yaml_limits::read_yaml_file(&f)?;
         sources.push((f, text));
     }
     convert_sources(&sources)
@@ -338,6 +338,7 @@ fn read_text(
     objects: &mut Vec<(Origin, Object)>,
     configs: &mut Vec<(Origin, String)>,
 ) -> Result<()> {
+    crate::scenario::yaml_limits::check_depth(text, file)?;
     let file: Arc<Path> = Arc::from(file);
     let json = file.extension().is_some_and(|e| e == "json");
     let mut docs: Vec<Option<Object>> = Vec::new();

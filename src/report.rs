@@ -564,6 +564,28 @@ pub fn write_result_outputs(
     write_outputs(dir, &result.summary, &result.samples, Some(result), charts)
 }
 
+/// Every file a run may write ([`write_result_outputs`]): a run's commit replaces these and
+/// keeps any other file of the output folder (e.g. `comparison.csv`).
+pub const RUN_OUTPUT_FILES: &[&str] = &[
+    "autoscaler.csv",
+    "nodes_by_group.csv",
+    "cost.svg",
+    "hpa.csv",
+    "hpa_metrics.csv",
+    "rollouts.csv",
+    "services.csv",
+    "services.svg",
+    "incidents.csv",
+    "recovery.csv",
+    "workloads.csv",
+    "recovery.svg",
+    "node_events.csv",
+    "summary.csv",
+    "timeseries.csv",
+    "utilization.svg",
+    "pods.svg",
+];
+
 fn write_outputs(
     dir: &Path,
     summary: &RunSummary,
@@ -572,6 +594,7 @@ fn write_outputs(
     charts: bool,
 ) -> Result<Vec<String>> {
     let mut set = atomic::OutputSet::default();
+    set.owns(RUN_OUTPUT_FILES);
     let title = format!("{} ({})", summary.scenario, summary.scheduler);
     if let Some(r) = result {
         if let Some(log) = &r.autoscaler_log {

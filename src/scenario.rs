@@ -2,12 +2,14 @@
 //! and building a ready-to-run [`crate::engine::Simulation`] from it.
 
 pub mod build;
+pub mod caps;
 pub(crate) mod containers;
 pub mod hpa_metrics;
 pub mod overrides;
 pub mod scheduler_config;
 pub mod spec;
 pub mod values;
+pub mod yaml_limits;
 
 use crate::error::{Error, Result};
 use spec::ScenarioSpec;
@@ -27,6 +29,9 @@ pub struct Scenario {
     /// Warnings from reading its `manifests` (ignored fields, unknown kinds), one line each;
     /// the CLI prints them on stderr.
     pub warnings: Vec<String>,
+    /// The work budget its runs must fit (see [`crate::budget`]); the CLI sets it from
+    /// `--max-events` and `--max-memory`.
+    pub limits: crate::budget::Limits,
 }
 
 /// Formats a YAML/schema error with file, line, column and field path.
@@ -65,12 +70,13 @@ pub(crate) fn yaml_message(mut message: String, path: &str) -> String {
 impl Scenario {
     /// Reads and validates a scenario file, applying `--set` overrides.
     pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = yaml_limits::read_yaml_file(path)?;
         Self::from_yaml(&text, path, overrides)
     }
 
     /// Parses scenario YAML text; `path` is used for messages and to resolve data files.
     pub fn from_yaml(text: &str, path: &Path, overrides: &[String]) -> Result<Scenario> {
+        yaml_limits::check_depth(text, path)?;
         let spec: ScenarioSpec = if overrides.is_empty() {
             let de = serde_yaml_ng::Deserializer::from_str(text);
             serde_path_to_error::deserialize(de).map_err(|e| yaml_error(path, e))?
@@ -79,6 +85,7 @@ impl Scenario {
             let mut value: serde_yaml_ng::Value =
                 serde_path_to_error::deserialize(de).map_err(|e| yaml_error(path, e))?;
             for o in overrides {
+                yaml_limits::check_depth(o, Path::new("--set"))?;
                 overrides::apply(&mut value, o)?;
             }
             serde_path_to_error::deserialize(value).map_err(|e| {
@@ -105,6 +112,7 @@ impl Scenario {
             path: path.to_owned(),
             source: text.to_owned(),
             overrides: overrides.to_vec(),
+            limits: crate::budget::Limits::default(),
         };
         build::validate(&scenario.spec).map_err(|e| e.in_file(path))?;
         Ok(scenario)
@@ -118,8 +126,10 @@ impl Scenario {
         } else {
             let mut overrides = self.overrides.clone();
             overrides.extend(v.set.iter().cloned());
-            Self::from_yaml(&self.source, &self.path, &overrides)
-                .map_err(|e| Error::Usage(format!("variant {:?}: {e}", v.name)))?
+            let mut s = Self::from_yaml(&self.source, &self.path, &overrides)
+                .map_err(|e| Error::Usage(format!("variant {:?}: {e}", v.name)))?;
+            s.limits = self.limits;
+            s
         };
         if let Some(scheduler) = &v.scheduler {
             s.spec.scheduler = scheduler.clone();

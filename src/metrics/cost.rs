@@ -87,6 +87,10 @@ pub struct CostMeter {
     pub billing: Vec<Billing>,
     /// Window cost of the nodes removed so far.
     removed: CostTotals,
+    /// Runs of alike live nodes (see `totals_at`) and the `(live_layout, live_nodes.len())`
+    /// they were found at.
+    live_runs: Vec<(NodeId, u32)>,
+    live_runs_of: Option<(u64, usize)>,
 }
 
 impl CostMeter {
@@ -94,7 +98,7 @@ impl CostMeter {
     pub fn new(billing: Vec<Billing>) -> Self {
         CostMeter {
             billing,
-            removed: CostTotals::default(),
+            ..CostMeter::default()
         }
     }
 
@@ -142,25 +146,55 @@ impl CostMeter {
     }
 
     /// The window cost accrued by `t` over all nodes: the removed ones recorded so far, the
-    /// live ones and the `provisioning` ones (which are not in `live_nodes`). O(nodes alive).
+    /// live ones and the `provisioning` ones (which are not in `live_nodes`). O(nodes alive)
+    /// when the node list changed since the last call, else O(runs of alike nodes).
     pub fn totals_at(
-        &self,
+        &mut self,
         cluster: &ClusterState,
         provisioning: &[NodeId],
         window_start: SimTime,
         t: SimTime,
     ) -> CostTotals {
         let mut totals = self.removed.clone();
-        for &id in cluster.live_nodes.iter().chain(provisioning) {
+        // A node's cost depends only on its pool and lifetime: nodes of one pool created at
+        // the same time (a pool's initial nodes, next to each other in the list) share it, so
+        // each run of such nodes is priced once and added times its length (exact: integers).
+        // The live nodes' runs are kept while the list is unchanged (no removal, no append).
+        let layout = (cluster.live_layout, cluster.live_nodes.len());
+        if self.live_runs_of != Some(layout) {
+            let mut runs = std::mem::take(&mut self.live_runs);
+            runs.clear();
+            alike_runs(cluster, &cluster.live_nodes, &mut runs);
+            self.live_runs = runs;
+            self.live_runs_of = Some(layout);
+        }
+        let mut provisioning_runs = Vec::new();
+        alike_runs(cluster, provisioning, &mut provisioning_runs);
+        for &(id, len) in self.live_runs.iter().chain(&provisioning_runs) {
             let n = &cluster.nodes[id.0 as usize];
             debug_assert!(matches!(
                 n.state,
                 NodeState::Ready | NodeState::Provisioning
             ));
             let cost = self.node_cost(cluster, n, window_start, t);
-            self.add(&mut totals, cluster, n, cost);
+            self.add(&mut totals, cluster, n, cost * u128::from(len));
         }
         totals
+    }
+}
+
+/// Appends to `runs` the runs of consecutive `nodes` with the same pool, creation and removal
+/// time (so the same cost at any time), each as its first node and its length.
+fn alike_runs(cluster: &ClusterState, nodes: &[NodeId], runs: &mut Vec<(NodeId, u32)>) {
+    let key = |id: NodeId| {
+        let n = &cluster.nodes[id.0 as usize];
+        (n.pool, n.created, n.removed)
+    };
+    for &id in nodes {
+        match runs.last_mut() {
+            Some((first, len)) if key(*first) == key(id) => *len += 1,
+            _ => runs.push((id, 1)),
+        }
     }
 }
 

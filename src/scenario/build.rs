@@ -278,6 +278,13 @@ fn validate_template(t: &PodTemplateSpec, field: &str, spec: &ScenarioSpec) -> R
         ));
     }
     let (requests, limits) = requests_and_limits(t);
+    super::caps::pod_resources(&requests, field, "requests")?;
+    let capped_limits = Resources {
+        cpu_milli: limits.cpu_milli.unwrap_or(0),
+        memory_bytes: limits.memory_bytes.unwrap_or(0),
+        ..Resources::default()
+    };
+    super::caps::pod_resources(&capped_limits, field, "limits")?;
     // With containers, the pod's aggregated limits may be below its request (a container
     // without a limit); each container is checked on its own instead.
     if let Some(msg) = limits_below_requests(&requests, &limits)
@@ -704,6 +711,7 @@ fn validate_completion_mode(mode: Option<&str>, field: &str) -> Result<()> {
 /// Checks every value and cross-reference of a spec that the schema alone cannot.
 pub fn validate(spec: &ScenarioSpec) -> Result<()> {
     super::scheduler_config::validate(spec)?;
+    super::caps::validate(spec)?;
     if spec.name.is_empty()
         || !spec
             .name
@@ -1591,6 +1599,7 @@ impl Builder<'_> {
 /// Builds a simulation of `scenario` with master seed `seed`, using `registry` to construct
 /// the scheduler.
 pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simulation> {
+    crate::budget::check_estimate(scenario)?;
     let spec = &scenario.spec;
     let mut b = Builder {
         spec,
@@ -1784,6 +1793,8 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
             let curve = load
                 .build(&format!("{field}.load"), base, &mut rng)
                 .map_err(|e| e.in_file(&scenario.path))?;
+            super::caps::load_rate(&curve, &format!("{field}.load"))
+                .map_err(|e| e.in_file(&scenario.path))?;
             if let Some(end) = curve.data_end_ms()
                 && end < spec.duration.0
             {
@@ -1907,6 +1918,7 @@ pub fn build(scenario: &Scenario, seed: u64, registry: &Registry) -> Result<Simu
         seed,
     )
     .map_err(|e| e.in_file(&scenario.path))?;
+    sim.budget = crate::budget::RunBudget::new(scenario.limits);
     Ok(sim)
 }
 

@@ -664,6 +664,7 @@ struct ConfigDocument {
 /// `file` names it in errors) into a scheduler block with its profiles. A configuration with
 /// no profiles gets upstream's one default profile.
 pub fn parse_document(text: &str, file: &Path) -> Result<SchedulerSpec> {
+    super::yaml_limits::check_depth(text, file)?;
     let de = serde_yaml_ng::Deserializer::from_str(text);
     let doc: ConfigDocument =
         serde_path_to_error::deserialize(de).map_err(|e| yaml_error(file, e))?;
@@ -673,7 +674,7 @@ pub fn parse_document(text: &str, file: &Path) -> Result<SchedulerSpec> {
 /// Reads a file holding a KubeSchedulerConfiguration (possibly among other YAML documents;
 /// exactly one must be a KubeSchedulerConfiguration).
 pub fn parse_file(path: &Path) -> Result<SchedulerSpec> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = super::yaml_limits::read_yaml_file(path)?;
     let mut found = None;
     for (i, de) in serde_yaml_ng::Deserializer::from_str(&text).enumerate() {
         let value: serde_yaml_ng::Value =

@@ -855,6 +855,14 @@ mod tests {
                 (Resources::ZERO, plain_template),
                 (Resources::cpu_mem(100_000, 1 << 30), plain_template),
             ];
+            // A quarter of the pods take one of as many rarer shapes as the kernel caches, so
+            // shapes also fall out of the cache and come back.
+            let rare: Vec<_> = (1..=crate::scheduler::fused::SHAPE_SLOTS as u64)
+                .map(|i| {
+                    let template = if i % 2 == 0 { tolerant } else { plain_template };
+                    (Resources::cpu_mem(150 * i, (i << 28) + (1 << 28)), template)
+                })
+                .collect();
             let mut rng = stream(seed, Stream::Source(10));
             let (mut r1, mut r2) = (
                 stream(seed, Stream::Scheduler),
@@ -868,7 +876,11 @@ mod tests {
                 let op = rng.random_range(0..100);
                 match op {
                     0..55 => {
-                        let (requests, template) = shapes[rng.random_range(0..shapes.len())];
+                        let (requests, template) = if rng.random_range(0..4) == 0 {
+                            rare[rng.random_range(0..rare.len())]
+                        } else {
+                            shapes[rng.random_range(0..shapes.len())]
+                        };
                         ordinal += 1;
                         let name = PodName {
                             prefix,

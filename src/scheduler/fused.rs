@@ -213,10 +213,12 @@ struct CacheEntry {
 /// (tolerations).
 type ShapeKey = (Resources, TemplateId);
 
-/// Per-shape caches kept (recently used shapes; replaced round-robin). Bounds the memory to
-/// this many entries per node (plus a tree of two slots per node for shapes decided with full
-/// scans), whatever the number of shapes in a trace.
-const SHAPE_SLOTS: usize = 4;
+/// Per-shape caches kept (the most recently used shapes; the least recently used one is
+/// replaced). Bounds the memory to this many entries per node (plus a tree of two slots per
+/// node for shapes decided from the index), whatever the number of shapes in a trace. Traces
+/// mixing a handful of shapes (six to a dozen is common) must fit: a shape that falls out of
+/// the cache takes a cold sampled scan on its next decision and a full rebuild on the one after.
+pub(crate) const SHAPE_SLOTS: usize = 16;
 
 /// Where a shape's [`BestIndex`] was last brought up to date.
 #[derive(Clone, Copy)]
@@ -270,13 +272,16 @@ struct ShapeCache {
     /// The shape decided before: a sampled decision builds the index only for a shape that
     /// recurs (a one-off shape scans only the sampled nodes instead of evaluating all).
     recurring: bool,
+    /// The kernel's decision counter at this shape's last use (for LRU replacement).
+    last_used: u64,
 }
 
 /// The fused kernel with its reusable buffers and its per-shape cache.
 pub struct FusedKernel {
     profile: FusedProfile,
     shapes: Vec<ShapeCache>,
-    next_victim: usize,
+    /// Decisions that looked up a shape (the clock of the LRU replacement).
+    lookups: u64,
     facts: TemplateFacts,
     pool_intolerable: Vec<i64>,
     feasible: Vec<NodeId>,
@@ -476,7 +481,7 @@ impl FusedKernel {
         FusedKernel {
             profile,
             shapes: Vec::new(),
-            next_victim: 0,
+            lookups: 0,
             facts: TemplateFacts::default(),
             pool_intolerable: Vec::new(),
             feasible: Vec::new(),
@@ -488,9 +493,12 @@ impl FusedKernel {
         }
     }
 
-    /// The cache slot of `key`, taking over the least recently created one when all are used.
+    /// The cache slot of `key`, taking over the least recently used one when all are used.
     fn shape_slot(&mut self, key: ShapeKey) -> usize {
+        self.lookups += 1;
+        let now = self.lookups;
         if let Some(i) = self.shapes.iter().position(|s| s.key == key) {
+            self.shapes[i].last_used = now;
             return i;
         }
         if self.shapes.len() < SHAPE_SLOTS {
@@ -500,16 +508,19 @@ impl FusedKernel {
                 index: BestIndex::default(),
                 synced: None,
                 recurring: false,
+                last_used: now,
             });
             return self.shapes.len() - 1;
         }
-        let i = self.next_victim;
-        self.next_victim = (i + 1) % SHAPE_SLOTS;
+        let i = (0..self.shapes.len())
+            .min_by_key(|&i| self.shapes[i].last_used)
+            .unwrap_or(0);
         let shape = &mut self.shapes[i];
         shape.key = key;
         shape.entries.iter_mut().for_each(|e| e.version = 0);
         shape.synced = None;
         shape.recurring = false;
+        shape.last_used = now;
         i
     }
 

@@ -372,6 +372,11 @@ impl LoadCurve {
         LoadCurve::new(Component::Constant(rate), None)
     }
 
+    /// Upper bound of the rate [requests/s].
+    pub fn max_rate(&self) -> f64 {
+        self.max_rate
+    }
+
     /// The component tree.
     pub fn root(&self) -> &Component {
         &self.root

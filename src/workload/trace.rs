@@ -77,7 +77,9 @@ impl NativeTrace {
         let input = open_data_file(path)?;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
-            .trim(csv::Trim::All)
+            // Fields are trimmed where they are read (`field`): the reader's own trimming
+            // copies every record into a new allocation.
+            .trim(csv::Trim::Headers)
             .from_reader(input);
         let headers = read_csv_header(&mut reader, path)?;
         let mut cols = ColumnIndex::default();
@@ -127,8 +129,10 @@ impl NativeTrace {
         })
     }
 
+    /// The field in column `col` of the current record, trimmed of white space; empty when
+    /// the column is absent.
     fn field(&self, col: Option<usize>) -> &str {
-        col.and_then(|c| self.record.get(c)).unwrap_or("")
+        col.and_then(|c| self.record.get(c)).unwrap_or("").trim()
     }
 
     fn parse_row(&mut self, line: u64) -> Result<PodArrival> {

@@ -113,3 +113,32 @@ fn gzip_traces_are_read_transparently() {
     let sim = simulate(&try_scenario(&yaml).unwrap());
     assert_eq!(sim.cluster.pods.len(), 10);
 }
+
+#[test]
+fn native_trace_fields_are_trimmed() {
+    let dir = temp_dir("native-trim");
+    let trace = write(
+        &dir,
+        "t.csv",
+        " arrival_ms , duration_ms ,cpu_request, memory_request ,group\n\
+         0 , 60000 , 500m ,\t1Gi , etl \n",
+    );
+    let yaml = format!(
+        "name: t\nduration: 10m\nnodePools:\n  - {{name: n, count: 1, allocatable: {{cpu: '4', memory: 8Gi}}, hourlyPrice: 1}}\n\
+         traces:\n  - {{name: tr, format: kubesim, path: {}}}\n",
+        trace.display()
+    );
+    let sim = simulate(&scenario(&yaml));
+    let p = &sim.cluster.pods[0];
+    assert_eq!(
+        (p.requests.cpu_milli, p.requests.memory_bytes),
+        (500, 1 << 30)
+    );
+    assert_eq!(p.finished.as_ms(), 60_000);
+    let app = sim.cluster.interner.get("app").unwrap();
+    let t = &sim.cluster.templates[p.template.0 as usize];
+    assert_eq!(
+        sim.cluster.interner.resolve(t.labels.get(app).unwrap()),
+        "etl"
+    );
+}

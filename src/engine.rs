@@ -161,6 +161,8 @@ pub struct Simulation {
     retry_memo: RetryMemo,
     /// Scheduling attempts and PostFilter runs (see [`Simulation::work`]).
     attempts: u64,
+    /// Scheduling attempts that bound their pod.
+    binds: u64,
     preemption_attempts: u64,
 }
 
@@ -254,6 +256,7 @@ impl Simulation {
             budget: crate::budget::RunBudget::default(),
             retry_memo: RetryMemo::default(),
             attempts: 0,
+            binds: 0,
             preemption_attempts: 0,
         }
         .with_pod_hints()
@@ -283,6 +286,7 @@ impl Simulation {
             .map_or((0, 0), |p| (p.dry_runs, p.nodes_dry_run));
         work::WorkCounters {
             scheduling_attempts: self.attempts,
+            pods_bound: self.binds,
             preemption_attempts: self.preemption_attempts,
             preemption_dry_runs: dry_runs,
             nodes_dry_run: nodes,
@@ -1122,6 +1126,7 @@ impl Simulation {
                         self.set_explained_choice(Some(node));
                         self.stop = true;
                     }
+                    self.binds += 1;
                     self.cluster.bind(pod, node, self.now);
                     self.on_bound(pod);
                     self.requeue_pods_waiting_on(pod);

@@ -8,6 +8,8 @@ use std::fmt;
 pub struct WorkCounters {
     /// Scheduling attempts: pods taken from the active queue, bound or not.
     pub scheduling_attempts: u64,
+    /// Attempts that bound their pod (scheduling decisions that placed a pod).
+    pub pods_bound: u64,
     /// PostFilter (DefaultPreemption) runs: failed attempts while preemption is enabled.
     pub preemption_attempts: u64,
     /// PostFilter runs that computed filter statuses and dry-ran nodes.
@@ -22,14 +24,15 @@ pub struct WorkCounters {
 }
 
 impl fmt::Display for WorkCounters {
-    /// `A scheduling attempts (M answered by the retry memo), P preemption attempts (D dry
-    /// runs over K nodes)`.
+    /// `A scheduling attempts (B bound, M answered by the retry memo), P preemption attempts
+    /// (D dry runs over K nodes)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} scheduling attempts ({} answered by the retry memo), {} preemption attempts \
-             ({} dry runs over {} nodes)",
+            "{} scheduling attempts ({} bound, {} answered by the retry memo), {} preemption \
+             attempts ({} dry runs over {} nodes)",
             self.scheduling_attempts,
+            self.pods_bound,
             self.answered_by_retry_memo,
             self.preemption_attempts,
             self.preemption_dry_runs,

@@ -594,6 +594,9 @@ fn sweep_command(a: &SweepArgs) -> kubesim::Result<()> {
         }
         return print_text(&text);
     }
+    if a.list || a.emit_job.is_some() {
+        plan.check_points()?;
+    }
     if let Some(n) = a.emit_job {
         let mut sweep_args = Vec::new();
         for s in &a.set {

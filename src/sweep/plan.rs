@@ -91,6 +91,12 @@ impl Plan {
         })
     }
 
+    /// Loads the scenario of every grid point (each checked as `kubesim validate` checks a
+    /// scenario's schema and values).
+    pub fn check_points(&self) -> Result<()> {
+        (0..self.grid().points()).try_for_each(|p| self.point_scenario(p).map(|_| ()))
+    }
+
     /// The `kubesim run` command that repeats run `id` (its `summary.csv` equals the run's
     /// `sweep.csv` row but for `wall_time_s`).
     pub fn run_command(&self, id: RunId) -> String {

@@ -1,6 +1,7 @@
 //! `sweep.svg`: every grid point as its mean of two metrics (cost against unserved ratio,
 //! availability or pending time; the objective's columns when the sweep has one), with the
-//! 95% confidence interval of each as error bars and the point's label next to it.
+//! 95% confidence interval of each as error bars and the point's label next to it; with an
+//! objective, the first condition's threshold as a red line and the answer in orange.
 
 use super::objective::Objective;
 use super::points::Points;
@@ -75,8 +76,14 @@ pub fn sweep_chart(
         .iter()
         .filter_map(|p| {
             let (x, y) = (p.stats[xi]?, p.stats[yi]?);
+            let values = p.values.join(", ");
+            let label = if values.is_empty() || values.len() > 24 {
+                format!("p{}", p.point)
+            } else {
+                format!("p{} ({values})", p.point)
+            };
             Some((
-                format!("p{}", p.point),
+                label,
                 x.mean,
                 x.ci95.unwrap_or((x.mean, x.mean)),
                 y.mean,
@@ -84,8 +91,25 @@ pub fn sweep_chart(
             ))
         })
         .collect();
+    // The first condition's threshold when it is on the y axis, and the answer.
+    let threshold = objective.and_then(|o| {
+        o.conditions().ok().and_then(|c| {
+            c.first()
+                .filter(|c| points.metric(&c.column) == Some(yi))
+                .map(|c| c.threshold)
+        })
+    });
+    let best = objective
+        .and_then(|o| super::terminal::answer(points, o).ok())
+        .and_then(|(best, _)| best)
+        .map(|b| format!("p{}", points.points[b].point));
     let (x0, x1) = span(marks.iter().map(|m| m.2));
-    let (y0, y1) = span(marks.iter().map(|m| m.4));
+    let (y0, y1) = span(
+        marks
+            .iter()
+            .map(|m| m.4)
+            .chain(threshold.map(|t| (t, t))),
+    );
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (960, 600)).into_drawing_area();
@@ -106,9 +130,25 @@ pub fn sweep_chart(
             .y_desc(points.metrics[yi].as_str())
             .draw()
             .map_err(chart_error)?;
-        let color = RGBColor(31, 119, 180);
+        if let Some(t) = threshold {
+            let red = RGBColor(214, 39, 40);
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(x0, t), (x1, t)],
+                    red.stroke_width(1),
+                )))
+                .map_err(chart_error)?
+                .label(format!("{} threshold", points.metrics[yi]))
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], red));
+        }
         let (dx, dy) = ((x1 - x0) * 0.006, (y1 - y0) * 0.006);
         for (label, x, (xl, xh), y, (yl, yh)) in &marks {
+            let is_best = best.as_deref() == label.split(' ').next();
+            let color = if is_best {
+                RGBColor(255, 127, 14)
+            } else {
+                RGBColor(31, 119, 180)
+            };
             let bars = [
                 vec![(*xl, *y), (*xh, *y)],
                 vec![(*xl, y - dy), (*xl, y + dy)],
@@ -132,6 +172,15 @@ pub fn sweep_chart(
                     (x + dx, y + 2.0 * dy),
                     ("sans-serif", 13),
                 )))
+                .map_err(chart_error)?;
+        }
+        if threshold.is_some() {
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .position(SeriesLabelPosition::UpperRight)
+                .draw()
                 .map_err(chart_error)?;
         }
         root.present().map_err(chart_error)?;

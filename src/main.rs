@@ -551,7 +551,7 @@ struct SweepArgs {
     #[arg(long)]
     job_name: Option<String>,
     /// Output folder (default: results/<scenario name>/sweep, or .../sweep-shard-<I> for a
-    /// shard, .../runs/<run id> for --run).
+    /// shard, .../runs/<run id> for --run). With a shard, `{shard}` in it stands for the index.
     #[arg(long)]
     out: Option<PathBuf>,
     /// Override a scenario field (as for `run`), applied before the grid's overrides.
@@ -644,10 +644,17 @@ fn sweep_command(a: &SweepArgs) -> kubesim::Result<()> {
         }
         return print_text(&text);
     }
-    let out = a.out.clone().unwrap_or_else(|| match shard {
-        Some(s) => base.join(format!("sweep-shard-{}", s.index)),
-        None => base.join("sweep"),
-    });
+    // `{shard}` in --out stands for the shard index (the Job's pods need no shell for it).
+    let out = match (&a.out, shard) {
+        (Some(o), Some(s)) => PathBuf::from(
+            o.display()
+                .to_string()
+                .replace("{shard}", &s.index.to_string()),
+        ),
+        (Some(o), None) => o.clone(),
+        (None, Some(s)) => base.join(format!("sweep-shard-{}", s.index)),
+        (None, None) => base.join("sweep"),
+    };
     let total = (0..plan.manifest.runs_total)
         .filter(|&k| in_shard(k))
         .count();

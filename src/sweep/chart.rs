@@ -104,12 +104,7 @@ pub fn sweep_chart(
         .and_then(|(best, _)| best)
         .map(|b| format!("p{}", points.points[b].point));
     let (x0, x1) = span(marks.iter().map(|m| m.2));
-    let (y0, y1) = span(
-        marks
-            .iter()
-            .map(|m| m.4)
-            .chain(threshold.map(|t| (t, t))),
-    );
+    let (y0, y1) = span(marks.iter().map(|m| m.4).chain(threshold.map(|t| (t, t))));
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (960, 600)).into_drawing_area();

@@ -2,7 +2,7 @@
 //! runs the sweep as N shards. Each pod runs `kubesim sweep ... --shard-from-env --shards N`;
 //! the Job controller sets `JOB_COMPLETION_INDEX` (0-based) in each pod, and the pod writes
 //! its shard to `<mount>/<prefix>-shard-<index>` on a PersistentVolumeClaim shared by all
-//! pods (the kubelet expands `$(JOB_COMPLETION_INDEX)` in the container's arguments).
+//! pods (`{shard}` in `--out` stands for the index; no shell is needed in the image).
 
 use crate::error::{Error, Result};
 use serde_json::json;
@@ -66,7 +66,7 @@ pub fn job_yaml(o: &JobOptions) -> Result<String> {
         )));
     }
     let mount = o.mount_path.trim_end_matches('/');
-    let out = format!("{mount}/{}-shard-$(JOB_COMPLETION_INDEX)", o.out_prefix);
+    let out = format!("{mount}/{}-shard-{{shard}}", o.out_prefix);
     let mut args = vec!["sweep".to_owned(), o.scenario.clone()];
     args.extend(o.sweep_args.iter().cloned());
     args.extend([

@@ -45,9 +45,9 @@ impl Shard {
     }
 
     /// The shard named by the environment: the index from `JOB_COMPLETION_INDEX` (Kubernetes
-    /// Indexed Job) or `SLURM_ARRAY_TASK_ID` minus `SLURM_ARRAY_TASK_MIN` (a Slurm array, so
-    /// `--array=1-16` and `--array=0-15` both work); the count from `count`, else
-    /// `SLURM_ARRAY_TASK_COUNT`.
+    /// Indexed Job) or (`SLURM_ARRAY_TASK_ID` - `SLURM_ARRAY_TASK_MIN`) / `SLURM_ARRAY_TASK_STEP`
+    /// (a Slurm array, so `--array=1-16`, `--array=0-15` and `--array=0-30:2` all work); the
+    /// count from `count`, else `SLURM_ARRAY_TASK_COUNT`.
     pub fn from_env(count: Option<usize>, env: &dyn Fn(&str) -> Option<String>) -> Result<Shard> {
         let number = |name: &str| -> Result<Option<usize>> {
             match env(name) {
@@ -64,12 +64,13 @@ impl Shard {
             None => match number(INDEX_VARIABLES[1])? {
                 Some(i) => {
                     let min = number("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
-                    let i = i.checked_sub(min).ok_or_else(|| {
+                    let step = number("SLURM_ARRAY_TASK_STEP")?.unwrap_or(1).max(1);
+                    let offset = i.checked_sub(min).ok_or_else(|| {
                         Error::Usage(format!(
                             "--shard-from-env: SLURM_ARRAY_TASK_ID {i} is below SLURM_ARRAY_TASK_MIN {min}"
                         ))
                     })?;
-                    (i, true)
+                    (offset / step, true)
                 }
                 None => {
                     return Err(Error::Usage(format!(
@@ -144,6 +145,12 @@ mod tests {
             Shard::from_env(None, &slurm).unwrap(),
             Shard { index: 4, count: 8 }
         );
+        let stepped = env(&[
+            ("SLURM_ARRAY_TASK_ID", "6"),
+            ("SLURM_ARRAY_TASK_STEP", "2"),
+            ("SLURM_ARRAY_TASK_COUNT", "8"),
+        ]);
+        assert_eq!(Shard::from_env(None, &stepped).unwrap().index, 3);
         assert!(Shard::from_env(Some(4), &env(&[])).is_err());
         let bad = Shard::from_env(Some(4), &env(&[("JOB_COMPLETION_INDEX", "x")]));
         assert!(

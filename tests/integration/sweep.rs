@@ -305,6 +305,17 @@ fn merge_refuses_foreign_duplicate_and_missing_shards() {
     assert!(!dir.join("merged").exists(), "a refused merge wrote output");
     let all: Vec<&PathBuf> = shards.iter().collect();
     ok(merge(&all));
+    // `{shard}` in --out is the shard index.
+    ok(shard(
+        &scenario,
+        3,
+        &dir.join("named-{shard}"),
+        &["--seeds", "1..2"],
+    ));
+    assert_eq!(
+        std::fs::read(dir.join("named-3/sweep.csv")).unwrap(),
+        std::fs::read(shards[3].join("sweep.csv")).unwrap()
+    );
     // A shard index out of range is a usage error.
     let bad = fails(shard(&scenario, 4, &dir.join("x"), &[]));
     assert!(bad.contains("0-based"), "{bad}");
@@ -354,7 +365,7 @@ fn emit_job_writes_an_indexed_job() {
         ["--grid", "deployments[0].replicas=2,3"],
         ["--seeds", "1..30"],
         ["--shards", "16"],
-        ["--out", "/results/sweep-shard-$(JOB_COMPLETION_INDEX)"],
+        ["--out", "/results/sweep-shard-{shard}"],
     ] {
         assert!(
             args.windows(2).any(|w| w == pair),

@@ -238,6 +238,9 @@ fn execute(cli: Cli) -> kubesim::Result<()> {
                 kubesim::scenario::build::build(&variant, s.spec.seed, &Registry::with_builtins())
                     .map_err(|e| kubesim::Error::Usage(format!("variant {:?}: {e}", v.name)))?;
             }
+            if s.spec.sweep.is_some() {
+                kubesim::sweep::plan::Plan::new(s.clone(), &[], None)?.check_points()?;
+            }
             print_text(&format!("{}: ok\n", scenario.display()))
         }
         Command::Compare {

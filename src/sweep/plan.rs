@@ -24,10 +24,15 @@ impl Plan {
     /// the scenario's `seed` is the only seed.
     pub fn new(scenario: Scenario, grid_flags: &[String], seeds: Option<&str>) -> Result<Plan> {
         let block = scenario.spec.sweep.as_ref();
-        let axes = if grid_flags.is_empty() {
+        // Errors in the `sweep:` block name the scenario file.
+        let file = scenario.path.display().to_string();
+        let in_file = |e: Error| Error::Usage(format!("{file}: {e}"));
+        let axes_from_block = grid_flags.is_empty();
+        let axes = if axes_from_block {
             block
                 .map(|b| b.grid.iter().map(Axis::from_spec).collect())
-                .transpose()?
+                .transpose()
+                .map_err(in_file)?
                 .unwrap_or_default()
         } else {
             grid_flags
@@ -35,16 +40,27 @@ impl Plan {
                 .map(|f| Axis::parse_flag(f))
                 .collect::<Result<Vec<_>>>()?
         };
-        let seeds = match (seeds, block.and_then(|b| b.seeds.as_ref())) {
-            (Some(text), _) => parse_seeds(text)?,
-            (None, Some(spec)) => seeds_from_spec(spec)?,
-            (None, None) => vec![scenario.spec.seed],
+        let (seeds, seeds_from_block) = match (seeds, block.and_then(|b| b.seeds.as_ref())) {
+            (Some(text), _) => (parse_seeds(text)?, false),
+            (None, Some(spec)) => (
+                seeds_from_spec(spec)
+                    .map_err(|e| Error::Usage(format!("{file}: sweep.seeds: {e}")))?,
+                true,
+            ),
+            (None, None) => (vec![scenario.spec.seed], false),
         };
-        let grid = Grid::new(axes, seeds)?;
+        let grid = Grid::new(axes, seeds).map_err(|e| {
+            if axes_from_block || seeds_from_block {
+                in_file(e)
+            } else {
+                e
+            }
+        })?;
         let objective = block
             .and_then(|b| b.objective.as_ref())
             .map(Objective::from_spec)
-            .transpose()?;
+            .transpose()
+            .map_err(in_file)?;
         let charts = scenario.spec.output.charts;
         let hash = sweep_hash(
             &scenario.source,
@@ -85,7 +101,8 @@ impl Plan {
         overrides.extend(self.grid().overrides(point));
         Scenario::from_yaml(&self.scenario.source, &self.scenario.path, &overrides).map_err(|e| {
             Error::Usage(format!(
-                "grid point {point} ({}): {e}",
+                "{}: grid point {point} ({}): {e}",
+                self.scenario.path.display(),
                 self.grid().overrides(point).join(" ")
             ))
         })

@@ -401,4 +401,26 @@ fn bad_grids_are_usage_errors() {
     assert!(e.contains("expected path=value1,value2"), "{e}");
     let e = fails(run(&["--shard-from-env", "--shards", "2"]));
     assert!(e.contains("JOB_COMPLETION_INDEX"), "{e}");
+    // `validate` checks the sweep block: every grid point, naming the file.
+    let dir = temp_dir("sweep-validate");
+    let bad = write(
+        &dir,
+        "bad.yaml",
+        &SCENARIO.replace("deployments[name=web].hpa", "deployments[name=api].hpa"),
+    );
+    let e = fails(kubesim().arg("validate").arg(&bad).output().unwrap());
+    assert!(
+        e.contains("bad.yaml") && e.contains("no list item has name \"api\""),
+        "{e}"
+    );
+    let twice = write(
+        &dir,
+        "twice.yaml",
+        &SCENARIO.replace("seeds: 1..4", "seeds: [1, 2, 1]"),
+    );
+    let e = fails(kubesim().arg("validate").arg(&twice).output().unwrap());
+    assert!(
+        e.contains("twice.yaml: sweep: seed 1 is listed twice"),
+        "{e}"
+    );
 }

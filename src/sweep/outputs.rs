@@ -1,5 +1,6 @@
 //! Writing a sweep's folder, all or nothing: `sweep.csv` and `sweep.json` always; for a whole
-//! sweep (not a shard) also `points.csv` and `sweep.svg`. Returns the terminal report.
+//! sweep (not a shard) also `points.csv`, `sweep.svg` and `sweep.txt` (the terminal report).
+//! Returns the terminal report.
 
 use super::chart::{CHART_FILE, sweep_chart};
 use super::manifest::{MANIFEST_FILE, Manifest};
@@ -9,6 +10,9 @@ use super::terminal;
 use crate::error::Result;
 use crate::report::atomic::OutputSet;
 use std::path::Path;
+
+/// The terminal report's file name.
+pub const REPORT_FILE: &str = "sweep.txt";
 
 /// What writing a sweep produced.
 pub struct Written {
@@ -27,6 +31,7 @@ pub fn write_sweep(dir: &Path, manifest: &Manifest, table: &SweepTable) -> Resul
         let points = Points::of(&manifest.grid, table)?;
         report = terminal::report(&points, manifest.objective.as_ref())?;
         set.add(POINTS_FILE, points.to_csv()?);
+        set.add(REPORT_FILE, report.clone().into_bytes());
         if manifest.charts
             && let Some(svg) =
                 sweep_chart(&manifest.scenario, &points, manifest.objective.as_ref())?

@@ -130,7 +130,13 @@ fn four_shards_merged_equal_the_unsharded_sweep() {
     assert!(text.contains("answer: p"), "{text}");
     assert_eq!(
         files(&whole),
-        ["points.csv", "sweep.csv", "sweep.json", "sweep.svg"]
+        [
+            "points.csv",
+            "sweep.csv",
+            "sweep.json",
+            "sweep.svg",
+            "sweep.txt"
+        ]
     );
     assert_eq!(files(&merged), files(&whole));
     for f in files(&whole) {

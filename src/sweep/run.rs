@@ -98,9 +98,10 @@ pub fn execute(
             })
             .collect::<Result<Vec<_>>>()
     })?;
+    // A shard without runs still names its key and axis columns.
     let header = match records.first() {
         Some((h, _)) => SweepTable::header_for(grid, h),
-        None => Vec::new(),
+        None => SweepTable::header_for(grid, &csv::StringRecord::new()),
     };
     Ok(SweepTable {
         header,

@@ -311,6 +311,37 @@ fn merge_refuses_foreign_duplicate_and_missing_shards() {
     assert!(!dir.join("merged").exists(), "a refused merge wrote output");
     let all: Vec<&PathBuf> = shards.iter().collect();
     ok(merge(&all));
+    // More shards than runs: the empty shards merge too.
+    let many: Vec<PathBuf> = (0..8).map(|i| dir.join(format!("many-{i}"))).collect();
+    for (i, out) in many.iter().enumerate() {
+        ok(kubesim()
+            .arg("sweep")
+            .arg(&scenario)
+            .args([
+                "--seeds",
+                "1..2",
+                "--quiet",
+                "--shard",
+                &format!("{i}/8"),
+                "--out",
+            ])
+            .arg(out)
+            .output()
+            .unwrap());
+    }
+    let many_merged = dir.join("many-merged");
+    ok(kubesim()
+        .arg("merge")
+        .args(&many)
+        .arg("--out")
+        .arg(&many_merged)
+        .output()
+        .unwrap());
+    ok(merge(&all));
+    assert_eq!(
+        std::fs::read(many_merged.join("points.csv")).unwrap(),
+        std::fs::read(dir.join("merged/points.csv")).unwrap()
+    );
     // `{shard}` in --out is the shard index.
     ok(shard(
         &scenario,

@@ -208,3 +208,62 @@ pub fn report(points: &Points, objective: Option<&Objective>) -> Result<String> 
     }
     Ok(t)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sweep::points::PointStats;
+    use crate::sweep::stats::SampleStats;
+
+    fn stats(values: &[f64]) -> Option<SampleStats> {
+        SampleStats::of(values)
+    }
+
+    #[test]
+    fn answer_is_the_cheapest_point_whose_interval_meets_the_condition() {
+        // Columns: cost, unserved. p0 expensive and safe, p1 cheaper and safe, p2 cheapest
+        // with a mean under the threshold but an interval above it, p3 one run only.
+        let points = Points {
+            axes: vec!["target".into()],
+            metrics: vec!["cost_usd".into(), "unserved_ratio".into()],
+            points: [
+                (&[10.0, 10.2, 9.8][..], &[0.0001, 0.0002, 0.0001][..]),
+                (&[8.0, 8.1, 7.9], &[0.0005, 0.0006, 0.0004]),
+                (&[6.0, 6.1, 5.9], &[0.0001, 0.0015, 0.0002]),
+                (&[1.0], &[0.0]),
+            ]
+            .iter()
+            .enumerate()
+            .map(|(i, (cost, unserved))| PointStats {
+                point: i,
+                values: vec![(50 + 10 * i).to_string()],
+                n: cost.len(),
+                stats: vec![stats(cost), stats(unserved)],
+            })
+            .collect(),
+        };
+        let objective = Objective {
+            goal: super::super::objective::Goal::Minimize,
+            column: "cost_usd".into(),
+            subject_to: vec!["unserved_ratio < 0.001".into()],
+        };
+        let (best, ok) = answer(&points, &objective).unwrap();
+        assert_eq!(best, Some(1));
+        assert_eq!(ok, [true, true, false, false]);
+        let text = report(&points, Some(&objective)).unwrap();
+        assert!(text.contains("answer: p1 (target=60) has the lowest mean cost_usd = 8.0000"));
+        assert!(
+            text.lines().nth(2).unwrap().ends_with("yes (best)"),
+            "{text}"
+        );
+        let typo = Objective {
+            column: "cost".into(),
+            ..objective
+        };
+        let e = answer(&points, &typo).unwrap_err().to_string();
+        assert!(
+            e.contains("\"cost\" is not a numeric summary column"),
+            "{e}"
+        );
+    }
+}

@@ -78,26 +78,39 @@ pub fn execute(
         .build()
         .map_err(|e| Error::Usage(format!("--jobs {jobs}: cannot start the threads: {e}")))?;
     let grid = plan.grid();
-    let records: Vec<(csv::StringRecord, Vec<String>)> = pool.install(|| {
+    let one = |id: RunId| -> Result<(csv::StringRecord, Vec<String>)> {
+        let scenario = &scenarios[&id.point];
+        let context = |e: Error| Error::Usage(format!("run {id} ({}): {e}", plan.run_command(id)));
+        let result = crate::run(scenario, id.seed, &Registry::with_builtins(), &mut |_| {})
+            .map_err(context)?;
+        if outputs == RunOutputs::All {
+            let dir = out.join("runs").join(id.to_string());
+            crate::report::write_result_outputs(&dir, &result, scenario.spec.output.charts)
+                .map_err(context)?;
+        }
+        let (header, row) = crate::report::compare::summary_records(&result.summary)?;
+        let row = SweepTable::row_for(grid, id, &header, &row);
+        done();
+        Ok((header, row))
+    };
+    // The first run goes alone, so that an objective naming no summary column fails before
+    // the others run.
+    let mut records = Vec::with_capacity(ids.len());
+    if let Some(&first) = ids.first() {
+        let (header, row) = one(first)?;
+        if let Some(o) = &plan.manifest.objective {
+            check_columns(o, &header)
+                .map_err(|e| Error::Usage(format!("{}: {e}", plan.scenario.path.display())))?;
+        }
+        records.push((header, row));
+    }
+    let rest: Vec<(csv::StringRecord, Vec<String>)> = pool.install(|| {
         ids.par_iter()
-            .map(|&id| {
-                let scenario = &scenarios[&id.point];
-                let context =
-                    |e: Error| Error::Usage(format!("run {id} ({}): {e}", plan.run_command(id)));
-                let result = crate::run(scenario, id.seed, &Registry::with_builtins(), &mut |_| {})
-                    .map_err(context)?;
-                if outputs == RunOutputs::All {
-                    let dir = out.join("runs").join(id.to_string());
-                    crate::report::write_result_outputs(&dir, &result, scenario.spec.output.charts)
-                        .map_err(context)?;
-                }
-                let (header, row) = crate::report::compare::summary_records(&result.summary)?;
-                let row = SweepTable::row_for(grid, id, &header, &row);
-                done();
-                Ok((header, row))
-            })
+            .skip(1)
+            .map(|&id| one(id))
             .collect::<Result<Vec<_>>>()
     })?;
+    records.extend(rest);
     // A shard without runs still names its key and axis columns.
     let header = match records.first() {
         Some((h, _)) => SweepTable::header_for(grid, h),
@@ -107,6 +120,20 @@ pub fn execute(
         header,
         rows: records.into_iter().map(|(_, r)| r).collect(),
     })
+}
+
+/// Checks that the objective's columns are summary columns.
+fn check_columns(o: &super::objective::Objective, header: &csv::StringRecord) -> Result<()> {
+    for c in o.columns()? {
+        if !header.iter().any(|h| h == c) {
+            let names: Vec<&str> = header.iter().collect();
+            return Err(Error::Usage(format!(
+                "sweep.objective: {c:?} is not a summary column; the columns are: {}",
+                names.join(", ")
+            )));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -460,4 +460,25 @@ fn bad_grids_are_usage_errors() {
         e.contains("twice.yaml: sweep: seed 1 is listed twice"),
         "{e}"
     );
+    // An objective naming no summary column stops after the first run, writing nothing.
+    let typo = write(
+        &dir,
+        "typo.yaml",
+        &SCENARIO.replace("minimize: cost_usd", "minimize: cost"),
+    );
+    let out = dir.join("typo-out");
+    let e = fails(
+        kubesim()
+            .arg("sweep")
+            .arg(&typo)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        e.contains("typo.yaml: sweep.objective: \"cost\" is not a summary column"),
+        "{e}"
+    );
+    assert!(!out.exists());
 }

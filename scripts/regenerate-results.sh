@@ -8,4 +8,7 @@ for scenario in scenarios/*.yaml; do
   if grep -q '^variants:' "$scenario"; then
     ./target/release/kubesim compare "$scenario" --quiet
   fi
+  if grep -q '^sweep:' "$scenario"; then
+    ./target/release/kubesim sweep "$scenario" --quiet
+  fi
 done

@@ -26,6 +26,7 @@ pub mod metrics;
 pub mod report;
 pub mod scenario;
 pub mod scheduler;
+pub mod sweep;
 pub mod workload;
 
 pub use engine::Simulation;

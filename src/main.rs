@@ -171,6 +171,18 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Run a scenario over a grid of overrides and a list of seeds (in parallel, or one shard
+    /// of it) and write sweep.csv, points.csv (mean, std, 95% CI per grid point) and sweep.svg.
+    Sweep(Box<SweepArgs>),
+    /// Merge the shard folders of a sweep into the whole sweep's folder.
+    Merge {
+        /// Shard folders (each with sweep.csv and sweep.json).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output folder of the merged sweep.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Check a scenario (schema, values, referenced files) without running it.
     Validate {
         /// Scenario YAML file.
@@ -263,6 +275,9 @@ fn execute(cli: Cli) -> kubesim::Result<()> {
                 kubesim::scenario::build::build(&variant, s.spec.seed, &Registry::with_builtins())
                     .map_err(|e| kubesim::Error::Usage(format!("variant {:?}: {e}", v.name)))?;
             }
+            if s.spec.sweep.is_some() {
+                kubesim::sweep::plan::Plan::new(s.clone(), &[], None)?.check_points()?;
+            }
             print_text(&format!("{}: ok\n", scenario.display()))
         }
         Command::Compare {
@@ -298,6 +313,15 @@ fn execute(cli: Cli) -> kubesim::Result<()> {
                     j
                 }
             };
+            print_text(&text)
+        }
+        Command::Sweep(args) => sweep_command(&args),
+        Command::Merge { dirs, out } => {
+            let written = kubesim::sweep::merge_sweep(&dirs, &out)?;
+            let mut text = written.report;
+            for f in written.files {
+                text.push_str(&format!("wrote {f}\n"));
+            }
             print_text(&text)
         }
         Command::Run { scenario, opts } => {
@@ -498,4 +522,231 @@ fn compare_command(
         text.push_str(&format!("wrote {f}\n"));
     }
     print_text(&text)
+}
+
+/// What `sweep` keeps of each run.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SweepOutputs {
+    /// Only the summary row of each run (sweep.csv).
+    Summary,
+    /// Also every output of `kubesim run` per run, in runs/<run id>/.
+    All,
+}
+
+/// Arguments of `kubesim sweep`.
+#[derive(Args)]
+struct SweepArgs {
+    /// Scenario YAML file.
+    scenario: PathBuf,
+    /// A grid axis: an override path and its values, e.g.
+    /// --grid 'deployments[name=web].replicas=2,4,8' (repeatable; replaces the scenario's
+    /// `sweep.grid`).
+    #[arg(long = "grid", value_name = "PATH=V1,V2,...")]
+    grid: Vec<String>,
+    /// Seeds run at every grid point: a..b (both included) or a list 1,2,7 (default: the
+    /// scenario's `sweep.seeds`, else its `seed`).
+    #[arg(long)]
+    seeds: Option<String>,
+    /// Runs at once (threads; each run is single-threaded). Default: the cores available.
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Per-run outputs: summary (sweep.csv rows only) or all (runs/<run id>/ folders too).
+    #[arg(long, value_enum, default_value_t = SweepOutputs::Summary)]
+    outputs: SweepOutputs,
+    /// Run only shard I of N (0-based: 0/16 .. 15/16); merge the shard folders afterwards.
+    #[arg(long, value_name = "I/N", conflicts_with = "shard_from_env")]
+    shard: Option<String>,
+    /// Take the shard index from JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or
+    /// SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN (Slurm array).
+    #[arg(long)]
+    shard_from_env: bool,
+    /// Number of shards for --shard-from-env (default for Slurm: SLURM_ARRAY_TASK_COUNT).
+    #[arg(long, requires = "shard_from_env")]
+    shards: Option<usize>,
+    /// Rerun one run (e.g. p3-s17) and write all its outputs, as `kubesim run` does.
+    #[arg(long, value_name = "RUN_ID", conflicts_with_all = ["shard", "shard_from_env", "emit_job"])]
+    run: Option<String>,
+    /// Print the run ids and the equivalent `kubesim run` commands, and run nothing.
+    #[arg(long)]
+    list: bool,
+    /// Print a Kubernetes batch/v1 Indexed Job running the sweep as N shards, and run nothing.
+    #[arg(long, value_name = "N", conflicts_with_all = ["shard", "shard_from_env", "list"])]
+    emit_job: Option<usize>,
+    /// --emit-job: the container image holding kubesim and the scenario.
+    #[arg(long, default_value = "kubesim:latest")]
+    image: String,
+    /// --emit-job: the kubesim executable in the image.
+    #[arg(long = "command", default_value = "kubesim")]
+    executable: String,
+    /// --emit-job: the PersistentVolumeClaim the shards write to.
+    #[arg(long, default_value = "kubesim-results")]
+    pvc: String,
+    /// --emit-job: where the claim is mounted in the pods.
+    #[arg(long, default_value = "/results")]
+    mount_path: String,
+    /// --emit-job: pods running at once (default: all shards).
+    #[arg(long)]
+    parallelism: Option<usize>,
+    /// --emit-job: the Job's name (default: kubesim-sweep-<scenario name>).
+    #[arg(long)]
+    job_name: Option<String>,
+    /// Output folder (default: results/<scenario name>/sweep, or .../sweep-shard-<I> for a
+    /// shard, .../runs/<run id> for --run). With a shard, `{shard}` in it stands for the index.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Override a scenario field (as for `run`), applied before the grid's overrides.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Do not draw the progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// `kubesim sweep`.
+fn sweep_command(a: &SweepArgs) -> kubesim::Result<()> {
+    use kubesim::sweep::{job, plan::Plan, run::RunId, run::RunOutputs, shard::Shard};
+    let s = Scenario::load(&a.scenario, &a.set)?;
+    print_warnings(&s);
+    let plan = Plan::new(s, &a.grid, a.seeds.as_deref())?;
+    let name = plan.scenario.spec.name.clone();
+    let base = PathBuf::from("results").join(&name);
+    if let Some(id) = &a.run {
+        let id: RunId = id.parse()?;
+        if !plan.runs().contains(&id) {
+            return Err(kubesim::Error::Usage(format!(
+                "--run {id}: not a run of this sweep ({} points, seeds {})",
+                plan.grid().points(),
+                a.seeds.as_deref().unwrap_or("as in the scenario")
+            )));
+        }
+        let scenario = plan.point_scenario(id.point)?;
+        let result = kubesim::run(&scenario, id.seed, &Registry::with_builtins(), &mut |_| {})?;
+        let out = a
+            .out
+            .clone()
+            .unwrap_or_else(|| base.join("runs").join(id.to_string()));
+        let files =
+            kubesim::report::write_result_outputs(&out, &result, scenario.spec.output.charts)?;
+        let mut text = format!("run {id}: {}\n", plan.run_command(id));
+        text.push_str(&summary_text(&result.summary));
+        for f in files {
+            text.push_str(&format!("wrote {f}\n"));
+        }
+        return print_text(&text);
+    }
+    if a.list || a.emit_job.is_some() {
+        plan.check_points()?;
+    }
+    if let Some(n) = a.emit_job {
+        let mut sweep_args = Vec::new();
+        for s in &a.set {
+            sweep_args.extend(["--set".to_owned(), s.clone()]);
+        }
+        for g in &a.grid {
+            sweep_args.extend(["--grid".to_owned(), g.clone()]);
+        }
+        if let Some(seeds) = &a.seeds {
+            sweep_args.extend(["--seeds".to_owned(), seeds.clone()]);
+        }
+        if a.outputs == SweepOutputs::All {
+            sweep_args.extend(["--outputs".to_owned(), "all".to_owned()]);
+        }
+        let options = job::JobOptions {
+            name: a
+                .job_name
+                .clone()
+                .unwrap_or_else(|| job::dns_label(&format!("kubesim-sweep-{name}"))),
+            shards: n,
+            parallelism: a.parallelism.unwrap_or(n),
+            image: a.image.clone(),
+            command: a.executable.clone(),
+            scenario: a.scenario.display().to_string(),
+            sweep_args,
+            jobs: a.jobs.unwrap_or(1),
+            pvc: a.pvc.clone(),
+            mount_path: a.mount_path.clone(),
+            out_prefix: "sweep".to_owned(),
+        };
+        return print_text(&job::job_yaml(&options)?);
+    }
+    let shard = match (&a.shard, a.shard_from_env) {
+        (Some(text), _) => Some(Shard::parse(text)?),
+        (None, true) => Some(Shard::from_env(a.shards, &|v| std::env::var(v).ok())?),
+        (None, false) => None,
+    };
+    let in_shard = |k: usize| shard.is_none_or(|s| s.owns(k));
+    if a.list {
+        let mut text = String::new();
+        for (k, id) in plan.runs().into_iter().enumerate() {
+            if in_shard(k) {
+                text.push_str(&format!("{id}  {}\n", plan.run_command(id)));
+            }
+        }
+        return print_text(&text);
+    }
+    // `{shard}` in --out stands for the shard index (the Job's pods need no shell for it).
+    let out = match (&a.out, shard) {
+        (Some(o), Some(s)) => PathBuf::from(
+            o.display()
+                .to_string()
+                .replace("{shard}", &s.index.to_string()),
+        ),
+        (Some(o), None) => o.clone(),
+        (None, Some(s)) => base.join(format!("sweep-shard-{}", s.index)),
+        (None, None) => base.join("sweep"),
+    };
+    let total = (0..plan.manifest.runs_total)
+        .filter(|&k| in_shard(k))
+        .count();
+    let jobs = a.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    if jobs == 0 {
+        return Err(kubesim::Error::Usage("--jobs: at least 1".into()));
+    }
+    let bar = runs_bar(total as u64, a.quiet);
+    let outputs = match a.outputs {
+        SweepOutputs::Summary => RunOutputs::Summary,
+        SweepOutputs::All => RunOutputs::All,
+    };
+    let written = kubesim::sweep::run_sweep(&plan, shard, jobs, outputs, &out, &|| {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    });
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let written = written?;
+    let mut text = format!(
+        "sweep {name} | {} grid points x {} seeds = {} runs{} | hash {}\n",
+        plan.grid().points(),
+        plan.grid().seeds.len(),
+        plan.manifest.runs_total,
+        shard.map_or(String::new(), |s| format!(
+            " | shard {}/{} ({total} runs)",
+            s.index, s.count
+        )),
+        plan.manifest.hash
+    );
+    text.push_str(&written.report);
+    for f in written.files {
+        text.push_str(&format!("wrote {f}\n"));
+    }
+    print_text(&text)
+}
+
+/// A bar counting finished runs (never drawn when stderr is not a terminal).
+fn runs_bar(total: u64, quiet: bool) -> Option<ProgressBar> {
+    if quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} runs  [{elapsed_precise}, eta {eta}]")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    Some(bar)
 }

@@ -8,23 +8,40 @@ use crate::error::{Error, Result};
 use plotters::prelude::*;
 use std::path::Path;
 
-/// `comparison.csv`: a `variant` column followed by the `summary.csv` columns.
+/// The `summary.csv` header and row of one run as CSV records (fields as `summary.csv` writes
+/// them).
+pub fn summary_records(
+    summary: &crate::RunSummary,
+) -> Result<(csv::StringRecord, csv::StringRecord)> {
+    let bytes = to_csv(std::slice::from_ref(summary))?;
+    let mut reader = csv::Reader::from_reader(bytes.as_slice());
+    let csv_error = |e: csv::Error| Error::Usage(format!("CSV encoding failed: {e}"));
+    let header = reader.headers().map_err(csv_error)?.clone();
+    let row = reader
+        .records()
+        .next()
+        .transpose()
+        .map_err(csv_error)?
+        .unwrap_or_default();
+    Ok((header, row))
+}
+
+/// `comparison.csv`: a `variant` column followed by the `summary.csv` columns. Written with the
+/// CSV writer, so a variant name with a comma, quote or line break is quoted.
 pub fn comparison_csv(variants: &[VariantResult]) -> Result<Vec<u8>> {
-    let mut out = String::new();
+    let csv_error = |e: csv::Error| Error::Usage(format!("CSV encoding failed: {e}"));
+    let mut w = csv::Writer::from_writer(Vec::new());
     for (i, v) in variants.iter().enumerate() {
-        let csv = String::from_utf8(to_csv(std::slice::from_ref(&v.result.summary))?)
-            .map_err(|e| Error::Usage(format!("CSV encoding failed: {e}")))?;
-        let (header, row) = csv.split_once('\n').unwrap_or((&csv, ""));
+        let (header, row) = summary_records(&v.result.summary)?;
         if i == 0 {
-            out.push_str("variant,");
-            out.push_str(header);
-            out.push('\n');
+            w.write_record(std::iter::once("variant").chain(header.iter()))
+                .map_err(csv_error)?;
         }
-        out.push_str(&v.name);
-        out.push(',');
-        out.push_str(row);
+        w.write_record(std::iter::once(v.name.as_str()).chain(row.iter()))
+            .map_err(csv_error)?;
     }
-    Ok(out.into_bytes())
+    w.into_inner()
+        .map_err(|e| Error::Usage(format!("CSV encoding failed: {e}")))
 }
 
 /// A metric shown in the comparison chart and table.
@@ -238,9 +255,8 @@ pub fn write_comparison(
 mod tests {
     use super::*;
 
-    #[test]
-    fn comparison_chart_is_byte_identical_across_renderings() {
-        let summary = |cost: f64| crate::RunSummary {
+    fn summary(cost: f64) -> crate::RunSummary {
+        crate::RunSummary {
             scenario: "s".into(),
             scheduler: "x".into(),
             seed: 1,
@@ -325,12 +341,15 @@ mod tests {
             rollouts: 0,
             rollouts_complete: 0,
             rollouts_failed: 0,
-        };
-        let variants: Vec<VariantResult> = [3.0, 1.0, 2.0, 5.0]
+        }
+    }
+
+    fn variants(names: &[&str]) -> Vec<VariantResult> {
+        names
             .iter()
-            .enumerate()
-            .map(|(i, &c)| VariantResult {
-                name: format!("v{i}"),
+            .zip([3.0, 1.0, 2.0, 5.0].iter().cycle())
+            .map(|(name, &c)| VariantResult {
+                name: name.to_string(),
                 result: crate::RunResult {
                     summary: summary(c),
                     samples: vec![],
@@ -347,10 +366,35 @@ mod tests {
                     work: Default::default(),
                 },
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn comparison_chart_is_byte_identical_across_renderings() {
+        let variants = variants(&["v0", "v1", "v2", "v3"]);
         let first = comparison_chart("t", &variants).unwrap();
         for _ in 0..5 {
             assert_eq!(comparison_chart("t", &variants).unwrap(), first);
         }
+    }
+
+    #[test]
+    fn comparison_csv_quotes_awkward_variant_names() {
+        let names = ["plain", "a,b", "say \"hi\"", "two\nlines"];
+        let csv = comparison_csv(&variants(&names)).unwrap();
+        let mut reader = csv::Reader::from_reader(csv.as_slice());
+        let header = reader.headers().unwrap().clone();
+        assert_eq!(&header[0], "variant");
+        assert_eq!(&header[1], "scenario");
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+        assert_eq!(rows.len(), 4);
+        for (row, name) in rows.iter().zip(names) {
+            assert_eq!(&row[0], name);
+            assert_eq!(row.len(), header.len());
+        }
+        // A plain name is written as it is, as before.
+        let text = String::from_utf8(csv).unwrap();
+        assert!(text.lines().nth(1).unwrap().starts_with("plain,s,x,1,"));
+        assert!(text.contains("\"a,b\",s,"));
     }
 }

@@ -69,6 +69,9 @@ pub struct ScenarioSpec {
     /// Scheduler variants compared by `kubesim compare` on the same workload and seed.
     #[serde(default)]
     pub variants: Vec<VariantSpec>,
+    /// The grid and seeds `kubesim sweep` runs (ignored by `run`).
+    #[serde(default)]
+    pub sweep: Option<crate::sweep::spec::SweepSpec>,
     /// PodDisruptionBudgets (respected by preemption where possible).
     #[serde(default)]
     pub pod_disruption_budgets: Vec<PodDisruptionBudgetSpec>,

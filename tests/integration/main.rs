@@ -26,4 +26,5 @@ mod profiles;
 mod scenarios;
 mod statefulset_hpa;
 mod support;
+mod sweep;
 mod traces;

@@ -597,6 +597,8 @@ struct SweepArgs {
     /// Override a scenario field (as for `run`), applied before the grid's overrides.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
+    #[command(flatten)]
+    budget: BudgetOptions,
     /// Do not draw the progress bar.
     #[arg(long)]
     quiet: bool,
@@ -605,7 +607,8 @@ struct SweepArgs {
 /// `kubesim sweep`.
 fn sweep_command(a: &SweepArgs) -> kubesim::Result<()> {
     use kubesim::sweep::{job, plan::Plan, run::RunId, run::RunOutputs, shard::Shard};
-    let s = Scenario::load(&a.scenario, &a.set)?;
+    let mut s = Scenario::load(&a.scenario, &a.set)?;
+    s.limits = a.budget.limits();
     print_warnings(&s);
     let plan = Plan::new(s, &a.grid, a.seeds.as_deref())?;
     let name = plan.scenario.spec.name.clone();
@@ -628,7 +631,7 @@ fn sweep_command(a: &SweepArgs) -> kubesim::Result<()> {
         let files =
             kubesim::report::write_result_outputs(&out, &result, scenario.spec.output.charts)?;
         let mut text = format!("run {id}: {}\n", plan.run_command(id));
-        text.push_str(&summary_text(&result.summary));
+        text.push_str(&summary_text(&result.summary, &result.work));
         for f in files {
             text.push_str(&format!("wrote {f}\n"));
         }

@@ -99,13 +99,19 @@ impl Plan {
     pub fn point_scenario(&self, point: usize) -> Result<Scenario> {
         let mut overrides = self.scenario.overrides.clone();
         overrides.extend(self.grid().overrides(point));
-        Scenario::from_yaml(&self.scenario.source, &self.scenario.path, &overrides).map_err(|e| {
-            Error::Usage(format!(
-                "{}: grid point {point} ({}): {e}",
-                self.scenario.path.display(),
-                self.grid().overrides(point).join(" ")
-            ))
-        })
+        let mut scenario =
+            Scenario::from_yaml(&self.scenario.source, &self.scenario.path, &overrides).map_err(
+                |e| {
+                    Error::Usage(format!(
+                        "{}: grid point {point} ({}): {e}",
+                        self.scenario.path.display(),
+                        self.grid().overrides(point).join(" ")
+                    ))
+                },
+            )?;
+        // The sweep's --max-events/--max-memory apply to every run.
+        scenario.limits = self.scenario.limits;
+        Ok(scenario)
     }
 
     /// Loads the scenario of every grid point (each checked as `kubesim validate` checks a

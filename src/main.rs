@@ -217,7 +217,7 @@ fn import_command(paths: &[PathBuf], output: &std::path::Path) -> kubesim::Resul
         None => None,
     };
     let text = kubesim::manifests::emit::scenario_yaml(&converted, config.as_deref())?;
-    std::fs::write(output, &text).map_err(|e| kubesim::Error::io(output, e))?;
+    kubesim::report::atomic::write_file(output, text.as_bytes())?;
     // The written scenario must load and build as it is.
     let check = Scenario::load(output, &[]).and_then(|s| {
         kubesim::scenario::build::build(&s, s.spec.seed, &Registry::with_builtins()).map(|_| ())

@@ -94,10 +94,22 @@ pub fn read_csv_record<R: std::io::Read>(
     record: &mut csv::StringRecord,
     path: &Path,
 ) -> Result<bool> {
-    reader.read_record(record).map_err(|e| {
-        let line = e.position().map_or(0, |p| p.line());
-        Error::trace(path, line, format!("malformed CSV: {e}"))
-    })
+    match reader.read_record(record) {
+        Ok(more) => Ok(more),
+        Err(e) => {
+            // A read error (e.g. gzip data cut short) has no position of its own: it is where
+            // the next record starts.
+            let line = e
+                .position()
+                .map_or_else(|| reader.position().line(), |p| p.line());
+            let what = if e.is_io_error() {
+                "cannot read the data (a compressed file cut short or corrupt?)"
+            } else {
+                "malformed CSV"
+            };
+            Err(Error::trace(path, line, format!("{what}: {e}")))
+        }
+    }
 }
 
 /// Checks `limit >= request` for cpu and memory; returns which is violated.

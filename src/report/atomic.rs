@@ -165,6 +165,30 @@ impl OutputSet {
     }
 }
 
+/// Writes one file all or nothing: to a hidden temporary name beside `path`, synced, then
+/// renamed over `path` (an error or a kill leaves the previous file as it was).
+pub fn write_file(path: &Path, contents: &[u8]) -> Result<()> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| Error::Usage(format!("{}: not a file name", path.display())))?;
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
+    let temp = dir.map_or_else(
+        || PathBuf::from(format!(".{name}.tmp")),
+        |d| d.join(format!(".{name}.tmp")),
+    );
+    if let Err(e) = write_synced(&temp, contents) {
+        let _ = fs::remove_file(&temp);
+        return Err(e);
+    }
+    if let Err(e) = fs::rename(&temp, path) {
+        let _ = fs::remove_file(&temp);
+        return Err(Error::io(path, e));
+    }
+    sync_dir(dir.unwrap_or(Path::new(".")));
+    Ok(())
+}
+
 /// `dir`'s parent and final name, or `None` when it has no plain final name (`.`, `..`, `/`).
 fn split(dir: &Path) -> Option<(PathBuf, String)> {
     use std::path::Component;
@@ -352,6 +376,19 @@ mod tests {
         fs::write(dir.join("hpa.csv"), "stale").unwrap();
         s.commit(&dir).unwrap();
         assert_eq!(names(&dir), ["sub", "summary.csv"]);
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn write_file_replaces_one_file_and_leaves_no_temp() {
+        let root = temp_root("one");
+        let path = root.join("s.yaml");
+        write_file(&path, b"old\n").unwrap();
+        write_file(&path, b"new\n").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"new\n");
+        assert_eq!(names(&root), ["s.yaml"]);
+        assert!(write_file(&root.join("missing/s.yaml"), b"x").is_err());
+        assert_eq!(names(&root), ["s.yaml"]);
         fs::remove_dir_all(&root).unwrap();
     }
 }

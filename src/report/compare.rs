@@ -233,7 +233,8 @@ pub fn comparison_table(variants: &[VariantResult]) -> String {
     t
 }
 
-/// Writes `comparison.csv` and (optionally) `comparison.svg` into `dir`, all or nothing.
+/// Writes `comparison.csv` and (optionally) `comparison.svg` into `dir`, all or nothing (a
+/// stale `comparison.svg` goes when charts are off).
 pub fn write_comparison(
     dir: &Path,
     title: &str,
@@ -241,6 +242,8 @@ pub fn write_comparison(
     charts: bool,
 ) -> Result<Vec<String>> {
     let mut set = OutputSet::default();
+    // A comparison without charts removes the chart of an earlier one.
+    set.owns(&["comparison.csv", "comparison.svg"]);
     set.add("comparison.csv", comparison_csv(variants)?);
     if charts {
         set.add(

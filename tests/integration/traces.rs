@@ -142,3 +142,35 @@ fn native_trace_fields_are_trimmed() {
         "etl"
     );
 }
+
+#[test]
+fn truncated_gzip_trace_names_the_line_it_stopped_at() {
+    let dir = temp_dir("gz-cut");
+    let mut plain = String::from("arrival_ms,duration_ms,cpu_request,memory_request\n");
+    for i in 0..5000 {
+        plain.push_str(&format!("{},1000,100m,1Mi\n", i * 1000));
+    }
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut enc, plain.as_bytes()).unwrap();
+    let gz = enc.finish().unwrap();
+    std::fs::write(dir.join("t.csv.gz"), &gz[..gz.len() / 2]).unwrap();
+    let yaml = format!(
+        "name: t\nduration: 2h\nnodePools:\n  - {{name: n, count: 1, allocatable: {{cpu: '4', memory: 8Gi}}, hourlyPrice: 1}}\n\
+         traces:\n  - {{name: tr, format: kubesim, path: {}}}\n",
+        dir.join("t.csv.gz").display()
+    );
+    let s = scenario(&yaml);
+    let err = kubesim::run(&s, 1, &kubesim::Registry::with_builtins(), &mut |_| {})
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("t.csv.gz:"), "{err}");
+    assert!(err.contains("cut short or corrupt"), "{err}");
+    let line: u64 = err
+        .split("t.csv.gz:")
+        .nth(1)
+        .and_then(|r| r.split(':').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(line > 1, "{err}");
+}
